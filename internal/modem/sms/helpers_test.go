@@ -71,7 +71,6 @@ func (n notification) encode() []byte {
 	return append(append(b, n.url...), 0)
 }
 
-
 // corpusDir finds ../shared/corpus/sms from the directory holding go.mod.
 func corpusDir(t *testing.T) string {
 	t.Helper()

@@ -2,9 +2,9 @@ package sms
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
