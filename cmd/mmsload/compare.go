@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// A row is one measured cell of the matrix for one server.
+type row struct {
+	Server   string
+	Size     int
+	Clients  int
+	Load     loadResult
+	Store    storeCheck
+	CPU      time.Duration // CPU the server used in the measured window
+	PeakKB   int64         // peak VmRSS (ours) or peak sum of Pss (Apache tree)
+	IdleKB   int64
+	Problems []string // anything that went wrong around the load itself
+}
+
+// CPUPerMsg is the server's CPU time per message answered OK.
+func (r row) CPUPerMsg() time.Duration {
+	if r.Load.OK == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Load.OK)
+}
+
+// rowSpec is what measureRow needs besides the server.
+type rowSpec struct {
+	Size, Clients, Count int
+	Warmup, Duration     time.Duration
+	Seed                 uint64
+}
+
+// measureRow loads a running server, stops it, and checks what it stored.
+// It always stops the server; the caller cleans it up.
+func measureRow(ctx context.Context, s *server, rs rowSpec) row {
+	r := row{Server: s.Name, Size: rs.Size, Clients: rs.Clients, IdleKB: s.IdleKB}
+	prefix := fmt.Sprintf("L%04x-%d-%d-", rs.Seed&0xFFFF, rs.Size/1024, rs.Clients)
+	tmpl, err := newPDUTemplate(rs.Size, prefix, rs.Seed)
+	if err != nil {
+		r.Problems = append(r.Problems, err.Error())
+		s.Stop()
+		return r
+	}
+	var cpu0 time.Duration
+	window := func(end bool) {
+		c, err := s.Procs.cpu()
+		if err != nil {
+			r.Problems = append(r.Problems, "cpu: "+err.Error())
+		}
+		if end {
+			r.CPU = c - cpu0
+		} else {
+			cpu0 = c
+		}
+	}
+	interval := 50 * time.Millisecond
+	if s.Procs.tree {
+		interval = 100 * time.Millisecond // smaps_rollup of 60+ processes is not free
+	}
+	mem := sampleMem(s.Procs, interval)
+	r.Load, err = runLoad(ctx, loadSpec{
+		URL: s.URL, Clients: rs.Clients, Warmup: rs.Warmup, Duration: rs.Duration,
+		Count: rs.Count, PDU: tmpl, Strict: s.Strict, Window: window,
+	})
+	r.PeakKB = mem.Stop(s.Procs)
+	if err != nil {
+		r.Problems = append(r.Problems, "load: "+err.Error())
+	}
+	if err := s.Stop(); err != nil {
+		r.Problems = append(r.Problems, "stop: "+err.Error())
+	}
+	r.Store, err = verifyDir(s.DataDir, tmpl, r.Load.OKIDs)
+	if err != nil {
+		r.Problems = append(r.Problems, "verify: "+err.Error())
+	}
+	return r
+}
+
+// compareSpec is the -compare matrix.
+type compareSpec struct {
+	Sizes, Clients   []int
+	Warmup, Duration time.Duration
+	Bin              string // prebuilt appliance; empty = build it
+	SeedDir          string
+	Out              io.Writer
+}
+
+// runCompare runs the matrix against our binary and, when it can run
+// here, the seed page, then prints the table. It returns false when a
+// target of the issue was missed.
+func runCompare(ctx context.Context, cs compareSpec) (bool, error) {
+	bin := cs.Bin
+	if bin == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return false, err
+		}
+		dir, err := os.MkdirTemp("", "mmsload-bin-")
+		if err != nil {
+			return false, err
+		}
+		defer os.RemoveAll(dir)
+		fmt.Fprintln(cs.Out, "building ./cmd/appliance …")
+		if bin, err = buildAppliance(ctx, root, dir); err != nil {
+			return false, err
+		}
+	}
+	skip := seedAvailable(cs.SeedDir)
+	seed := uint64(time.Now().UnixNano())
+	var ours, theirs []row
+	for _, size := range cs.Sizes {
+		for _, c := range cs.Clients {
+			rs := rowSpec{Size: size, Clients: c, Count: rowCount(size), Warmup: cs.Warmup, Duration: cs.Duration, Seed: seed}
+			seed++
+			r, err := oneRow(ctx, cs.Out, rs, func() (*server, error) { return startAppliance(ctx, bin) })
+			if err != nil {
+				return false, err
+			}
+			ours = append(ours, r)
+			if skip != "" {
+				continue
+			}
+			r, err = oneRow(ctx, cs.Out, rs, func() (*server, error) { return startSeed(ctx, cs.SeedDir) })
+			if err != nil {
+				return false, err
+			}
+			theirs = append(theirs, r)
+		}
+	}
+	printRows(cs.Out, append(append([]row{}, ours...), theirs...))
+	if skip != "" {
+		fmt.Fprintf(cs.Out, "\nSeed comparison SKIPPED: %s.\nOnly the absolute targets are checked.\n", skip)
+	}
+	return printVerdict(cs.Out, ours, theirs), nil
+}
+
+// rowCount bounds the messages of one row, so a fast server cannot fill
+// the disk: about 450 MB at 30 KB, 900 MB at 300 KB.
+func rowCount(size int) int {
+	return max(3000, 450<<20/size)
+}
+
+func oneRow(ctx context.Context, out io.Writer, rs rowSpec, start func() (*server, error)) (row, error) {
+	s, err := start()
+	if err != nil {
+		return row{}, err
+	}
+	defer s.Cleanup()
+	fmt.Fprintf(out, "  %-8s %4d KB × %2d clients … ", s.Name, rs.Size/1024, rs.Clients)
+	r := measureRow(ctx, s, rs)
+	fmt.Fprintf(out, "%.0f req/s, %d ok, %d lost\n", r.Load.ReqPerSec(), r.Load.OK, r.Store.Lost+r.Store.Corrupt)
+	return r, ctx.Err()
+}
+
+// printRows prints the measurements, one line per row and server.
+func printRows(out io.Writer, rows []row) {
+	fmt.Fprintln(out)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "server\tsize\tclients\treq/s\tp50 ms\tp99 ms\tok\tfailed\tlost\tcorrupt\tCPU ms/msg\tpeak MB\tidle MB\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d KB\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%.1f\t%s\t\n",
+			r.Server, r.Size/1024, r.Clients, r.Load.ReqPerSec(),
+			ms(r.Load.Percentile(0.50)), ms(r.Load.Percentile(0.99)),
+			r.Load.OK, r.Load.Failed, r.Store.Lost, r.Store.Corrupt,
+			ms(r.CPUPerMsg()), float64(r.PeakKB)/1024, idleMB(r))
+	}
+	tw.Flush()
+	fmt.Fprintln(out, "(ok/failed: measured window; lost/corrupt: every message answered OK, warm-up included,")
+	fmt.Fprintln(out, " looked up by sha256 in the server's store after it stopped; peak: homemmsc VmRSS, seed-php sum of Pss)")
+	for _, r := range rows {
+		for _, p := range r.Problems {
+			fmt.Fprintf(out, "problem: %s %d KB × %d: %s\n", r.Server, r.Size/1024, r.Clients, p)
+		}
+		for reason, n := range r.Load.Errors {
+			fmt.Fprintf(out, "failures: %s %d KB × %d: %d × %s\n", r.Server, r.Size/1024, r.Clients, n, reason)
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func idleMB(r row) string {
+	if r.IdleKB == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(r.IdleKB)/1024)
+}
+
+// The targets of issue 2.
+const (
+	idleRSSLimitKB = 12 * 1024
+	cpuRatioMax    = 1.0 / 3
+	memRatioMax    = 0.5
+)
+
+func rateRatioMin(clients int) float64 {
+	if clients == 1 {
+		return 0.9
+	}
+	return 1.5
+}
+
+// printVerdict checks every row against the targets and prints PASS/FAIL.
+func printVerdict(out io.Writer, ours, theirs []row) bool {
+	fmt.Fprintln(out, "\nTargets (issue 2):")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "row\treq/s vs seed\tlost\tCPU/msg vs seed\tpeak RSS vs seed PSS\tidle RSS\t")
+	all := true
+	for i, r := range ours {
+		cells := []string{fmt.Sprintf("%d KB × %d", r.Size/1024, r.Clients)}
+		var oks []bool
+		add := func(cell string, ok bool) {
+			cells = append(cells, cell+" "+passFail(ok))
+			oks = append(oks, ok)
+		}
+		if i < len(theirs) {
+			s := theirs[i]
+			add(ratioCell(r.Load.ReqPerSec(), s.Load.ReqPerSec(), "≥", rateRatioMin(r.Clients)), ratio(r.Load.ReqPerSec(), s.Load.ReqPerSec()) >= rateRatioMin(r.Clients))
+		} else {
+			cells = append(cells, "-")
+		}
+		add(fmt.Sprintf("%d (seed %s)", r.Store.Lost+r.Store.Corrupt, seedLost(theirs, i)), r.Store.Lost+r.Store.Corrupt == 0 && r.Load.OK > 0 && len(r.Problems) == 0)
+		if i < len(theirs) {
+			s := theirs[i]
+			c, sc := float64(r.CPUPerMsg()), float64(s.CPUPerMsg())
+			add(ratioCell(c, sc, "≤", cpuRatioMax), sc > 0 && c > 0 && c/sc <= cpuRatioMax)
+			add(ratioCell(float64(r.PeakKB), float64(s.PeakKB), "≤", memRatioMax), s.PeakKB > 0 && ratio(float64(r.PeakKB), float64(s.PeakKB)) <= memRatioMax)
+		} else {
+			cells = append(cells, "-", "-")
+		}
+		add(fmt.Sprintf("%.1f MB (≤ 12)", float64(r.IdleKB)/1024), r.IdleKB > 0 && r.IdleKB <= idleRSSLimitKB)
+		for _, ok := range oks {
+			all = all && ok
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "overall: %s\n", passFail(all))
+	return all
+}
+
+func seedLost(theirs []row, i int) string {
+	if i >= len(theirs) {
+		return "-"
+	}
+	s := theirs[i]
+	return fmt.Sprintf("%d of %d", s.Store.Lost+s.Store.Corrupt, len(s.Load.OKIDs))
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func ratioCell(a, b float64, op string, limit float64) string {
+	if b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f× (%s %.2g)", a/b, op, limit)
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}

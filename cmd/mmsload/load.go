@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A loadSpec says what one row of load is.
+type loadSpec struct {
+	URL      string        // where to POST
+	Clients  int           // concurrent clients, each on its own keep-alive connection
+	Warmup   time.Duration // load before the measured window: stored and checked, not timed
+	Duration time.Duration // the measured window
+	Count    int           // at most this many messages in all (warm-up included); 0 = no limit
+	PDU      *pduTemplate
+	// Strict: a message is OK only when the reply is an M-Send.conf with
+	// status Ok, the request's Transaction-Id and a Message-ID. Otherwise
+	// HTTP 200 is enough (the seed page answers malformed M-Send.conf).
+	Strict bool
+	// Window, when set, is called at the start and the end of the
+	// measured window (CPU snapshots).
+	Window func(end bool)
+}
+
+// loadResult is what the clients saw.
+type loadResult struct {
+	Elapsed  time.Duration   // length of the measured window
+	Measured int             // requests started inside the window
+	OK       int             // of those, answered OK
+	Failed   int             // of those, answered otherwise or not at all
+	Latency  []time.Duration // of the measured requests, sorted
+	OKIDs    []string        // Transaction-Ids answered OK, warm-up included
+	Sent     int             // requests sent, warm-up included
+	Errors   map[string]int  // failure reasons, all phases
+}
+
+// ReqPerSec is the rate of OK messages in the measured window.
+func (r loadResult) ReqPerSec() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.OK) / r.Elapsed.Seconds()
+}
+
+// Percentile returns the q-quantile (0..1) of the measured latencies.
+func (r loadResult) Percentile(q float64) time.Duration {
+	if len(r.Latency) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(r.Latency)) + 0.5)
+	return r.Latency[min(max(i-1, 0), len(r.Latency)-1)]
+}
+
+// clientLog is one client's record, merged when the row ends.
+type clientLog struct {
+	measured, ok, failed, sent int
+	latency                    []time.Duration
+	okIDs                      []string
+	errors                     map[string]int
+}
+
+const (
+	phaseWarmup int32 = iota
+	phaseMeasure
+	phaseDone
+)
+
+// runLoad runs one row: Clients goroutines POST PDUs back to back over
+// keep-alive connections until the window ends or Count is used up.
+func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
+	if spec.Clients < 1 || spec.PDU == nil {
+		return loadResult{}, fmt.Errorf("load: need at least one client and a pdu")
+	}
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: spec.Clients,
+		MaxConnsPerHost:     spec.Clients,
+		DisableCompression:  true,
+	}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+
+	var phase atomic.Int32
+	var tickets atomic.Int64
+	logs := make([]clientLog, spec.Clients)
+	var wg sync.WaitGroup
+	for i := range logs {
+		logs[i].errors = map[string]int{}
+		wg.Go(func() { client(ctx, hc, spec, &phase, &tickets, &logs[i]) })
+	}
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+
+	start := windowStart(spec, &phase, allDone)
+	select {
+	case <-time.After(spec.Duration):
+	case <-allDone:
+	case <-ctx.Done():
+	}
+	phase.Store(phaseDone)
+	<-allDone
+	elapsed := time.Since(start)
+	if spec.Window != nil {
+		spec.Window(true)
+	}
+	return merge(logs, elapsed), ctx.Err()
+}
+
+// windowStart waits out the warm-up, then opens the measured window.
+func windowStart(spec loadSpec, phase *atomic.Int32, allDone <-chan struct{}) time.Time {
+	select {
+	case <-time.After(spec.Warmup):
+	case <-allDone:
+	}
+	if spec.Window != nil {
+		spec.Window(false)
+	}
+	phase.Store(phaseMeasure)
+	return time.Now()
+}
+
+func client(ctx context.Context, hc *http.Client, spec loadSpec, phase *atomic.Int32, tickets *atomic.Int64, log *clientLog) {
+	for ctx.Err() == nil {
+		ph := phase.Load()
+		if ph == phaseDone {
+			return
+		}
+		seq := tickets.Add(1)
+		if spec.Count > 0 && seq > int64(spec.Count) {
+			return
+		}
+		tid := spec.PDU.tid(uint64(seq))
+		t0 := time.Now()
+		reason := post(ctx, hc, spec, tid)
+		d := time.Since(t0)
+		log.sent++
+		if reason == "" {
+			log.okIDs = append(log.okIDs, tid)
+		} else {
+			log.errors[reason]++
+		}
+		if ph != phaseMeasure {
+			continue
+		}
+		log.measured++
+		log.latency = append(log.latency, d)
+		if reason == "" {
+			log.ok++
+		} else {
+			log.failed++
+		}
+	}
+}
+
+// post sends one PDU and returns "" when it was answered OK, or why not.
+func post(ctx context.Context, hc *http.Client, spec loadSpec, tid string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, spec.URL, spec.PDU.reader(tid))
+	if err != nil {
+		return "request: " + err.Error()
+	}
+	req.ContentLength = int64(spec.PDU.size)
+	req.Header.Set("Content-Type", "application/vnd.wap.mms-message")
+	req.Header.Set("User-Agent", "mmsload/1 (homemmsc load test)")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "transport error"
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if err != nil {
+		return "reading reply"
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Sprintf("HTTP %d", resp.StatusCode)
+	}
+	if !spec.Strict {
+		return ""
+	}
+	return checkConf(body, tid)
+}
+
+// checkConf returns "" when body is an M-Send.conf accepting tid.
+func checkConf(body []byte, tid string) string {
+	c, err := parseSendConf(body)
+	switch {
+	case err != nil:
+		return "malformed M-Send.conf"
+	case c.Status != 0x80:
+		return fmt.Sprintf("M-Send.conf status %#x", c.Status)
+	case c.TransactionID != tid:
+		return "M-Send.conf with another Transaction-Id"
+	case c.MessageID == "":
+		return "M-Send.conf without Message-ID"
+	}
+	return ""
+}
+
+func merge(logs []clientLog, elapsed time.Duration) loadResult {
+	r := loadResult{Elapsed: elapsed, Errors: map[string]int{}}
+	for _, l := range logs {
+		r.Measured += l.measured
+		r.OK += l.ok
+		r.Failed += l.failed
+		r.Sent += l.sent
+		r.Latency = append(r.Latency, l.latency...)
+		r.OKIDs = append(r.OKIDs, l.okIDs...)
+		for k, v := range l.errors {
+			r.Errors[k] += v
+		}
+	}
+	slices.Sort(r.Latency)
+	return r
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat.
+// It is 100 on every Linux architecture Go supports (the kernel's ABI).
+const clockTicks = 100
+
+// A procSet is the server process being measured: one process, or with
+// tree an Apache-style master and its children.
+type procSet struct {
+	root int
+	tree bool
+}
+
+// procStat holds the fields of /proc/PID/stat the load tool uses.
+type procStat struct {
+	ppid                         int
+	utime, stime, cutime, cstime int64 // clock ticks
+}
+
+// readStat parses /proc/PID/stat. The command name sits in parentheses and
+// may hold spaces, so the fields are counted from the last ')'.
+func readStat(pid int) (procStat, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procStat{}, err
+	}
+	return parseStat(b)
+}
+
+func parseStat(b []byte) (procStat, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return procStat{}, fmt.Errorf("stat: no command name")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); ppid is field 4, utime 14 … cstime 17.
+	if len(f) < 15 {
+		return procStat{}, fmt.Errorf("stat: %d fields", len(f)+2)
+	}
+	var s procStat
+	var err error
+	nums := []*int64{&s.utime, &s.stime, &s.cutime, &s.cstime}
+	for k, p := range nums {
+		if *p, err = strconv.ParseInt(f[11+k], 10, 64); err != nil {
+			return procStat{}, fmt.Errorf("stat: field %d: %w", 14+k, err)
+		}
+	}
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		return procStat{}, fmt.Errorf("stat: ppid: %w", err)
+	}
+	s.ppid = ppid
+	return s, nil
+}
+
+// pids returns the root and, for a tree, its direct children (Apache's
+// prefork children are direct children of the master).
+func (p procSet) pids() []int {
+	out := []int{p.root}
+	if !p.tree {
+		return out
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == p.root {
+			continue
+		}
+		if s, err := readStat(pid); err == nil && s.ppid == p.root {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// cpu returns the CPU time used so far by the set: utime+stime of every
+// process, plus, for a tree, what the root's reaped children used.
+func (p procSet) cpu() (time.Duration, error) {
+	var ticks int64
+	for _, pid := range p.pids() {
+		s, err := readStat(pid)
+		if err != nil {
+			if pid == p.root {
+				return 0, err
+			}
+			continue // a child that just exited: counted in cutime below
+		}
+		ticks += s.utime + s.stime
+		if p.tree && pid == p.root {
+			ticks += s.cutime + s.cstime
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// statusKB returns a "Name:   123 kB" field of /proc/PID/status.
+func statusKB(pid int, name string) (int64, error) {
+	return fieldKB(fmt.Sprintf("/proc/%d/status", pid), name)
+}
+
+func fieldKB(path, name string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || k != name {
+			continue
+		}
+		v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB"))
+		return strconv.ParseInt(v, 10, 64)
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("%s: no %s", path, name)
+}
+
+// mem returns the set's resident memory in KiB: for one process its
+// VmRSS; for a tree the sum of Pss over all processes (shared pages split
+// between the processes that map them, the real footprint of the tree).
+func (p procSet) mem() (int64, error) {
+	if !p.tree {
+		return statusKB(p.root, "VmRSS")
+	}
+	var sum int64
+	for _, pid := range p.pids() {
+		kb, err := fieldKB(filepath.Join("/proc", strconv.Itoa(pid), "smaps_rollup"), "Pss")
+		if err != nil {
+			if pid == p.root {
+				return 0, err
+			}
+			continue
+		}
+		sum += kb
+	}
+	return sum, nil
+}
+
+// A memSampler records the highest value of procSet.mem while it runs.
+type memSampler struct {
+	stop chan struct{}
+	done sync.WaitGroup
+	mu   sync.Mutex
+	peak int64
+}
+
+// sampleMem samples p.mem every interval until Stop.
+func sampleMem(p procSet, interval time.Duration) *memSampler {
+	m := &memSampler{stop: make(chan struct{})}
+	m.done.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			m.record(p)
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return m
+}
+
+func (m *memSampler) record(p procSet) {
+	kb, err := p.mem()
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	m.peak = max(m.peak, kb)
+	m.mu.Unlock()
+}
+
+// Stop ends the sampling and returns the peak in KiB. For a single process
+// it also counts VmHWM, the kernel's own record of its peak RSS, which
+// catches a peak shorter than the interval.
+func (m *memSampler) Stop(p procSet) int64 {
+	close(m.stop)
+	m.done.Wait()
+	m.record(p)
+	if !p.tree {
+		if hwm, err := statusKB(p.root, "VmHWM"); err == nil {
+			m.peak = max(m.peak, hwm)
+		}
+	}
+	return m.peak
+}
