@@ -1,0 +1,147 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestQuotaRefusesWithErrFull(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxBytes = 2*(metaReserve+20_000) + 1000
+	s := openStore(t, cfg)
+	for i := range 2 {
+		if _, err := s.Put(message(fmt.Sprint(i), 20_000)); err != nil {
+			t.Fatalf("Put %d under quota: %v", i, err)
+		}
+	}
+	_, err := s.Put(message("over", 20_000))
+	if !errors.Is(err, ErrFull) {
+		t.Fatalf("Put over quota = %v, want ErrFull", err)
+	}
+	st := s.Stats()
+	if st.Messages != 2 || len(dirNames(t, s.msgDir)) != 4 {
+		t.Fatalf("after refusal: %d messages, files %v", st.Messages, dirNames(t, s.msgDir))
+	}
+	if !strings.Contains(st.LastError, "quota") || st.LastErrorAt.IsZero() {
+		t.Fatalf("Stats.LastError = %q at %v", st.LastError, st.LastErrorAt)
+	}
+	// Nothing is deleted automatically; the owner frees space.
+	must(t, s.Delete(s.List()[0].ID))
+	if _, err := s.Put(message("after-delete", 20_000)); err != nil {
+		t.Fatalf("Put after the owner freed space: %v", err)
+	}
+}
+
+func TestMinFreeRefusesWithErrFull(t *testing.T) {
+	cfg := testConfig(t)
+	ffs := &faultFS{free: 40 << 20}
+	cfg.fs = ffs
+	cfg.MinFree = 0 // default floor: 32 MiB
+	s := openStore(t, cfg)
+	if _, err := s.Put(message("fits", 1<<20)); err != nil {
+		t.Fatalf("Put with 40 MiB free: %v", err)
+	}
+	ffs.free = 32<<20 + 100<<10 // still above the floor, not by a whole message
+	if _, err := s.Put(message("floor", 200<<10)); !errors.Is(err, ErrFull) {
+		t.Fatalf("Put that would cross the free-space floor = %v, want ErrFull", err)
+	}
+	if got := s.Stats(); got.FreeBytes != ffs.free || got.Messages != 1 {
+		t.Fatalf("Stats = %+v", got)
+	}
+}
+
+// TestWriteFaults injects ENOSPC, EDQUOT and EIO into every write step
+// of Put and checks that nothing is left: no temp file, no half entry,
+// an unchanged index, and ErrFull exactly for the full-disk errors.
+func TestWriteFaults(t *testing.T) {
+	steps := []struct {
+		op    string
+		after int // 0: the PDU's step; 1: the metadata's
+	}{
+		{"create", 0}, {"write", 0}, {"sync", 0}, {"close", 0}, {"rename", 0},
+		{"create", 1}, {"write", 1}, {"sync", 1}, {"close", 1}, {"rename", 1},
+		{"syncdir", 0},
+	}
+	for _, errno := range []unix.Errno{unix.ENOSPC, unix.EDQUOT, unix.EIO} {
+		for _, st := range steps {
+			t.Run(fmt.Sprintf("%v/%s#%d", errno, st.op, st.after), func(t *testing.T) {
+				cfg := testConfig(t)
+				ffs := &faultFS{}
+				cfg.fs = ffs
+				s := openStore(t, cfg)
+				first, err := s.Put(message("first", 5000))
+				must(t, err)
+				ffs.op, ffs.after, ffs.err = st.op, st.after, errno
+				_, err = s.Put(message("second", 5000))
+				ffs.check(t)
+				if !errors.Is(err, errno) {
+					t.Fatalf("Put = %v, want it to wrap %v", err, errno)
+				}
+				if full := errno != unix.EIO; errors.Is(err, ErrFull) != full {
+					t.Fatalf("Put = %v: ErrFull should be %v", err, full)
+				}
+				if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{first.ID + ".json", first.ID + ".mms"}) {
+					t.Fatalf("files after failed Put: %v", names)
+				}
+				if got := ids(s.List()); !slices.Equal(got, []string{first.ID}) {
+					t.Fatalf("List after failed Put: %v", got)
+				}
+				ffs.disarm()
+				if _, err := s.Put(message("third", 5000)); err != nil {
+					t.Fatalf("Put once the fault is gone: %v", err)
+				}
+			})
+		}
+	}
+}
+
+func TestSetSeenFaultKeepsState(t *testing.T) {
+	cfg := testConfig(t)
+	ffs := &faultFS{}
+	cfg.fs = ffs
+	s := openStore(t, cfg)
+	m, _ := s.Put(message("a", 10))
+	ffs.op, ffs.err = "sync", unix.ENOSPC
+	if err := s.SetSeen(m.ID, true); !errors.Is(err, ErrFull) {
+		t.Fatalf("SetSeen = %v, want ErrFull", err)
+	}
+	ffs.check(t)
+	if got, _ := s.Get(m.ID); got.Seen || s.Stats().New != 1 {
+		t.Fatal("failed SetSeen changed the state")
+	}
+	if names := dirNames(t, s.msgDir); len(names) != 2 {
+		t.Fatalf("files after failed SetSeen: %v", names)
+	}
+	s.Close()
+	if got, _ := openStore(t, cfg).Get(m.ID); got.Seen {
+		t.Fatal("failed SetSeen reached the disk")
+	}
+}
+
+func TestMarkAllSeenFaultMidway(t *testing.T) {
+	cfg := testConfig(t)
+	ffs := &faultFS{}
+	cfg.fs = ffs
+	s := openStore(t, cfg)
+	for i := range 3 {
+		s.Put(message(fmt.Sprint(i), 10))
+	}
+	ffs.op, ffs.after, ffs.err = "write", 1, unix.ENOSPC // the second rewrite fails
+	err := s.MarkAllSeen()
+	ffs.check(t)
+	if !errors.Is(err, ErrFull) {
+		t.Fatalf("MarkAllSeen = %v", err)
+	}
+	if st := s.Stats(); st.New != 2 || countNew(s.List()) != 2 {
+		t.Fatalf("after a failure on the second message: New=%d, List unseen=%d; want 2", st.New, countNew(s.List()))
+	}
+	s.Close()
+	if n := countNew(openStore(t, cfg).List()); n != 2 {
+		t.Fatalf("after reopen %d unseen, want 2", n)
+	}
+}

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+)
+
+// Errors returned by the store. Callers test them with errors.Is.
+var (
+	ErrNotFound  = errors.New("store: message not found")
+	ErrFull      = errors.New("store: full") // transient: quota or free-space floor reached, or ENOSPC/EDQUOT
+	ErrInvalidID = errors.New("store: invalid message id")
+	ErrTooLarge  = errors.New("store: PDU too large")
+	ErrInvalid   = errors.New("store: invalid input")
+	ErrLocked    = errors.New("store: directory in use by another process")
+	ErrClosed    = errors.New("store: closed")
+	ErrNoPart    = errors.New("store: no such part")
+)
+
+// Limits on what Put accepts and records.
+const (
+	MaxPDUSize     = 8 << 20 // largest PDU Put stores (the HTTP handler caps bodies lower)
+	MaxHints       = 16      // request hints kept per message; the rest are dropped
+	MaxHintLen     = 512     // bytes per hint key or value, longer ones are cut
+	MaxTextLen     = 1024    // bytes per recorded address, subject, name or id
+	MaxRecipients  = 256     // To+Cc+Bcc addresses recorded per message
+	defaultMinFree = 32 << 20
+)
+
+// Config configures a Store. Its zero value is not usable: Dir is required.
+type Config struct {
+	Dir      string // state directory; created if missing
+	MaxBytes int64  // quota on stored bytes (PDUs and metadata); 0 = none
+	MinFree  int64  // refuse new messages when the filesystem would have less free; if zero, 32 MiB; negative = no floor
+
+	Now         func() time.Time // if nil, time.Now
+	ClockSynced func() bool      // if nil, the clock counts as unsynchronised
+	Logger      *slog.Logger     // if nil, logs are discarded
+
+	// Decode parses a stored PDU for Part; if nil, mms.Decode.
+	Decode func([]byte) (*mms.Message, error)
+
+	fs fileSystem // if nil, the real filesystem; tests inject faults here
+}
+
+// Sender says who sent a message and how the MMSC identified them.
+type Sender struct {
+	Number string `json:"number,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Source string `json:"source"` // "token", "from", "query" or "none"
+}
+
+// Incoming is a message as the MMSC received it.
+type Incoming struct {
+	PDU        []byte       // the M-Send.req exactly as received
+	Msg        *mms.Message // PDU decoded; required
+	Sender     Sender
+	Hints      map[string]string // request headers that identify the phone (User-Agent, x-wap-profile, MSISDN hints)
+	RemoteAddr string
+}
+
+// PartMeta describes one part of a stored message. Name is what the PDU
+// called the part and is only ever shown, never used as a path; File is
+// the safe name the store generated ("part-01.jpg").
+type PartMeta struct {
+	Index       int    `json:"index"` // 0-based position in the PDU's multipart body
+	ContentType string `json:"contentType"`
+	Charset     string `json:"charset,omitempty"`
+	Name        string `json:"name,omitempty"`
+	ContentID   string `json:"contentId,omitempty"`
+	File        string `json:"file"`
+	Size        int64  `json:"size"`
+}
+
+// Meta is what the store knows about a message. The slices and map of a
+// Meta returned by the store are shared with its index: do not modify them.
+type Meta struct {
+	ID            string            `json:"id"`
+	Received      time.Time         `json:"received"`
+	ClockSynced   bool              `json:"clockSynced"`
+	Sender        Sender            `json:"sender"`
+	To            []string          `json:"to,omitempty"`
+	Cc            []string          `json:"cc,omitempty"`
+	Bcc           []string          `json:"bcc,omitempty"`
+	Subject       string            `json:"subject,omitempty"`
+	TransactionID string            `json:"transactionId,omitempty"`
+	Version       string            `json:"version,omitempty"`
+	ContentType   string            `json:"contentType,omitempty"`
+	Parts         []PartMeta        `json:"parts,omitempty"`
+	Size          int64             `json:"size"` // PDU bytes
+	SHA256        string            `json:"sha256"`
+	Seen          bool              `json:"seen"`
+	Hints         map[string]string `json:"hints,omitempty"`
+	RemoteAddr    string            `json:"remoteAddr,omitempty"`
+
+	seq uint64 // from ID
+}
+
+// EventKind says what changed.
+type EventKind int
+
+// Event kinds.
+const (
+	Stored  EventKind = iota + 1 // a new message is durable
+	Changed                      // its seen state changed
+	Deleted                      // it is gone
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case Stored:
+		return "stored"
+	case Changed:
+		return "changed"
+	case Deleted:
+		return "deleted"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event tells a subscriber about a change.
+type Event struct {
+	Kind EventKind
+	Meta Meta
+}
+
+// Stats summarises the store.
+type Stats struct {
+	Messages    int
+	New         int   // messages not yet seen
+	Bytes       int64 // stored bytes (PDUs and metadata files)
+	FreeBytes   int64 // free bytes on the filesystem for unprivileged users; -1 if unknown
+	LastError   string
+	LastErrorAt time.Time
+}
+
+// Store is the message store. Its methods are safe for concurrent use.
+type Store struct {
+	dir, msgDir string
+	cfg         Config
+	fs          fileSystem
+	log         *slog.Logger
+	lock        *os.File // flock held while open
+
+	// mutateMu serialises changes to existing entries (SetSeen,
+	// MarkAllSeen, Delete) so that a rewrite of a metadata file cannot
+	// resurrect a message being deleted. Put needs no part of it: its id
+	// is new.
+	mutateMu sync.Mutex
+
+	mu        sync.RWMutex // guards the fields below
+	closed    bool
+	index     map[string]*Meta
+	order     []*Meta // by sequence, oldest first
+	nextSeq   uint64
+	seqMark   uint64 // highest sequence persisted in the seq file
+	bytes     int64  // on-disk bytes of committed entries
+	diskSize  map[string]int64
+	reserved  int64 // bytes reserved by Puts in flight
+	unseen    int
+	lastErr   string
+	lastErrAt time.Time
+	subs      map[int]func(Event)
+	nextSub   int
+	inflight  sync.WaitGroup // writers in progress; Close waits for them
+}
+
+// Open opens or creates the store in cfg.Dir, takes an exclusive lock on
+// it, removes the leftovers of a crash and rebuilds the index from the
+// metadata files.
+func Open(cfg Config) (*Store, error) {
+	if cfg.Dir == "" {
+		return nil, fmt.Errorf("%w: empty Dir", ErrInvalid)
+	}
+	s := &Store{
+		dir:      cfg.Dir,
+		msgDir:   filepath.Join(cfg.Dir, "messages"),
+		cfg:      cfg,
+		fs:       cfg.fs,
+		log:      cfg.Logger,
+		index:    make(map[string]*Meta),
+		diskSize: make(map[string]int64),
+		subs:     make(map[int]func(Event)),
+	}
+	if s.fs == nil {
+		s.fs = osFS{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
+	}
+	if s.cfg.ClockSynced == nil {
+		s.cfg.ClockSynced = func() bool { return false }
+	}
+	if s.cfg.Decode == nil {
+		s.cfg.Decode = noDecoder
+	}
+	if s.cfg.MinFree == 0 {
+		s.cfg.MinFree = defaultMinFree
+	}
+	if err := os.MkdirAll(s.msgDir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := s.takeLock(); err != nil {
+		return nil, err
+	}
+	if err := s.recover(); err != nil {
+		s.lock.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) takeLock() error {
+	f, err := os.OpenFile(filepath.Join(s.dir, "lock"), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return fmt.Errorf("%w: %s", ErrLocked, s.dir)
+		}
+		return fmt.Errorf("store: lock %s: %w", s.dir, err)
+	}
+	s.lock = f
+	return nil
+}
+
+// Close waits for writes in progress, then releases the directory lock.
+// Later calls that write return ErrClosed; reads keep working on the
+// index.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.inflight.Wait()
+	return s.lock.Close() // closing the descriptor drops the flock
+}
+
+// begin registers a writer; it fails once Close has started. The caller
+// must call s.inflight.Done when it returns.
+func (s *Store) begin() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.inflight.Add(1)
+	return nil
+}
+
+// setError records err for Stats and logs it.
+func (s *Store) setError(op string, err error) {
+	now := s.cfg.Now()
+	s.log.Error("store: "+op+" failed", "err", err)
+	s.mu.Lock()
+	s.lastErr = op + ": " + err.Error()
+	s.lastErrAt = now
+	s.mu.Unlock()
+}

@@ -1,0 +1,448 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+)
+
+func TestPutRecordsMetadataAndPDU(t *testing.T) {
+	s := openStore(t, testConfig(t))
+	in := message("a", 3000)
+	m, err := s.Put(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != "20261126-195454-000001" {
+		t.Errorf("ID = %q", m.ID)
+	}
+	want := Meta{
+		ID: m.ID, Received: t0, ClockSynced: true,
+		Sender:        Sender{Number: "+15550001111", Name: "Alice", Source: "token"},
+		To:            []string{"+15551234567/TYPE=PLMN", "a@example.org"},
+		Cc:            []string{"+15557654321/TYPE=PLMN"},
+		Subject:       "Grüße a",
+		TransactionID: "Ta",
+		Version:       "1.2",
+		ContentType:   "application/vnd.wap.multipart.related",
+		Parts: []PartMeta{
+			{Index: 0, ContentType: "application/smil", Name: "smil.xml", ContentID: "<smil>", File: "part-01.smil", Size: 7},
+			{Index: 1, ContentType: "text/plain", Charset: "utf-8", Name: "text_0.txt", File: "part-02.txt", Size: 7},
+			{Index: 2, ContentType: "image/jpeg", Name: "../../etc/passwd", File: "part-03.jpg", Size: 3000},
+		},
+		Size:       int64(len(in.PDU)),
+		SHA256:     sha(in.PDU),
+		Hints:      in.Hints,
+		RemoteAddr: "192.0.2.7:5000",
+		seq:        1,
+	}
+	if diff := metaDiff(m, want); diff != "" {
+		t.Fatalf("Put returned\n%s", diff)
+	}
+	got, ok := s.Get(m.ID)
+	if !ok || metaDiff(got, want) != "" {
+		t.Fatalf("Get = %v, %s", ok, metaDiff(got, want))
+	}
+	f, err := s.OpenPDU(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	if !bytes.Equal(b, in.PDU) {
+		t.Fatal("stored PDU differs from the one received")
+	}
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{m.ID + ".json", m.ID + ".mms"}) {
+		t.Fatalf("message dir holds %v", names)
+	}
+}
+
+// metaDiff compares the fields of two Metas and describes differences.
+func metaDiff(got, want Meta) string {
+	if !got.Received.Equal(want.Received) {
+		return fmt.Sprintf("Received %v, want %v", got.Received, want.Received)
+	}
+	got.Received, want.Received = time.Time{}, time.Time{}
+	g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want)
+	if g != w {
+		return "got  " + g + "\nwant " + w
+	}
+	return ""
+}
+
+func TestListNewestFirstAndReopen(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	var put []string
+	for i := range 3 {
+		m, err := s.Put(message(fmt.Sprint(i), 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		put = append(put, m.ID)
+	}
+	if err := s.SetSeen(put[1], true); err != nil {
+		t.Fatal(err)
+	}
+	before := s.List()
+	if got := ids(before); !slices.Equal(got, []string{put[2], put[1], put[0]}) {
+		t.Fatalf("List = %v, want newest first %v", got, put)
+	}
+	stBefore := s.Stats()
+	s.Close()
+
+	s2 := openStore(t, cfg)
+	after := s2.List()
+	if len(after) != len(before) {
+		t.Fatalf("after reopen %d messages, want %d", len(after), len(before))
+	}
+	for i := range after {
+		if d := metaDiff(after[i], before[i]); d != "" {
+			t.Errorf("message %d after reopen:\n%s", i, d)
+		}
+	}
+	st := s2.Stats()
+	if st.Messages != 3 || st.New != 2 || st.Bytes != stBefore.Bytes {
+		t.Fatalf("Stats after reopen = %+v, before %+v", st, stBefore)
+	}
+}
+
+func TestConcurrentPutsSameSecondUniqueIDs(t *testing.T) {
+	s := openStore(t, testConfig(t)) // the clock never moves
+	const n = 50
+	var wg sync.WaitGroup
+	res := make([]Meta, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { res[i], errs[i] = s.Put(message(fmt.Sprint(i), 1000)) })
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Put %d: %v", i, errs[i])
+		}
+		if seen[res[i].ID] {
+			t.Fatalf("id %s issued twice", res[i].ID)
+		}
+		seen[res[i].ID] = true
+		if got, ok := s.Get(res[i].ID); !ok || got.TransactionID != res[i].TransactionID {
+			t.Fatalf("Get(%s) = %+v, %v", res[i].ID, got, ok)
+		}
+	}
+	list := s.List()
+	if len(list) != n || len(dirNames(t, s.msgDir)) != 2*n {
+		t.Fatalf("List has %d, directory %d files; want %d and %d", len(list), len(dirNames(t, s.msgDir)), n, 2*n)
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i-1].seq <= list[i].seq {
+			t.Fatalf("List not newest first at %d: %s then %s", i, list[i-1].ID, list[i].ID)
+		}
+	}
+}
+
+func TestIDsSurviveRestartWithClockGoingBack(t *testing.T) {
+	cfg := testConfig(t)
+	clk := &fakeClock{t: t0}
+	cfg.Now = clk.Now
+	s := openStore(t, cfg)
+	a, _ := s.Put(message("a", 10))
+	b, _ := s.Put(message("b", 10))
+	s.Close()
+
+	clk.Set(time.Unix(0, 0)) // a Pi booting without network: 1970
+	s = openStore(t, cfg)
+	c, err := s.Put(message("c", 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "19700101-000000-000003" {
+		t.Fatalf("after restart id = %s, want sequence 3 at 1970", c.ID)
+	}
+	if got := ids(s.List()); !slices.Equal(got, []string{c.ID, b.ID, a.ID}) {
+		t.Fatalf("List = %v: the sequence, not the clock, orders messages", got)
+	}
+}
+
+func TestDeletedNewestIDNotReissued(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	s.Put(message("a", 10))
+	b, _ := s.Put(message("b", 10))
+	if err := s.Delete(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openStore(t, cfg)
+	c, err := s.Put(message("c", 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID == b.ID || c.seq <= b.seq {
+		t.Fatalf("new id %s after deleting %s: sequence reused", c.ID, b.ID)
+	}
+}
+
+func TestOpenCleansCrashLeftovers(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	keep, _ := s.Put(message("keep", 100))
+	pduOnly, _ := s.Put(message("pdu-only", 100))
+	metaOnly, _ := s.Put(message("meta-only", 100))
+	damaged, _ := s.Put(message("damaged", 100))
+	s.Close()
+
+	md := s.msgDir
+	// A Put that crashed before its metadata rename; one whose PDU rename
+	// was lost; temp files of both kinds; a damaged metadata file.
+	must(t, os.Remove(filepath.Join(md, pduOnly.ID+".json")))
+	must(t, os.Remove(filepath.Join(md, metaOnly.ID+".mms")))
+	must(t, os.WriteFile(filepath.Join(md, ".tmp-20261126-195454-000009.mms-123"), []byte("half"), 0o600))
+	must(t, os.WriteFile(filepath.Join(md, ".tmp-20261126-195454-000009.json-456"), nil, 0o600))
+	must(t, os.WriteFile(filepath.Join(cfg.Dir, ".tmp-seq-789"), []byte("1"), 0o600))
+	must(t, os.WriteFile(filepath.Join(md, damaged.ID+".json"), []byte(`{"id":"`), 0o600))
+
+	s = openStore(t, cfg)
+	if got := ids(s.List()); !slices.Equal(got, []string{keep.ID}) {
+		t.Fatalf("after recovery List = %v, want only %s", got, keep.ID)
+	}
+	if names := dirNames(t, md); !slices.Equal(names, []string{keep.ID + ".json", keep.ID + ".mms"}) {
+		t.Fatalf("message dir after recovery: %v", names)
+	}
+	if names := dirNames(t, cfg.Dir); slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, ".tmp-") }) {
+		t.Fatalf("temp file left in %v", names)
+	}
+	if names := dirNames(t, filepath.Join(cfg.Dir, "damaged")); !slices.Equal(names, []string{damaged.ID + ".json", damaged.ID + ".mms"}) {
+		t.Fatalf("damaged/ holds %v, want the damaged entry kept for the owner", names)
+	}
+	if st := s.Stats(); st.Messages != 1 || st.New != 1 {
+		t.Fatalf("Stats = %+v", st)
+	}
+	n, err := s.Put(message("next", 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.seq <= damaged.seq {
+		t.Fatalf("new id %s reuses a sequence at or below the quarantined %s", n.ID, damaged.ID)
+	}
+}
+
+func TestOpenQuarantinesSizeMismatch(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	m, _ := s.Put(message("x", 100))
+	s.Close()
+	must(t, os.WriteFile(filepath.Join(s.msgDir, m.ID+".mms"), []byte("short"), 0o600))
+	s = openStore(t, cfg)
+	if len(s.List()) != 0 {
+		t.Fatal("an entry whose PDU does not match its metadata was indexed")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenTwiceIsLocked(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	if _, err := Open(cfg); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	s.Close()
+	if _, err := s.Put(message("late", 10)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Put after Close = %v, want ErrClosed", err)
+	}
+	s2 := openStore(t, cfg) // the lock is released
+	s2.Close()
+}
+
+func TestInvalidIDs(t *testing.T) {
+	s := openStore(t, testConfig(t))
+	m, _ := s.Put(message("a", 10))
+	bad := []string{
+		"", "../x", "..", "/etc/passwd", m.ID + "/../x", "x" + m.ID[1:],
+		strings.Replace(m.ID, "-", "/", 1), m.ID[:len(m.ID)-1] + "a", m.ID + "\x00",
+		strings.Repeat("1", 10000), "20261126-195454-" + strings.Repeat("9", 25),
+		"20261126-195454-00001", "20261126-195454-99999999999999999999", // too short; overflows uint64
+	}
+	for _, id := range bad {
+		if _, ok := s.Get(id); ok {
+			t.Errorf("Get(%q) found something", id)
+		}
+		if _, err := s.OpenPDU(id); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("OpenPDU(%q) = %v", id, err)
+		}
+		if _, _, err := s.Part(id, 0); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("Part(%q) = %v", id, err)
+		}
+		if err := s.SetSeen(id, true); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("SetSeen(%q) = %v", id, err)
+		}
+		if err := s.Delete(id); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("Delete(%q) = %v", id, err)
+		}
+	}
+	other := "20261126-195454-000002" // well formed, absent
+	if err := s.Delete(other); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Delete(absent) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.OpenPDU(other); !errors.Is(err, ErrNotFound) {
+		t.Errorf("OpenPDU(absent) = %v, want ErrNotFound", err)
+	}
+	if len(s.List()) != 1 {
+		t.Fatal("a lookup changed the store")
+	}
+}
+
+func TestDelete(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	a, _ := s.Put(message("a", 100))
+	b, _ := s.Put(message("b", 100))
+	bytesA := s.Stats().Bytes
+	if err := s.Delete(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Get(b.ID); ok {
+		t.Fatal("deleted message still found")
+	}
+	if err := s.Delete(b.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second Delete = %v", err)
+	}
+	st := s.Stats()
+	if st.Messages != 1 || st.New != 1 || st.Bytes >= bytesA {
+		t.Fatalf("Stats after Delete = %+v (bytes before %d)", st, bytesA)
+	}
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{a.ID + ".json", a.ID + ".mms"}) {
+		t.Fatalf("files after Delete: %v", names)
+	}
+	s.Close()
+	if got := ids(openStore(t, cfg).List()); !slices.Equal(got, []string{a.ID}) {
+		t.Fatalf("after reopen List = %v", got)
+	}
+}
+
+func TestSeenState(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	var all []Meta
+	for i := range 4 {
+		m, _ := s.Put(message(fmt.Sprint(i), 10))
+		all = append(all, m)
+	}
+	consistent := func(s *Store, wantNew int) {
+		t.Helper()
+		st, l := s.Stats(), s.List()
+		if st.New != wantNew || countNew(l) != wantNew || st.Messages != len(l) {
+			t.Fatalf("Stats.New=%d, unseen in List=%d, want %d", st.New, countNew(l), wantNew)
+		}
+	}
+	consistent(s, 4)
+	must(t, s.SetSeen(all[0].ID, true))
+	must(t, s.SetSeen(all[0].ID, true)) // no change, no write
+	consistent(s, 3)
+	must(t, s.SetSeen(all[0].ID, false))
+	must(t, s.SetSeen(all[2].ID, true))
+	consistent(s, 3)
+	s.Close()
+	s = openStore(t, cfg)
+	consistent(s, 3)
+	if m, _ := s.Get(all[2].ID); !m.Seen {
+		t.Fatal("seen state lost across reopen")
+	}
+	must(t, s.MarkAllSeen())
+	consistent(s, 0)
+	s.Close()
+	consistent(openStore(t, cfg), 0)
+}
+
+func TestSubscribeEvents(t *testing.T) {
+	s := openStore(t, testConfig(t))
+	var mu sync.Mutex
+	var got []string
+	cancel := s.Subscribe(func(ev Event) {
+		// Callbacks run outside the lock: reading the store must work.
+		_, found := s.Get(ev.Meta.ID)
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%v %s seen=%v found=%v", ev.Kind, ev.Meta.TransactionID, ev.Meta.Seen, found))
+		mu.Unlock()
+	})
+	a, _ := s.Put(message("a", 10))
+	b, _ := s.Put(message("b", 10))
+	must(t, s.SetSeen(a.ID, true))
+	must(t, s.MarkAllSeen())
+	must(t, s.Delete(a.ID))
+	cancel()
+	must(t, s.Delete(b.ID))
+	want := []string{
+		"stored Ta seen=false found=true",
+		"stored Tb seen=false found=true",
+		"changed Ta seen=true found=true",
+		"changed Tb seen=true found=true",
+		"deleted Ta seen=true found=false",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestHostileTextIsCleaned(t *testing.T) {
+	s := openStore(t, testConfig(t))
+	in := message("a", 10)
+	in.Msg.Parts[0].ContentType.Params = []mms.Param{{Name: "name", Value: "a\x00b\nc\xff" + strings.Repeat("é", 2000)}}
+	in.Msg.Parts[1].ContentType.MediaType = "text/../../x"
+	in.Hints = map[string]string{}
+	for i := range 100 {
+		in.Hints[fmt.Sprintf("h%03d", i)] = strings.Repeat("v", 5000)
+	}
+	m, err := s.Put(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := m.Parts[0].Name
+	if strings.ContainsAny(name, "\x00\n") || len(name) > MaxTextLen || !strings.HasPrefix(name, "abc\uFFFDé") {
+		t.Fatalf("part name not cleaned: %q…", name[:20])
+	}
+	if m.Parts[1].File != "part-02.bin" {
+		t.Fatalf("unknown type got file name %q", m.Parts[1].File)
+	}
+	if len(m.Hints) != MaxHints || len(m.Hints["h000"]) != MaxHintLen {
+		t.Fatalf("hints not capped: %d entries, %d bytes", len(m.Hints), len(m.Hints["h000"]))
+	}
+}
+
+func TestPutRefusesBadInput(t *testing.T) {
+	s := openStore(t, testConfig(t))
+	in := message("a", 10)
+	in.Msg = nil
+	if _, err := s.Put(in); !errors.Is(err, ErrInvalid) {
+		t.Errorf("nil Msg: %v", err)
+	}
+	in = message("a", 10)
+	in.PDU = nil
+	if _, err := s.Put(in); !errors.Is(err, ErrInvalid) {
+		t.Errorf("empty PDU: %v", err)
+	}
+	in = message("a", 10)
+	in.PDU = make([]byte, MaxPDUSize+1)
+	if _, err := s.Put(in); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("huge PDU: %v", err)
+	}
+	if len(dirNames(t, s.msgDir)) != 0 {
+		t.Fatal("a refused Put wrote files")
+	}
+}
