@@ -128,11 +128,15 @@ func (c ContentType) Param(name string) (string, bool) {
 }
 
 // Header is a header the codec keeps without interpreting: an unknown
-// well-known header or an application header. Raw holds its encoded value.
+// well-known header, a known one whose value had an unexpected form, or an
+// application header. Raw holds its encoded value as sent.
 type Header struct {
-	Field byte   // well-known field code without the 0x80 flag; 0 for an application header
-	Name  string // application header name
-	Raw   []byte
+	Field byte   // well-known field code without the 0x80 flag (when Name is empty)
+	Name  string // application header name; empty for a well-known header
+	// Raw is the encoded value: for a well-known header the octets the
+	// generic length rule of WAP-230-WSP §8.4.1.2 delimits, for an
+	// application header the Text-string including its NUL terminator.
+	Raw []byte
 }
 
 // Part is one entry of a WSP multipart body (WAP-230-WSP §8.5).
@@ -148,6 +152,9 @@ type Part struct {
 	// when the part said so. When no transfer encoding was applied it
 	// aliases the input of Decode.
 	Data []byte
+	// Parts holds the entries of a part that is itself a multipart; Data is
+	// then nil, and Encode writes Parts.
+	Parts []Part
 }
 
 // Message is a decoded MMS PDU. A field whose header was absent is zero.
