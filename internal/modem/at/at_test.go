@@ -95,7 +95,7 @@ func TestFinalResults(t *testing.T) {
 		{"\r\nERROR\r\n", func(err error) bool { return errors.Is(err, ErrError) }},
 		{"\r\nCOMMAND NOT SUPPORT\r\n", func(err error) bool { return errors.Is(err, ErrError) }},
 		{"\r\n+CME ERROR: 14\r\n", cme(14)},
-		{"\r\n+CME ERROR: SIM busy\r\n", cme(14)},          // +CMEE=2
+		{"\r\n+CME ERROR: SIM busy\r\n", cme(14)},           // +CMEE=2
 		{"\r\n+CME ERROR: incorrect password\r\n", cme(16)}, // +CMEE=2
 		{"\r\n+CME ERROR: something new\r\n", cme(-1)},
 		{"\r\n+CMS ERROR: 500\r\n", cms(500)},

@@ -61,7 +61,7 @@ func splitEvents(buf []byte) ([]event, []byte) {
 		if i < 0 {
 			i = len(buf)
 		}
-		evs = append(evs, lineEvents(string(buf[:i]))...)
+		evs = append(evs, lineEvents(string(buf[:min(i, maxLine)]))...)
 		buf = buf[min(i+1, len(buf)):]
 	}
 }
