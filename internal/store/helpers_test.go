@@ -67,7 +67,7 @@ func message(tag string, imgSize int) Incoming {
 		Parts: []mms.Part{
 			{ContentType: mms.ContentType{MediaType: "application/smil", Params: []mms.Param{{Name: "name", Value: "smil.xml"}}}, ContentID: "<smil>", Data: []byte("<smil/>")},
 			{ContentType: mms.ContentType{MediaType: "text/plain", Params: []mms.Param{{Name: "charset", Value: "utf-8"}}}, ContentLocation: "text_0.txt", Data: []byte("hello " + tag)},
-			{ContentType: mms.ContentType{MediaType: "image/jpeg"}, DispositionParams: []mms.Param{{Name: "filename", Value: "../../etc/passwd"}}, Data: img},
+			{ContentType: mms.ContentType{MediaType: "image/jpeg"}, ContentDisposition: "attachment", DispositionParams: []mms.Param{{Name: "filename", Value: "../../etc/passwd"}}, Data: img},
 		},
 	}
 	pdu := append([]byte{0x8C, 0x80, 0x98}, []byte("T"+tag+"\x00")...)

@@ -23,9 +23,9 @@ func buildMeta(in Incoming) Meta {
 			Name:   clean(in.Sender.Name, MaxTextLen),
 			Source: clean(in.Sender.Source, 16),
 		},
-		Subject:       clean(textOf(m.Subject), MaxTextLen),
+		Subject:       clean(m.Subject.Text(), MaxTextLen),
 		TransactionID: clean(m.TransactionID, MaxTextLen),
-		Version:       versionOf(m.Version),
+		Version:       versionString(m.Version),
 		ContentType:   clean(m.ContentType.MediaType, MaxTextLen),
 		Size:          int64(len(in.PDU)),
 		SHA256:        hex.EncodeToString(sum[:]),
@@ -47,7 +47,7 @@ func addresses(as []mms.Address, budget *int) []string {
 			break
 		}
 		*budget--
-		out = append(out, clean(addrOf(a), MaxTextLen))
+		out = append(out, clean(a.String(), MaxTextLen))
 	}
 	return out
 }
@@ -190,4 +190,12 @@ func cleanHints(h map[string]string) map[string]string {
 		out[ck] = clean(h[k], MaxHintLen)
 	}
 	return out
+}
+
+// versionString is "" when the PDU carried no MMS-Version.
+func versionString(v mms.Version) string {
+	if v == 0 {
+		return ""
+	}
+	return v.String()
 }

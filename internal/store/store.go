@@ -204,7 +204,7 @@ func Open(cfg Config) (*Store, error) {
 		s.cfg.ClockSynced = func() bool { return false }
 	}
 	if s.cfg.Decode == nil {
-		s.cfg.Decode = noDecoder
+		s.cfg.Decode = mms.Decode
 	}
 	if s.cfg.MinFree == 0 {
 		s.cfg.MinFree = defaultMinFree

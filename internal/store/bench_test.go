@@ -1,0 +1,212 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+)
+
+// encoded returns a real M-Send.req of about size bytes (SMIL, text and
+// an image part), encoded by the codec, and its decoded form.
+func encoded(tb testing.TB, tag string, size int) Incoming {
+	tb.Helper()
+	in := message(tag, max(size-400, 1))
+	pdu, err := in.Msg.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	msg, err := mms.Decode(pdu)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in.PDU, in.Msg = pdu, msg
+	return in
+}
+
+// cpuMeter reports the process CPU time (user+sys) per operation and the
+// bytes the process caused to be written to storage (/proc/self/io
+// write_bytes; not counting the filesystem journal, which the kernel's
+// jbd2 thread writes).
+type cpuMeter struct {
+	ru    unix.Rusage
+	wrote int64
+}
+
+func startMeter(b *testing.B) *cpuMeter {
+	m := &cpuMeter{}
+	unix.Getrusage(unix.RUSAGE_SELF, &m.ru)
+	m.wrote = writeBytes()
+	b.ResetTimer()
+	return m
+}
+
+func (m *cpuMeter) report(b *testing.B, payload int64) {
+	b.StopTimer()
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	cpu := (ru.Utime.Nano() + ru.Stime.Nano()) - (m.ru.Utime.Nano() + m.ru.Stime.Nano())
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(payload)/float64(b.N), "payload-B/op")
+	if w := writeBytes(); w >= 0 && m.wrote >= 0 {
+		b.ReportMetric(float64(w-m.wrote)/float64(b.N), "disk-B/op")
+	}
+}
+
+func writeBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	var v int64 = -1
+	for _, line := range splitLines(string(b)) {
+		if _, err := fmt.Sscanf(line, "write_bytes: %d", &v); err == nil {
+			return v
+		}
+	}
+	return -1
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i < len(s) {
+			i++
+		}
+		s = s[i:]
+	}
+	return out
+}
+
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(Config{Dir: b.TempDir(), MinFree: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkPut measures a durable Put (two files fsynced, one directory
+// sync) of a real M-Send.req.
+//
+//	go test -run '^$' -bench 'Put|Extract' -benchtime 200x ./internal/store/
+func BenchmarkPut(b *testing.B) {
+	for _, size := range []int{30 << 10, 300 << 10} {
+		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
+			s := benchStore(b)
+			in := encoded(b, "bench", size)
+			b.SetBytes(int64(len(in.PDU)))
+			m := startMeter(b)
+			var payload int64
+			for range b.N {
+				meta, err := s.Put(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				payload += s.diskSize[meta.ID]
+			}
+			m.report(b, payload)
+		})
+	}
+}
+
+// extractParts is the alternative the store does not take: writing every
+// part as its own file at Put, each atomically and durably, like the PDU.
+func extractParts(s *Store, meta Meta, msg *mms.Message) (int64, error) {
+	dir := filepath.Join(s.msgDir, meta.ID+".parts")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		return 0, err
+	}
+	var n int64
+	for i, p := range msg.Parts {
+		if err := writeFile(s.fs, filepath.Join(dir, meta.Parts[i].File), p.Data); err != nil {
+			return n, err
+		}
+		n += int64(len(p.Data))
+	}
+	if err := s.fs.SyncDir(dir); err != nil {
+		return n, err
+	}
+	return n, s.fs.SyncDir(s.msgDir)
+}
+
+// BenchmarkExtract compares the two ways to offer parts as files:
+// extracting them at Put (AtPut: Put plus one fsynced file per part) and
+// decoding them from the PDU when asked (OnDemand: Put alone). The View
+// benchmarks are the cost of reading every part of a message once.
+func BenchmarkExtract(b *testing.B) {
+	for _, size := range []int{30 << 10, 300 << 10} {
+		in := encoded(b, "x", size)
+		name := fmt.Sprintf("%dKB", size>>10)
+		b.Run("AtPut/"+name, func(b *testing.B) {
+			s := benchStore(b)
+			m := startMeter(b)
+			var payload int64
+			for range b.N {
+				meta, err := s.Put(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := extractParts(s, meta, in.Msg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				payload += s.diskSize[meta.ID] + n
+			}
+			m.report(b, payload)
+		})
+		b.Run("OnDemandPut/"+name, func(b *testing.B) {
+			s := benchStore(b)
+			m := startMeter(b)
+			var payload int64
+			for range b.N {
+				meta, err := s.Put(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				payload += s.diskSize[meta.ID]
+			}
+			m.report(b, payload)
+		})
+		b.Run("AtPutView/"+name, func(b *testing.B) {
+			s := benchStore(b)
+			meta, _ := s.Put(in)
+			if _, err := extractParts(s, meta, in.Msg); err != nil {
+				b.Fatal(err)
+			}
+			m := startMeter(b)
+			for range b.N {
+				for _, p := range meta.Parts {
+					if _, err := os.ReadFile(filepath.Join(s.msgDir, meta.ID+".parts", p.File)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			m.report(b, 0)
+		})
+		b.Run("OnDemandView/"+name, func(b *testing.B) {
+			s := benchStore(b)
+			meta, _ := s.Put(in)
+			m := startMeter(b)
+			for range b.N {
+				for i := range meta.Parts {
+					if _, _, err := s.Part(meta.ID, i); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			m.report(b, 0)
+		})
+	}
+}
