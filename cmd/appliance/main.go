@@ -1,0 +1,369 @@
+// Command appliance is homemmsc: a home MMSC that receives the MMS your
+// phones send, stores them on the SD card and shows them on a small display.
+//
+// Every flag can also be set with an environment variable HOMEMMSC_<NAME>
+// (upper case, '-' → '_'; e.g. HOMEMMSC_MAX_SIZE=2M), for systemd's
+// EnvironmentFile. The variable sets the default and the flag wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/clock"
+	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// version is stamped at build time: -ldflags "-X main.version=...".
+var version = "dev"
+
+// envPrefix starts the environment variable of every flag.
+const envPrefix = "HOMEMMSC_"
+
+// HTTP server limits. A phone on a slow GPRS/EDGE uplink may need minutes
+// to post a MMS of a few hundred KB, so the body timeout is generous; the
+// header timeout is short against slowloris.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 5 * time.Minute
+	writeTimeout      = readTimeout + 30*time.Second // counts from the end of the headers
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+	shutdownTimeout   = 30 * time.Second
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main with its inputs and outputs passed in; it returns the exit
+// code: 0 after -version, -help or a clean shutdown, 2 for a usage error,
+// 1 for a fatal error.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, getenv, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "homemmsc:", err)
+		return 2
+	case o.showVersion:
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := serve(ctx, o, log); err != nil {
+		log.Error("homemmsc: fatal", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// options are the parsed flags.
+type options struct {
+	listen      string
+	data        string
+	maxSize     int64
+	quota       int64
+	phonesSpec  string
+	phones      []mmsc.Phone
+	open        string // "auto", "on" or "off"
+	logLevel    slog.Level
+	display     string
+	modem       string
+	owner       string
+	showVersion bool
+}
+
+// parseOptions declares the flags, applies the environment as defaults,
+// parses args and loads the phone list.
+func parseOptions(args []string, getenv func(string) string, out io.Writer) (options, error) {
+	o := options{maxSize: mmsc.DefaultMaxSize, open: "auto"}
+	fs := flag.NewFlagSet("homemmsc", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "MMSC listener address (phones POST here; port-forward it)")
+	fs.StringVar(&o.data, "data", defaultDataDir(getenv), "message store directory")
+	fs.Var(sizeValue{&o.maxSize, 1 << 10, mmsc.MaxMaxSize}, "max-size", "largest MMS accepted, e.g. 300K, 2M (at most 5M)")
+	fs.Var(sizeValue{&o.quota, 0, 1 << 40}, "quota", "most bytes the store keeps, e.g. 500M, 2G; 0 = no quota (free-space floor only)")
+	fs.StringVar(&o.phonesSpec, "phones", "", "paired phones: name:number:token,... or @/path/to/file")
+	fs.Var(enumValue{&o.open, []string{"auto", "on", "off"}}, "open", "open endpoint /mms?n=: auto (on iff no phones), on, off")
+	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	fs.StringVar(&o.display, "display", "none", "display to drive (none = no display)")
+	fs.StringVar(&o.modem, "modem", "", "GSM modem serial port for SMS notifications (empty = no modem)")
+	fs.StringVar(&o.owner, "owner", "", "owner's phone number, notified by SMS")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	if err := applyEnv(fs, getenv); err != nil {
+		return o, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.showVersion {
+		return o, nil
+	}
+	var err error
+	o.phones, err = loadPhones(o.phonesSpec)
+	return o, err
+}
+
+// envName is the environment variable of a flag: "max-size" → HOMEMMSC_MAX_SIZE.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// applyEnv sets each flag from its environment variable, as its default:
+// flags parsed afterwards override it. -version has no variable.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if f.Name == "version" || v == "" {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			return
+		}
+		f.DefValue = v
+	})
+	return errors.Join(errs...)
+}
+
+// defaultDataDir is systemd's StateDirectory= when it set one (the first,
+// if several), else ./mmsc-data.
+func defaultDataDir(getenv func(string) string) string {
+	if d, _, _ := strings.Cut(getenv("STATE_DIRECTORY"), ":"); d != "" {
+		return d
+	}
+	return "mmsc-data"
+}
+
+// loadPhones reads the -phones value: inline entries, or @file.
+func loadPhones(spec string) ([]mmsc.Phone, error) {
+	path, isFile := strings.CutPrefix(spec, "@")
+	if !isFile {
+		phones, err := mmsc.ParsePhones(spec)
+		if err != nil {
+			return nil, fmt.Errorf("-phones: %w", err)
+		}
+		return phones, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("-phones: %w", err)
+	}
+	defer f.Close()
+	phones, err := mmsc.ReadPhones(f)
+	if err != nil {
+		return nil, fmt.Errorf("-phones %s: %w", path, err)
+	}
+	return phones, nil
+}
+
+// openEndpoint resolves -open: auto means on when no phone is paired.
+func (o options) openEndpoint() bool {
+	return o.open == "on" || (o.open == "auto" && len(o.phones) == 0)
+}
+
+// sizeValue is a byte count flag: "1048576", "300K", "2M", "1G" (binary
+// multiples; "KiB"/"MiB"/"GiB" and "KB"/"MB"/"GB" are read the same).
+type sizeValue struct {
+	p        *int64
+	min, max int64
+}
+
+func (v sizeValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return formatSize(*v.p)
+}
+
+func (v sizeValue) Set(s string) error {
+	n, err := parseSize(s)
+	if err != nil {
+		return err
+	}
+	if n < v.min || n > v.max {
+		return fmt.Errorf("%s out of range %s–%s", s, formatSize(v.min), formatSize(v.max))
+	}
+	*v.p = n
+	return nil
+}
+
+func parseSize(s string) (int64, error) {
+	t, mult := splitUnit(strings.ToUpper(strings.TrimSpace(s)))
+	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("invalid size %q: want bytes or a number with K, M or G", s)
+	}
+	return n * mult, nil
+}
+
+// splitUnit cuts a K, M or G suffix (also KB/KiB…) off an upper-case size.
+func splitUnit(t string) (string, int64) {
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		for _, form := range []string{u.suffix + "IB", u.suffix + "B", u.suffix} {
+			if rest, ok := strings.CutSuffix(t, form); ok {
+				return rest, u.mult
+			}
+		}
+	}
+	return t, 1
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "G"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "M"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "K"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// enumValue is a string flag limited to a few words.
+type enumValue struct {
+	p     *string
+	words []string
+}
+
+func (v enumValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v enumValue) Set(s string) error {
+	for _, w := range v.words {
+		if strings.EqualFold(s, w) {
+			*v.p = w
+			return nil
+		}
+	}
+	return fmt.Errorf("want one of %s", strings.Join(v.words, ", "))
+}
+
+// serve opens the store, serves the MMSC until ctx is done, then drains
+// the requests in flight and closes the store.
+func serve(ctx context.Context, o options, log *slog.Logger) error {
+	st, err := store.Open(store.Config{Dir: o.data, MaxBytes: o.quota, ClockSynced: clock.Synced, Logger: log})
+	if err != nil {
+		return fmt.Errorf("store %s: %w", o.data, err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("homemmsc: closing the store", "err", err)
+		}
+	}()
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("-listen: %w", err)
+	}
+	h := mmsc.NewHandler(mmsc.Config{
+		Store: st, Phones: o.phones, Open: o.openEndpoint(), MaxSize: o.maxSize, Logger: log,
+	})
+	logStartup(log, o, ln.Addr().String())
+	logAbsentFeatures(log, o)
+	return runServer(ctx, newServer(h, log), ln, log)
+}
+
+// runServer serves on ln until ctx is done, then stops accepting and
+// waits (up to shutdownTimeout) for the requests in flight to finish.
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("homemmsc: shutting down, draining requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("homemmsc: stopped")
+	return nil
+}
+
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// logStartup says what runs and what to put in a phone's MMSC setting.
+// Tokens are shortened: the owner has them in the phone list.
+func logStartup(log *slog.Logger, o options, addr string) {
+	log.Info("homemmsc: started", "version", version, "listen", addr, "data", o.data,
+		"phones", len(o.phones), "open_endpoint", o.openEndpoint(), "max_size", o.maxSize)
+	base := "http://" + publicHost(addr)
+	for _, p := range o.phones {
+		log.Info("homemmsc: MMSC URL for phone", "name", p.Name, "number", p.Number,
+			"url", base+"/mms/"+p.Token[:4]+"…(its token)")
+	}
+	if o.openEndpoint() {
+		log.Info("homemmsc: open endpoint on; turn it off (-open=off) once phones are paired",
+			"url", base+"/mms?n=<your number>")
+	}
+}
+
+// publicHost shows where a phone should post: the listen address, with a
+// placeholder for a wildcard host. Phones outside the LAN need the
+// router's public address and port forward instead.
+func publicHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "<this-host>"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// logAbsentFeatures reports the hardware flags this build does not act on
+// yet: the display and modem support land in their own files.
+func logAbsentFeatures(log *slog.Logger, o options) {
+	if o.display != "" && o.display != "none" {
+		log.Warn("homemmsc: display support is absent from this build; -display ignored", "display", o.display)
+	}
+	if o.modem != "" {
+		log.Warn("homemmsc: modem support is absent from this build; -modem ignored", "modem", o.modem)
+	}
+	if o.owner != "" {
+		log.Warn("homemmsc: -owner needs modem support, absent from this build; ignored", "owner", o.owner)
+	}
+}

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/mmsc"
+)
+
+const (
+	tokA = "Q2xhcmEtcGhvbmUtdG9rZW4"
+	tokB = "x9_Kd-3mPq7ZtW2vLr8n"
+)
+
+// env is a fake environment.
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func parse(t *testing.T, args []string, getenv func(string) string) options {
+	t.Helper()
+	o, err := parseOptions(args, getenv, io.Discard)
+	if err != nil {
+		t.Fatalf("parseOptions(%q): %v", args, err)
+	}
+	return o
+}
+
+func TestDefaults(t *testing.T) {
+	o := parse(t, nil, env())
+	if o.listen != "127.0.0.1:8080" || o.data != "mmsc-data" || o.maxSize != 1<<20 || o.quota != 0 ||
+		o.open != "auto" || o.logLevel != slog.LevelInfo || o.display != "none" || o.modem != "" ||
+		o.owner != "" || len(o.phones) != 0 || o.showVersion {
+		t.Fatalf("defaults = %+v", o)
+	}
+	if !o.openEndpoint() {
+		t.Error("open endpoint off with no phones and -open=auto")
+	}
+}
+
+func TestStateDirectory(t *testing.T) {
+	o := parse(t, nil, env("STATE_DIRECTORY", "/var/lib/homemmsc:/var/lib/other"))
+	if o.data != "/var/lib/homemmsc" {
+		t.Fatalf("data = %q, want systemd's first StateDirectory", o.data)
+	}
+	o = parse(t, []string{"-data", "/srv/mms"}, env("STATE_DIRECTORY", "/var/lib/homemmsc", "HOMEMMSC_DATA", "/env/dir"))
+	if o.data != "/srv/mms" {
+		t.Fatalf("data = %q, want the flag", o.data)
+	}
+	o = parse(t, nil, env("STATE_DIRECTORY", "/var/lib/homemmsc", "HOMEMMSC_DATA", "/env/dir"))
+	if o.data != "/env/dir" {
+		t.Fatalf("data = %q, want HOMEMMSC_DATA over STATE_DIRECTORY", o.data)
+	}
+}
+
+func TestEnvironmentAndFlagPrecedence(t *testing.T) {
+	e := env(
+		"HOMEMMSC_LISTEN", "0.0.0.0:80",
+		"HOMEMMSC_MAX_SIZE", "300K",
+		"HOMEMMSC_QUOTA", "2G",
+		"HOMEMMSC_OPEN", "off",
+		"HOMEMMSC_LOG_LEVEL", "debug",
+		"HOMEMMSC_DISPLAY", "ssd1306",
+		"HOMEMMSC_MODEM", "/dev/ttyUSB0",
+		"HOMEMMSC_OWNER", "+15551234567",
+		"HOMEMMSC_PHONES", "Anna:+15551234567:"+tokA,
+		"HOMEMMSC_VERSION", "true", // -version has no variable
+	)
+	o := parse(t, nil, e)
+	if o.listen != "0.0.0.0:80" || o.maxSize != 300<<10 || o.quota != 2<<30 || o.open != "off" ||
+		o.logLevel != slog.LevelDebug || o.display != "ssd1306" || o.modem != "/dev/ttyUSB0" ||
+		o.owner != "+15551234567" || len(o.phones) != 1 || o.showVersion {
+		t.Fatalf("from environment: %+v", o)
+	}
+	o = parse(t, []string{"-listen", ":9000", "-max-size=2M", "-open", "ON", "-log-level", "warn",
+		"-phones", "Ben:+15557654321:" + tokB}, e)
+	if o.listen != ":9000" || o.maxSize != 2<<20 || o.open != "on" || o.logLevel != slog.LevelWarn ||
+		len(o.phones) != 1 || o.phones[0].Name != "Ben" || o.quota != 2<<30 {
+		t.Fatalf("flags over environment: %+v", o)
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	for flagName, want := range map[string]string{
+		"listen": "HOMEMMSC_LISTEN", "max-size": "HOMEMMSC_MAX_SIZE", "log-level": "HOMEMMSC_LOG_LEVEL",
+	} {
+		if got := envName(flagName); got != want {
+			t.Errorf("envName(%q) = %q, want %q", flagName, got, want)
+		}
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  func(string) string
+		want string
+	}{
+		{[]string{"-max-size", "6M"}, env(), "max-size"},
+		{[]string{"-max-size", "0"}, env(), "max-size"},
+		{[]string{"-max-size", "lots"}, env(), "max-size"},
+		{[]string{"-max-size", "-1K"}, env(), "max-size"},
+		{[]string{"-quota", "99999999999G"}, env(), "quota"},
+		{[]string{"-open", "maybe"}, env(), "open"},
+		{[]string{"-log-level", "loud"}, env(), "log-level"},
+		{[]string{"-phones", "Anna:+15551234567:weak"}, env(), "weak"},
+		{[]string{"-phones", "@/nonexistent/phones"}, env(), "nonexistent"},
+		{[]string{"stray"}, env(), "stray"},
+		{nil, env("HOMEMMSC_MAX_SIZE", "9M"), "HOMEMMSC_MAX_SIZE"},
+		{nil, env("HOMEMMSC_OPEN", "1"), "HOMEMMSC_OPEN"},
+		{nil, env("HOMEMMSC_PHONES", "x:y:z"), "phones"},
+	}
+	for _, tt := range tests {
+		_, err := parseOptions(tt.args, tt.env, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("parseOptions(%q): error %v, want one naming %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"1048576": 1 << 20, "300K": 300 << 10, "300k": 300 << 10, "300KiB": 300 << 10, "300KB": 300 << 10,
+		"2M": 2 << 20, "2MiB": 2 << 20, " 5M ": 5 << 20, "1G": 1 << 30, "0": 0,
+	} {
+		got, err := parseSize(in)
+		if err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "M", "1.5M", "1T", "-5", "0x10", "1 0K", "9223372036854775807G"} {
+		if n, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, n)
+		}
+	}
+	for n, want := range map[int64]string{0: "0", 1000: "1000", 300 << 10: "300K", 5 << 20: "5M", 2 << 30: "2G"} {
+		if got := formatSize(n); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestPhonesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "phones")
+	file := "# name:number:token\nAnna at home:+15551234567:" + tokA + "\n\nBen, work:+15557654321:" + tokB + "\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := parse(t, []string{"-phones", "@" + path}, env())
+	want := []mmsc.Phone{{Name: "Anna at home", Number: "+15551234567", Token: tokA}, {Name: "Ben, work", Number: "+15557654321", Token: tokB}}
+	if len(o.phones) != 2 || o.phones[0] != want[0] || o.phones[1] != want[1] {
+		t.Fatalf("phones = %+v", o.phones)
+	}
+	if o.openEndpoint() {
+		t.Error("open endpoint on with phones paired and -open=auto")
+	}
+	if err := os.WriteFile(path, []byte("Anna:+15551234567:"+tokA+"\nBen:+15557654321:0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseOptions([]string{"-phones", "@" + path}, env(), io.Discard); !errors.Is(err, mmsc.ErrWeakToken) ||
+		!strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("weak token in file: %v", err)
+	}
+}
+
+func TestOpenEndpointResolution(t *testing.T) {
+	phones := "Anna:+15551234567:" + tokA
+	for _, tt := range []struct {
+		open, phones string
+		want         bool
+	}{
+		{"auto", "", true}, {"auto", phones, false},
+		{"on", phones, true}, {"off", "", false},
+	} {
+		o := parse(t, []string{"-open", tt.open, "-phones", tt.phones}, env())
+		if got := o.openEndpoint(); got != tt.want {
+			t.Errorf("-open=%s phones=%q: %v, want %v", tt.open, tt.phones, got, tt.want)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	version = "v1.2.3-test"
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-version"}, env(), &out, &errOut); code != 0 || out.String() != "v1.2.3-test\n" {
+		t.Fatalf("-version: exit %d, out %q", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"-help"}, env("HOMEMMSC_LISTEN", ":1234"), &out, &errOut); code != 0 {
+		t.Fatalf("-help: exit %d", code)
+	}
+	if help := errOut.String(); !strings.Contains(help, "-max-size") || !strings.Contains(help, `":1234"`) {
+		t.Errorf("help does not list flags with the environment's defaults:\n%s", help)
+	}
+	errOut.Reset()
+	if code := run([]string{"-open", "maybe"}, env(), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "open") {
+		t.Fatalf("usage error: exit %d, %q", code, errOut.String())
+	}
+}
+
+func TestFatalErrorsExitNonZero(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var errOut bytes.Buffer
+	args := []string{"-listen", ln.Addr().String(), "-data", t.TempDir()}
+	if code := run(args, env(), io.Discard, &errOut); code != 1 {
+		t.Fatalf("address in use: exit %d, want 1; log:\n%s", code, errOut.String())
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o600)
+	if code := run([]string{"-listen", "127.0.0.1:0", "-data", file}, env(), io.Discard, &errOut); code != 1 {
+		t.Fatalf("data dir is a file: exit %d, want 1", code)
+	}
+}
+
+// TestShutdownDrains cancels the context while a request is in flight:
+// the request completes and runServer returns nil.
+func TestShutdownDrains(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "done")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	log := slog.New(slog.DiscardHandler)
+	served := make(chan error, 1)
+	go func() { served <- runServer(ctx, newServer(h, log), ln, log) }()
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- string(b)
+	}()
+	<-started
+	cancel()
+	// New connections are refused once shutdown has begun…
+	for {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			break
+		}
+		c.Close()
+	}
+	// …but the request in flight completes.
+	close(release)
+	if body := <-got; body != "done" {
+		t.Fatalf("in-flight request got %q, want done", body)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("runServer = %v, want nil", err)
+	}
+}
+
+func TestPublicHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8080": "127.0.0.1:8080", "0.0.0.0:80": "<this-host>:80", "[::]:8080": "<this-host>:8080",
+		":8080": "<this-host>:8080", "192.168.1.5:8080": "192.168.1.5:8080",
+	} {
+		if got := publicHost(in); got != want {
+			t.Errorf("publicHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,94 @@
+// Package mmsc is the MMSC side of MMS submission: the HTTP handler a
+// phone posts its outgoing MMS to, and the phone list that says who is
+// allowed to.
+//
+// # The protocol
+//
+// A phone whose "MMSC" setting points at the appliance sends every MMS as
+// one HTTP POST (OMA-MMS-CTR §6.1.1, over the WSP/HTTP binding of
+// OMA-MMS-ENC §5): the body is an M-Send.req PDU, Content-Type
+// application/vnd.wap.mms-message (some phones add "; charset=..."; the
+// media type is compared without case). The phone waits for the HTTP
+// response, which must be 200 with an M-Send.conf PDU of the same media
+// type. Anything else (a 3xx redirect included: Android and Sailfish count
+// it as failure) means "not sent".
+//
+// The M-Send.conf carries, in this order, X-Mms-Message-Type (m-send-conf),
+// X-Mms-Transaction-Id (the request's, so the phone can match it),
+// X-Mms-MMS-Version, X-Mms-Response-Status and, with Ok only, Message-ID.
+// We answer MMS-Version 1.2 when the request is 1.2 or later and 1.0
+// otherwise. Ok is sent only once the store has made the message durable,
+// and always with a non-empty, unique Message-ID (the store's id): Sailfish
+// treats an Ok without one as a failure, and a Nokia was seen rebooting.
+// Errors carry a short X-Mms-Response-Text. When no Transaction-Id can be
+// read from the request, the reply carries "homemmsc-unreadable": the
+// header is mandatory and an empty one is not safe (AOSP drops the PDU).
+//
+// # Status choice
+//
+//	what happened                         1.0 reply   1.2 reply
+//	stored durably                        0x80 Ok     0x80 Ok
+//	PDU cannot be decoded (empty, cut)    0x83        0xE2 permanent message-format-corrupt
+//	not an M-Send.req, or MMS major ≠ 1   0x88        0x88 Error-unsupported-message
+//	body over MaxSize, or a codec limit   0x87        0xE5 permanent content-not-accepted
+//	no sender identified (anonymous off)  0x84        0xE3 permanent sending-address-unresolved
+//	store full (quota, disk) or failing   0x86        0xC0 transient failure
+//
+// MMS 1.1 made the 1.0 error codes obsolete (OMA-MMS-ENC §7.3.48); 1.0
+// clients know nothing else. Error-unsupported-message has no newer twin
+// and stays. Android retries by itself on 0xC0, 0xC3 and 0xC4 only, which
+// is why a full store answers 0xC0: the phone tries again later. 1.0 has
+// no transient range; 0x86 (network problem) is the 1.0 ancestor of 0xC3.
+//
+// Requests refused before their body is read get a short plain-text HTTP
+// answer and nothing is stored: 403 for an unknown token or a disabled
+// open endpoint, 400 for an invalid ?n=, 415 for another media type,
+// 405 (Allow: POST) for another method, 404 for another path. GET / says
+// in one line what this is. Every reply has Cache-Control: no-cache.
+//
+// # Who sent it
+//
+// Phones do not put their own number in From: they send the
+// insert-address token (From = 0x81, OMA-MMS-ENC §7.3.21) and expect the
+// operator's MMSC to fill in the number it knows from the radio network.
+// Our MMSC is reached over the internet and knows nothing of the kind.
+// The seed page asked each phone to add ?n=<number> to its MMSC URL,
+// which anyone could forge. Like Mbuni, we give each paired phone a secret
+// token in its MMSC URL instead (http://host:port/mms/<token>); the phone
+// list maps tokens to names and numbers. The sender is, in this order:
+//
+//  1. the phone whose token is in the URL (Source "token"). An unknown
+//     token is refused with HTTP 403 before the body is read;
+//  2. the From address, when the PDU carries one rather than the insert
+//     token (Source "from"; "/TYPE=PLMN" is dropped);
+//  3. ?n= on the open endpoint (Source "query"), only "+" and 3–20 digits;
+//     anything else is refused with HTTP 400.
+//
+// The open endpoint (/mms, and /mms.php for owners coming from the seed
+// page) serves 2 and 3 and is on only when Config.Open is set; the
+// appliance turns it on by default when no phone is paired, and owners
+// should turn it off once theirs are. Headers that claim a number
+// (X-MDN, X-Up-Calling-Line-Id, X-Wap-Network-Client-MSISDN) are only
+// recorded as hints with User-Agent and X-Wap-Profile/Profile: any client
+// can send them. With no sender, the message is refused with
+// sending-address-unresolved unless Config.Anonymous is set.
+//
+// # Limits
+//
+// The body is capped with http.MaxBytesReader before it is read:
+// DefaultMaxSize (1 MiB) unless Config.MaxSize says otherwise, never above
+// MaxMaxSize (5 MiB). A body declared larger is not read beyond the
+// first peekLen octets, which hold the Transaction-Id. Tokens are at least
+// MinTokenLen characters of [A-Za-z0-9_-]; the list holds at most
+// MaxPhones phones.
+//
+// # Specs
+//
+//   - OMA-MMS-ENC 1.2 and 1.3 (OMA-TS-MMS_ENC): §6.1 M-Send.req and
+//     M-Send.conf, §7.3.21 From and the insert-address token, §7.3.48
+//     X-Mms-Response-Status and the handling of unknown values.
+//   - OMA-MMS-CTR 1.2/1.3: the submission transaction over HTTP.
+//   - WAP-230-WSP §8.4.2.24 (Content-Type) and §8.5 (multipart).
+//   - RFC 9110: 403, 405 with Allow, 415; RFC 9111 Cache-Control.
+//   - Mbuni (mbuni.org) MMSC documentation, for the per-phone URL token.
+package mmsc

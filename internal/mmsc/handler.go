@@ -1,0 +1,365 @@
+package mmsc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// Size limits of a posted PDU.
+const (
+	DefaultMaxSize int64 = 1 << 20 // 1 MiB: what phones are configured for
+	MaxMaxSize     int64 = 5 << 20 // 5 MiB: the most Config.MaxSize may raise it to
+)
+
+// Store is what the handler needs from the message store.
+// *store.Store satisfies it.
+type Store interface {
+	// Put stores one message and returns nil only once it is durable.
+	Put(in store.Incoming) (store.Meta, error)
+}
+
+// Config configures the handler. Its zero value serves nothing but the
+// token endpoints of no phones and refuses everything else: set Store,
+// Phones and Open.
+type Config struct {
+	Store  Store   // where messages go; if nil, every POST gets a transient failure
+	Phones []Phone // paired phones; an invalid entry is skipped and logged (check with CheckPhones)
+
+	// Open serves the open endpoint /mms (and /mms.php, the seed page's
+	// path) where the sender comes from the PDU's From or ?n=. If false,
+	// a POST there gets HTTP 403 and nothing is stored.
+	Open bool
+	// Anonymous stores a message whose sender cannot be identified, with
+	// Source "none"; if false it is refused with sending-address-unresolved.
+	Anonymous bool
+
+	MaxSize  int64              // largest body accepted; if zero, DefaultMaxSize; capped at MaxMaxSize
+	Logger   *slog.Logger       // if nil, logs are discarded
+	Now      func() time.Time   // if nil, time.Now; used for the duration logged
+	OnStored func(m store.Meta) // if set, called once a message is durable; must not block
+}
+
+// handler is the MMSC: it receives M-Send.req PDUs and answers M-Send.conf.
+type handler struct {
+	cfg     Config
+	phones  phoneTable
+	maxSize int64
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewHandler returns the HTTP handler of the MMSC listener.
+//
+// Routes: POST /mms/<token> (a paired phone), POST /mms and /mms.php (the
+// open endpoint, when Config.Open), GET / (a one-line description). Any
+// other method gets 405, any other path 404, both as short plain text.
+func NewHandler(cfg Config) http.Handler {
+	h := &handler{cfg: cfg, maxSize: cfg.MaxSize, log: cfg.Logger, now: cfg.Now}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.maxSize <= 0 {
+		h.maxSize = DefaultMaxSize
+	}
+	h.maxSize = min(h.maxSize, MaxMaxSize)
+	h.phones = validPhones(cfg.Phones, h.log)
+	return h
+}
+
+// validPhones keeps the phones that pass Validate and whose token is not
+// already taken, logging the others: refusing them is the safe failure.
+func validPhones(in []Phone, log *slog.Logger) phoneTable {
+	var t phoneTable
+	for _, p := range in {
+		if err := p.Validate(); err != nil {
+			log.Error("mmsc: phone ignored", "name", p.Name, "err", err)
+			continue
+		}
+		if _, dup := t.byToken(p.Token); dup {
+			log.Error("mmsc: phone ignored: token already used", "name", p.Name)
+			continue
+		}
+		t.phones = append(t.phones, p)
+	}
+	return t
+}
+
+// endpoint is what a request path names.
+type endpoint int
+
+const (
+	epNone  endpoint = iota // not ours
+	epRoot                  // "/"
+	epOpen                  // "/mms" or "/mms.php"
+	epToken                 // "/mms/<token>"
+)
+
+func route(path string) (endpoint, string) {
+	switch {
+	case path == "/":
+		return epRoot, ""
+	case path == "/mms" || path == "/mms.php":
+		return epOpen, ""
+	case strings.HasPrefix(path, "/mms/"):
+		return epToken, path[len("/mms/"):]
+	}
+	return epNone, ""
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-cache")
+	ep, token := route(r.URL.Path)
+	switch {
+	case ep == epNone:
+		writeText(w, http.StatusNotFound, "not found")
+	case ep == epRoot && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		writeText(w, http.StatusOK, "homemmsc: a home MMSC. Phones POST MMS to /mms/<token>.")
+	case r.Method != http.MethodPost:
+		w.Header().Set("Allow", http.MethodPost)
+		writeText(w, http.StatusMethodNotAllowed, "method not allowed: phones POST MMS here")
+	case ep == epRoot:
+		writeText(w, http.StatusNotFound, "not found: phones POST MMS to /mms/<token>")
+	default:
+		h.servePost(w, r, ep, token)
+	}
+}
+
+// servePost refuses, without reading the body, what is refused whatever
+// it holds: a disabled endpoint, an unknown token, a foreign media type,
+// an invalid ?n=.
+func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint, token string) {
+	var phone *Phone
+	var n string
+	switch ep {
+	case epOpen:
+		if !h.cfg.Open {
+			h.refuse(w, r, http.StatusForbidden, "open endpoint disabled: use /mms/<token>")
+			return
+		}
+		var err error
+		if n, err = queryNumber(r.URL.RawQuery); err != nil {
+			h.refuse(w, r, http.StatusBadRequest, err.Error())
+			return
+		}
+	case epToken:
+		p, ok := h.phones.byToken(token)
+		if !ok {
+			h.refuse(w, r, http.StatusForbidden, "unknown phone token")
+			return
+		}
+		phone = &p
+	}
+	if !isMMSType(r.Header.Get("Content-Type")) {
+		h.refuse(w, r, http.StatusUnsupportedMediaType, "want Content-Type: "+ContentType)
+		return
+	}
+	h.receive(w, r, phone, n)
+}
+
+// refuse answers plain text and logs why; nothing is read or stored.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, code int, why string) {
+	h.log.Warn("mmsc: refused", "remote", r.RemoteAddr, "path", redactPath(r.URL.Path), "http", code, "why", why)
+	writeText(w, code, why)
+}
+
+// redactPath keeps tokens out of the log: a wrong token may be a right
+// one mistyped.
+func redactPath(p string) string {
+	if ep, tok := route(p); ep == epToken && tok != "" {
+		return "/mms/<token>"
+	}
+	return p
+}
+
+// isMMSType reports whether a Content-Type is the MMS one, whatever its
+// case and parameters (a broken parameter is forgiven: we don't use them).
+func isMMSType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return false
+	}
+	return mt == ContentType // ParseMediaType lower-cases mt
+}
+
+// queryNumber returns the ?n= number of the open endpoint, "" if absent.
+// The raw query is unescaped as a path, not as a form: the seed's URLs
+// have a literal "+15551234567", which form decoding turns into a space.
+// Anything but one "+" and 3–20 digits is an error.
+func queryNumber(rawQuery string) (string, error) {
+	var n string
+	found := false
+	for _, kv := range strings.Split(rawQuery, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "n" {
+			continue
+		}
+		if found {
+			return "", errors.New("invalid ?n=: given twice")
+		}
+		found = true
+		var err error
+		if n, err = url.PathUnescape(v); err != nil || !ValidNumber(n) {
+			return "", errors.New("invalid ?n=: want + and 3-20 digits")
+		}
+	}
+	return n, nil
+}
+
+// result is the fate of one posted PDU.
+type result struct {
+	out     outcome
+	peek    peeked // type, transaction id and version as far as known
+	size    int
+	sender  store.Sender
+	meta    store.Meta // set when out == outStored
+	err     error      // why, for the log
+	message string     // X-Mms-Response-Text
+}
+
+// receive reads the body (capped), decides, stores, and answers.
+func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *Phone, n string) {
+	start := h.now()
+	body, over, err := h.readBody(w, r)
+	if err != nil {
+		h.log.Warn("mmsc: body not read", "remote", r.RemoteAddr, "err", err)
+		writeText(w, http.StatusBadRequest, "incomplete body")
+		return
+	}
+	res := h.process(r, body, over, phone, n)
+	res.size = len(body)
+	c := conf{
+		tid:     res.peek.tid,
+		version: replyVersion(res.peek.version),
+		text:    res.message,
+	}
+	c.status = status(res.out, c.version)
+	if res.out == outStored {
+		c.messageID = res.meta.ID
+	}
+	pdu, err := c.encode()
+	if err != nil {
+		h.log.Error("mmsc: M-Send.conf not encoded", "err", err)
+		writeText(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeConf(w, pdu)
+	h.logResult(r, res, c, h.now().Sub(start))
+}
+
+// readBody reads at most maxSize bytes. over reports a body larger than
+// that; body then holds only a prefix, enough to find the transaction id.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, over bool, err error) {
+	rd := http.MaxBytesReader(w, r.Body, h.maxSize)
+	if r.ContentLength > h.maxSize {
+		// Declared too large: don't read further than the id.
+		buf := make([]byte, peekLen)
+		n, _ := io.ReadFull(rd, buf)
+		return buf[:n], true, nil
+	}
+	if r.ContentLength >= 0 {
+		buf := make([]byte, r.ContentLength)
+		n, err := io.ReadFull(rd, buf)
+		return buf[:n], false, err
+	}
+	var b bytes.Buffer
+	_, err = b.ReadFrom(rd)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return b.Bytes(), true, nil
+	}
+	return b.Bytes(), false, err
+}
+
+// process turns a body into a result, storing it when it deserves to be.
+func (h *handler) process(r *http.Request, body []byte, over bool, phone *Phone, n string) result {
+	res := result{peek: peek(body)}
+	if over {
+		return res.fail(outTooLarge, nil, fmt.Sprintf("message larger than %d bytes", h.maxSize))
+	}
+	if res.peek.typ != 0 && res.peek.typ != mms.TypeSendReq {
+		return res.fail(outUnsupported, nil, "only M-Send.req is accepted here")
+	}
+	msg, err := mms.Decode(body)
+	if err != nil {
+		if errors.Is(err, mms.ErrTooLarge) || errors.Is(err, mms.ErrTooManyParts) {
+			return res.fail(outTooLarge, err, "message over a limit of this MMSC")
+		}
+		return res.fail(outCorrupt, err, "malformed MMS PDU")
+	}
+	res.peek = peeked{typ: msg.Type, tid: msg.TransactionID, version: msg.Version}
+	if msg.Type != mms.TypeSendReq || msg.Version>>4 != 1 {
+		return res.fail(outUnsupported, nil, "only MMS 1.x M-Send.req is accepted here")
+	}
+	if msg.ContentType.MediaType == "" { // mandatory: the PDU was cut in its headers
+		return res.fail(outCorrupt, errors.New("mmsc: M-Send.req without Content-Type"), "malformed MMS PDU")
+	}
+	sender, ok := h.phones.identify(phone, msg, n)
+	res.sender = sender
+	if !ok && !h.cfg.Anonymous {
+		return res.fail(outNoSender, nil, "sender unknown: use your MMSC URL with its token")
+	}
+	return h.store(r, res, body, msg)
+}
+
+func (res result) fail(o outcome, err error, msg string) result {
+	res.out, res.err, res.message = o, err, msg
+	return res
+}
+
+// store puts the message in the store and calls OnStored.
+func (h *handler) store(r *http.Request, res result, body []byte, msg *mms.Message) result {
+	if h.cfg.Store == nil {
+		return res.fail(outTransient, errors.New("mmsc: no store configured"), "storage unavailable, try again later")
+	}
+	meta, err := h.cfg.Store.Put(store.Incoming{
+		PDU:        body,
+		Msg:        msg,
+		Sender:     res.sender,
+		Hints:      hints(r, msg, res.sender),
+		RemoteAddr: r.RemoteAddr,
+	})
+	if err == nil && meta.ID == "" {
+		err = errors.New("mmsc: store returned an empty id")
+	}
+	if err != nil {
+		return res.fail(outTransient, err, "storage full or failing, try again later")
+	}
+	res.out, res.meta = outStored, meta
+	if h.cfg.OnStored != nil {
+		h.cfg.OnStored(meta)
+	}
+	return res
+}
+
+// logResult writes the one log line per posted message.
+func (h *handler) logResult(r *http.Request, res result, c conf, d time.Duration) {
+	level := slog.LevelInfo
+	if res.out != outStored {
+		level = slog.LevelWarn
+	}
+	if res.out == outTransient {
+		level = slog.LevelError
+	}
+	attrs := []any{
+		"id", res.meta.ID, "sender", res.sender.Number, "source", res.sender.Source,
+		"size", res.size, "status", res.out.String(), "code", fmt.Sprintf("0x%02X", byte(c.status)),
+		"tid", c.tid, "duration", d, "remote", r.RemoteAddr,
+	}
+	if res.err != nil {
+		attrs = append(attrs, "err", res.err)
+	}
+	h.log.Log(r.Context(), level, "mms", attrs...)
+}

@@ -1,0 +1,447 @@
+package mmsc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+func TestTokenEndpointStores(t *testing.T) {
+	fs := &fakeStore{id: "20261126-000001"}
+	var stored []store.Meta
+	h := NewHandler(Config{Store: fs, Phones: testPhones, OnStored: func(m store.Meta) { stored = append(stored, m) }})
+	body := sendReq(t, mms.Version12, nil)
+	rec := post(h, "/mms/"+tokA, body,
+		"User-Agent", "Android-Mms/2.0", "X-Wap-Profile", `"http://example.com/uaprof.xml"`,
+		"X-MDN", "15559990000", "X-Up-Calling-Line-Id", "15559990001", "X-Wap-Network-Client-MSISDN", "15559990002")
+	c := confOf(t, rec)
+	if c.ResponseStatus != mms.StatusOk || c.MessageID != "20261126-000001" ||
+		c.TransactionID != "T-0001" || c.Version != mms.Version12 {
+		t.Fatalf("conf = status %#x id %q tid %q version %#x", c.ResponseStatus, c.MessageID, c.TransactionID, c.Version)
+	}
+	in := fs.only(t)
+	if !bytes.Equal(in.PDU, body) {
+		t.Error("stored PDU differs from the posted body")
+	}
+	if in.Msg == nil || in.Msg.TransactionID != "T-0001" {
+		t.Errorf("stored Msg = %+v, want the decoded M-Send.req", in.Msg)
+	}
+	if want := (store.Sender{Number: "+15551234567", Name: "Anna", Source: "token"}); in.Sender != want {
+		t.Errorf("sender = %+v, want %+v", in.Sender, want)
+	}
+	for k, v := range map[string]string{
+		"user-agent": "Android-Mms/2.0", "x-wap-profile": `"http://example.com/uaprof.xml"`,
+		"x-mdn": "15559990000", "x-up-calling-line-id": "15559990001",
+		"x-wap-network-client-msisdn": "15559990002", "pdu-from": "insert-address-token",
+	} {
+		if in.Hints[k] != v {
+			t.Errorf("hint %s = %q, want %q", k, in.Hints[k], v)
+		}
+	}
+	if in.RemoteAddr == "" {
+		t.Error("remote address not recorded")
+	}
+	if len(stored) != 1 || stored[0].ID != "20261126-000001" {
+		t.Errorf("OnStored got %+v, want the stored message", stored)
+	}
+}
+
+func TestTokenBeatsFromAndQuery(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones, Open: true})
+	body := sendReq(t, mms.Version12, func(m *mms.Message) {
+		m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("+15550000000/TYPE=PLMN")}}
+	})
+	confOf(t, post(h, "/mms/"+tokB+"?n=+15551111111", body))
+	in := fs.only(t)
+	if in.Sender.Number != "+15557654321" || in.Sender.Source != SourceToken {
+		t.Fatalf("sender = %+v, want Ben by token", in.Sender)
+	}
+	if in.Hints["pdu-from"] != "+15550000000/TYPE=PLMN" {
+		t.Errorf("pdu-from hint = %q", in.Hints["pdu-from"])
+	}
+}
+
+func TestReplyVersionFollowsRequest(t *testing.T) {
+	for req, want := range map[mms.Version]mms.Version{
+		mms.Version10: mms.Version10, mms.Version11: mms.Version10,
+		mms.Version12: mms.Version12, mms.Version13: mms.Version12,
+	} {
+		h := NewHandler(Config{Store: &fakeStore{}, Phones: testPhones})
+		c := confOf(t, post(h, "/mms/"+tokA, sendReq(t, req, nil)))
+		if c.Version != want || c.ResponseStatus != mms.StatusOk {
+			t.Errorf("request %#x: reply version %#x status %#x, want %#x Ok", req, c.Version, c.ResponseStatus, want)
+		}
+	}
+}
+
+func TestUnknownTokenRefused(t *testing.T) {
+	fs := &fakeStore{}
+	log := &logRecorder{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones, Open: true, Logger: slog.New(log)})
+	for _, path := range []string{
+		"/mms/" + tokA[:len(tokA)-1] + "X", "/mms/", "/mms/" + tokA + "/x", "/mms/..%2F..%2Fetc", "/mms/" + strings.Repeat("A", 4000),
+	} {
+		msg := textOf(t, post(h, path, sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+		if !strings.Contains(msg, "token") {
+			t.Errorf("%s: answer %q does not say the token is unknown", path, msg)
+		}
+	}
+	fs.none(t)
+	for _, a := range log.attrs("mmsc: refused") {
+		if strings.Contains(a["path"].String(), tokA[:8]) {
+			t.Errorf("token logged: %v", a["path"])
+		}
+	}
+}
+
+func TestOpenEndpoint(t *testing.T) {
+	fromPLMN := func(m *mms.Message) {
+		m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("+15552223333/TYPE=PLMN")}}
+	}
+	tests := []struct {
+		name, path string
+		edit       func(*mms.Message)
+		want       store.Sender
+	}{
+		{"From wins over ?n=", "/mms?n=+15551111111", fromPLMN, store.Sender{Number: "+15552223333", Source: "from"}},
+		{"From names a paired phone", "/mms", func(m *mms.Message) {
+			m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("+15557654321/type=plmn")}}
+		}, store.Sender{Number: "+15557654321", Name: "Ben", Source: "from"}},
+		{"e-mail From", "/mms", func(m *mms.Message) {
+			m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("anna@example.org")}}
+		}, store.Sender{Number: "anna@example.org", Source: "from"}},
+		{"?n= after insert token", "/mms?n=+15551111111", nil, store.Sender{Number: "+15551111111", Source: "query"}},
+		{"seed path", "/mms.php?n=0612345678", nil, store.Sender{Number: "0612345678", Source: "query"}},
+		{"escaped plus", "/mms?n=%2B15551111111&x=1", nil, store.Sender{Number: "+15551111111", Source: "query"}},
+	}
+	for _, tt := range tests {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Phones: testPhones, Open: true})
+		c := confOf(t, post(h, tt.path, sendReq(t, mms.Version12, tt.edit)))
+		if c.ResponseStatus != mms.StatusOk {
+			t.Errorf("%s: status %#x, want Ok", tt.name, c.ResponseStatus)
+			continue
+		}
+		if got := fs.only(t).Sender; got != tt.want {
+			t.Errorf("%s: sender %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestOpenEndpointOff(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones})
+	for _, path := range []string{"/mms", "/mms?n=+15551234567", "/mms.php?n=+15551234567"} {
+		textOf(t, post(h, path, sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+	}
+	fs.none(t)
+}
+
+func TestBadQueryNumberRefused(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Open: true})
+	for _, n := range []string{"../x", "..%2Fx", "%2Fetc%2Fpasswd", "12", "+1555%0A", "", "1;rm", "+15551234567&n=../x",
+		"+15551234567&n=+15551234567", "%", "%zz", "%2015551234567", "15551234567%00"} {
+		for _, path := range []string{"/mms?n=" + n, "/mms.php?n=" + n} {
+			textOf(t, post(h, path, sendReq(t, mms.Version12, nil)), http.StatusBadRequest)
+		}
+	}
+	fs.none(t)
+}
+
+func TestNoSender(t *testing.T) {
+	for _, v := range []mms.Version{mms.Version10, mms.Version12} {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Open: true})
+		// MSISDN headers are hints, never identity.
+		c := confOf(t, post(h, "/mms", sendReq(t, v, nil), "X-MDN", "+15551234567"))
+		if want := status(outNoSender, replyVersion(v)); c.ResponseStatus != want {
+			t.Errorf("version %#x: status %#x, want %#x", v, c.ResponseStatus, want)
+		}
+		fs.none(t)
+	}
+}
+
+func TestAnonymous(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Open: true, Anonymous: true})
+	c := confOf(t, post(h, "/mms", sendReq(t, mms.Version12, nil)))
+	if c.ResponseStatus != mms.StatusOk {
+		t.Fatalf("status %#x, want Ok", c.ResponseStatus)
+	}
+	if s := fs.only(t).Sender; s != (store.Sender{Source: "none"}) {
+		t.Fatalf("sender %+v, want Source none", s)
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	full := sendReq(t, mms.Version12, nil)
+	tests := []struct {
+		name    string
+		body    []byte
+		tid     string
+		version mms.Version
+	}{
+		{"empty body", nil, fallbackTID, mms.Version10},
+		{"4-byte PDU", []byte{0x8C, 0x80, 0x98, 0x41}, fallbackTID, mms.Version10},
+		{"truncated in the body", full[:len(full)-5], "T-0001", mms.Version12},
+		{"truncated in the headers", full[:12], "T-0001", mms.Version12},
+		{"HTML", []byte("<html><body>hi</body></html>"), fallbackTID, mms.Version10},
+		{"garbage", bytes.Repeat([]byte{0xFF}, 100), fallbackTID, mms.Version10},
+	}
+	for _, tt := range tests {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Phones: testPhones})
+		c := confOf(t, post(h, "/mms/"+tokA, tt.body))
+		want := status(outCorrupt, tt.version)
+		if c.ResponseStatus != want || c.TransactionID != tt.tid || c.Version != tt.version {
+			t.Errorf("%s: status %#x tid %q version %#x, want %#x %q %#x",
+				tt.name, c.ResponseStatus, c.TransactionID, c.Version, want, tt.tid, tt.version)
+		}
+		fs.none(t)
+	}
+}
+
+func TestNotASendReq(t *testing.T) {
+	for _, typ := range []mms.MessageType{mms.TypeRetrieveConf, mms.TypeSendConf, mms.TypeNotifyRespInd, mms.TypeAcknowledgeInd} {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Phones: testPhones})
+		body := sendReq(t, mms.Version12, func(m *mms.Message) { m.Type = typ; m.From = mms.Address{} })
+		c := confOf(t, post(h, "/mms/"+tokA, body))
+		if c.ResponseStatus != mms.StatusErrUnsupportedMessage || c.TransactionID != "T-0001" {
+			t.Errorf("type %#x: status %#x tid %q, want 0x88 T-0001", typ, c.ResponseStatus, c.TransactionID)
+		}
+		fs.none(t)
+	}
+}
+
+func TestMajorVersion2Unsupported(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones})
+	c := confOf(t, post(h, "/mms/"+tokA, sendReq(t, 0x20, nil)))
+	if c.ResponseStatus != mms.StatusErrUnsupportedMessage {
+		t.Fatalf("status %#x, want unsupported-message", c.ResponseStatus)
+	}
+	fs.none(t)
+}
+
+func TestTooLarge(t *testing.T) {
+	// A valid start (the transaction id is readable), then 10 MiB.
+	pdu := append(sendReq(t, mms.Version12, nil), make([]byte, 10<<20)...)
+	for _, chunked := range []bool{false, true} {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Phones: testPhones})
+		body := &countingReader{r: bytes.NewReader(pdu)}
+		req := httptest.NewRequest(http.MethodPost, "/mms/"+tokA, body)
+		req.Header.Set("Content-Type", ContentType)
+		if chunked {
+			req.ContentLength = -1
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		c := confOf(t, rec)
+		if c.ResponseStatus != mms.StatusPermanentContentNotAccepted || c.TransactionID != "T-0001" {
+			t.Errorf("chunked=%v: status %#x tid %q, want 0xE5 T-0001", chunked, c.ResponseStatus, c.TransactionID)
+		}
+		if body.n > DefaultMaxSize+64<<10 {
+			t.Errorf("chunked=%v: read %d bytes of a 10 MiB body, want the reading to stop at the cap", chunked, body.n)
+		}
+		fs.none(t)
+	}
+}
+
+func TestMaxSize(t *testing.T) {
+	tests := []struct {
+		cfg, body int64
+		ok        bool
+	}{
+		{0, DefaultMaxSize - 1000, true},
+		{0, DefaultMaxSize + 1000, false},
+		{300 << 10, 290 << 10, true},
+		{300 << 10, 310 << 10, false},
+		{50 << 20, MaxMaxSize - 1000, true},
+		{50 << 20, MaxMaxSize + 1000, false},
+	}
+	for _, tt := range tests {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Phones: testPhones, MaxSize: tt.cfg})
+		pdu := sendReq(t, mms.Version12, func(m *mms.Message) { m.Parts[0].Data = make([]byte, tt.body-200) })
+		c := confOf(t, post(h, "/mms/"+tokA, pdu))
+		if got := c.ResponseStatus == mms.StatusOk; got != tt.ok {
+			t.Errorf("MaxSize %d, body %d: status %#x, want ok=%v", tt.cfg, len(pdu), c.ResponseStatus, tt.ok)
+		}
+	}
+}
+
+func TestTooManyParts(t *testing.T) {
+	// An M-Send.req whose multipart says 100,000 entries, and has them.
+	var b bytes.Buffer
+	b.Write([]byte{0x8C, 0x80, 0x98, 'T', '1', 0x00, 0x8D, 0x92, 0x89, 0x01, 0x81, 0x97})
+	b.WriteString("+15550001111/TYPE=PLMN\x00")
+	b.Write([]byte{0x84, 0xA3})       // Content-Type: application/vnd.wap.multipart.mixed
+	b.Write([]byte{0x86, 0x8D, 0x20}) // uintvar 100000 entries
+	for i := 0; i < 100000; i++ {
+		b.Write([]byte{0x01, 0x00, 0x83}) // headers 1 octet, no data, text/plain
+	}
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones})
+	c := confOf(t, post(h, "/mms/"+tokA, b.Bytes()))
+	if c.ResponseStatus != mms.StatusPermanentContentNotAccepted && c.ResponseStatus != mms.StatusPermanentMessageFormatCorrupt {
+		t.Fatalf("status %#x, want content-not-accepted (or format-corrupt)", c.ResponseStatus)
+	}
+	fs.none(t)
+}
+
+func TestStoreFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		fs   Store
+		v    mms.Version
+		want mms.ResponseStatus
+	}{
+		{"full, 1.2", &fakeStore{err: fmt.Errorf("put: %w", store.ErrFull)}, mms.Version12, mms.StatusTransientFailure},
+		{"full, 1.0", &fakeStore{err: store.ErrFull}, mms.Version10, mms.StatusErrNetworkProblem},
+		{"I/O error", &fakeStore{err: errors.New("store: fsync: input/output error")}, mms.Version12, mms.StatusTransientFailure},
+		{"empty id", &fakeStore{noID: true}, mms.Version12, mms.StatusTransientFailure},
+		{"no store", nil, mms.Version12, mms.StatusTransientFailure},
+	}
+	for _, tt := range tests {
+		called := false
+		h := NewHandler(Config{Store: tt.fs, Phones: testPhones, OnStored: func(store.Meta) { called = true }})
+		c := confOf(t, post(h, "/mms/"+tokA, sendReq(t, tt.v, nil)))
+		if c.ResponseStatus != tt.want {
+			t.Errorf("%s: status %#x, want %#x", tt.name, c.ResponseStatus, tt.want)
+		}
+		if called {
+			t.Errorf("%s: OnStored called for a message that is not stored", tt.name)
+		}
+	}
+}
+
+func TestContentType(t *testing.T) {
+	for ct, ok := range map[string]bool{
+		ContentType:                         true,
+		ContentType + "; charset=utf-8":     true,
+		"Application/VND.WAP.MMS-Message":   true,
+		"application/vnd.wap.mms-message ;": true,
+		ContentType + "; charset":           true, // broken parameter, right type
+		"application/vnd.wap.mms-messages":  false,
+		"text/plain":                        false,
+		"":                                  false,
+		"multipart/form-data; boundary=x":   false,
+	} {
+		fs := &fakeStore{}
+		h := NewHandler(Config{Store: fs, Phones: testPhones})
+		rec := post(h, "/mms/"+tokA, sendReq(t, mms.Version12, nil), "Content-Type", ct)
+		if ok {
+			if c := confOf(t, rec); c.ResponseStatus != mms.StatusOk {
+				t.Errorf("%q: status %#x, want Ok", ct, c.ResponseStatus)
+			}
+			continue
+		}
+		textOf(t, rec, http.StatusUnsupportedMediaType)
+		fs.none(t)
+	}
+}
+
+func TestOtherMethodsAndPaths(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones, Open: true})
+	tests := []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/", http.StatusOK},
+		{"HEAD", "/", http.StatusOK},
+		{"POST", "/", http.StatusNotFound},
+		{"GET", "/mms", http.StatusMethodNotAllowed},
+		{"GET", "/mms.php?n=+15551234567", http.StatusMethodNotAllowed},
+		{"GET", "/mms/" + tokA, http.StatusMethodNotAllowed},
+		{"PUT", "/mms/" + tokA, http.StatusMethodNotAllowed},
+		{"DELETE", "/mms", http.StatusMethodNotAllowed},
+		{"OPTIONS", "/mms", http.StatusMethodNotAllowed},
+		{"GET", "/mms-data/", http.StatusNotFound},
+		{"GET", "/../etc/passwd", http.StatusNotFound},
+		{"GET", "/index.html", http.StatusNotFound},
+		{"POST", "/mmsfoo", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, tt.path, nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if tt.method == "HEAD" {
+			checkCommon(t, rec)
+			if rec.Code != tt.code {
+				t.Errorf("HEAD %s: %d, want %d", tt.path, rec.Code, tt.code)
+			}
+			continue
+		}
+		textOf(t, rec, tt.code)
+		if tt.code == http.StatusMethodNotAllowed && rec.Header().Get("Allow") != "POST" {
+			t.Errorf("%s %s: Allow %q, want POST", tt.method, tt.path, rec.Header().Get("Allow"))
+		}
+	}
+	fs.none(t)
+}
+
+func TestOneLogLinePerMessage(t *testing.T) {
+	log := &logRecorder{}
+	now := time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(250 * time.Millisecond); return now }
+	h := NewHandler(Config{Store: &fakeStore{id: "m1"}, Phones: testPhones, Logger: slog.New(log), Now: clock})
+	body := sendReq(t, mms.Version12, nil)
+	confOf(t, post(h, "/mms/"+tokA, body))
+	confOf(t, post(h, "/mms/"+tokA, []byte{0x8C}))
+	lines := log.attrs("mms")
+	if len(lines) != 2 {
+		t.Fatalf("%d log lines, want 2", len(lines))
+	}
+	ok := lines[0]
+	if ok["id"].String() != "m1" || ok["sender"].String() != "+15551234567" || ok["size"].Int64() != int64(len(body)) ||
+		ok["status"].String() != "ok" || ok["duration"].Duration() != 250*time.Millisecond {
+		t.Errorf("log line = %v", ok)
+	}
+	if bad := lines[1]; bad["status"].String() != "message-format-corrupt" || bad["err"].Any() == nil {
+		t.Errorf("log line = %v", bad)
+	}
+}
+
+func TestInvalidPhonesIgnored(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: []Phone{
+		{Name: "weak", Number: "+15551234567", Token: "aaaaaaaaaaaaaaaaaaaa"},
+		{Name: "empty", Number: "+15551234567"},
+		testPhones[0],
+		{Name: "dup", Number: "+15550000000", Token: tokA},
+	}})
+	textOf(t, post(h, "/mms/aaaaaaaaaaaaaaaaaaaa", sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+	textOf(t, post(h, "/mms/", sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+	confOf(t, post(h, "/mms/"+tokA, sendReq(t, mms.Version12, nil)))
+	if s := fs.only(t).Sender; s.Name != "Anna" {
+		t.Fatalf("sender %+v, want Anna (first owner of the token)", s)
+	}
+}
+
+func TestBodyReadError(t *testing.T) {
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: testPhones})
+	pdu := sendReq(t, mms.Version12, nil)
+	req := httptest.NewRequest(http.MethodPost, "/mms/"+tokA, io.LimitReader(bytes.NewReader(pdu), 10))
+	req.ContentLength = int64(len(pdu)) // the phone promised more and hung up
+	req.Header.Set("Content-Type", ContentType)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	textOf(t, rec, http.StatusBadRequest)
+	fs.none(t)
+}

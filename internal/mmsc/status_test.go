@@ -1,0 +1,72 @@
+package mmsc
+
+import (
+	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+)
+
+// TestStatusTable pins the status table of the package doc.
+func TestStatusTable(t *testing.T) {
+	tests := []struct {
+		o        outcome
+		v10, v12 mms.ResponseStatus
+	}{
+		{outStored, 0x80, 0x80},
+		{outCorrupt, 0x83, 0xE2},
+		{outUnsupported, 0x88, 0x88},
+		{outTooLarge, 0x87, 0xE5},
+		{outNoSender, 0x84, 0xE3},
+		{outTransient, 0x86, 0xC0},
+	}
+	for _, tt := range tests {
+		if got := status(tt.o, mms.Version10); got != tt.v10 {
+			t.Errorf("status(%v, 1.0) = %#x, want %#x", tt.o, got, tt.v10)
+		}
+		if got := status(tt.o, mms.Version12); got != tt.v12 {
+			t.Errorf("status(%v, 1.2) = %#x, want %#x", tt.o, got, tt.v12)
+		}
+	}
+}
+
+func TestReplyVersion(t *testing.T) {
+	for req, want := range map[mms.Version]mms.Version{
+		0: mms.Version10, mms.Version10: mms.Version10, mms.Version11: mms.Version10,
+		mms.Version12: mms.Version12, mms.Version13: mms.Version12, 0x1F: mms.Version12,
+	} {
+		if got := replyVersion(req); got != want {
+			t.Errorf("replyVersion(%#x) = %#x, want %#x", req, got, want)
+		}
+	}
+}
+
+func TestPeek(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want peeked
+	}{
+		{"empty", nil, peeked{}},
+		{"4 bytes", []byte{0x8C, 0x80, 0x98, 'T'}, peeked{typ: mms.TypeSendReq}},
+		{"all three", append(append([]byte{0x8C, 0x80, 0x98}, "abc\x00"...), 0x8D, 0x92, 0x89),
+			peeked{typ: mms.TypeSendReq, tid: "abc", version: mms.Version12}},
+		{"quoted tid", append([]byte{0x8C, 0x84, 0x98, 0x7F}, "\xC3\xA9\x00\x8D\x90"...),
+			peeked{typ: mms.TypeRetrieveConf, tid: "\xC3\xA9", version: mms.Version10}},
+		{"empty tid stops", []byte{0x8C, 0x80, 0x98, 0x00, 0x8D, 0x92}, peeked{typ: mms.TypeSendReq}},
+		{"control char in tid", []byte{0x8C, 0x80, 0x98, 'a', 0x01, 0x00}, peeked{typ: mms.TypeSendReq}},
+		{"version not short-int", []byte{0x8C, 0x80, 0x8D, 0x12}, peeked{typ: mms.TypeSendReq}},
+		{"garbage", []byte("<html>"), peeked{}},
+	}
+	for _, tt := range tests {
+		if got := peek(tt.in); got != tt.want {
+			t.Errorf("%s: peek = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+	long := append([]byte{0x8C, 0x80, 0x98}, make([]byte, maxPeekTID+10)...)
+	for i := 3; i < len(long); i++ {
+		long[i] = 'x'
+	}
+	if got := peek(append(long, 0)); got.tid != "" {
+		t.Errorf("overlong tid echoed: %d bytes", len(got.tid))
+	}
+}
