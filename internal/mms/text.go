@@ -1,6 +1,7 @@
 package mms
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -37,7 +38,10 @@ func (s EncodedString) Text() string {
 // String returns Text.
 func (s EncodedString) String() string { return s.Text() }
 
+// validUTF8 returns b without a leading byte-order mark, with invalid
+// octets replaced by U+FFFD.
 func validUTF8(b []byte) string {
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
 	if utf8.Valid(b) {
 		return string(b)
 	}
