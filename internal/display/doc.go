@@ -12,7 +12,7 @@
 //
 //	y  0– 7  marks: signal bars, R (registered) or R?, ↑n outbox, CLK? (clock
 //	         not synchronised), free disk space flush right
-//	y 10–37  the count of new messages in 28 px digits (21 or 14 px past 99);
+//	y 10–37  the count of new messages in 28 px digits (14 px past 99);
 //	         to its right the last sender (7×13 face) and how long ago
 //	y 40–52  the last subject, or a reverse-video banner: STORE FAILING,
 //	         DISK FULL, NO MODEM
