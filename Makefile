@@ -1,0 +1,61 @@
+# homemmsc: a home MMSC appliance for the Raspberry Pi.
+# `make run` builds and runs it with development defaults; `make test` runs the tests.
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+RUNDIR   ?= ./run
+# How long `make test` fuzzes the PDU decoder (the long run is `make fuzz`).
+FUZZTIME ?= 15s
+
+.PHONY: all build pi run test check fmt vet race fuzz bench clean
+
+all: build
+
+## build: the appliance for this machine, in bin/appliance
+build:
+	$(GOBUILD) -o bin/appliance ./cmd/appliance
+
+## pi: static binaries for the Raspberry Pi models in dist/
+##   armv6 (Pi Zero/Zero W/1), armv7 (Pi 2/3/4 32-bit OS), arm64 (Pi 3/4/5/Zero 2 64-bit OS)
+pi:
+	GOOS=linux GOARCH=arm GOARM=6 $(GOBUILD) -o dist/homemmsc-linux-armv6 ./cmd/appliance
+	GOOS=linux GOARCH=arm GOARM=7 $(GOBUILD) -o dist/homemmsc-linux-armv7 ./cmd/appliance
+	GOOS=linux GOARCH=arm64       $(GOBUILD) -o dist/homemmsc-linux-arm64 ./cmd/appliance
+
+## run: build and run with development defaults: listens on 127.0.0.1:8080,
+##      stores under ./mmsc-data, open endpoint on, no modem, OLED drawn to run/oled.png
+run: build
+	@mkdir -p $(RUNDIR)
+	./bin/appliance -display png:$(RUNDIR)/oled.png
+
+## test: every package's tests, plus a short fuzz of the PDU decoder
+test:
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/mms
+
+## check: formatting, vet, and the tests under the race detector
+check: fmt vet race
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -count=1 -race ./...
+
+## fuzz: the long fuzz run of the PDU decoder (FUZZTIME=10m by default here)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(if $(filter 15s,$(FUZZTIME)),10m,$(FUZZTIME)) ./internal/mms
+
+## bench: codec and store benchmarks, then the HTTP load matrix against the
+##        appliance and, when Apache + mod_php are installed, the seed PHP page
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store
+	$(GO) run ./cmd/mmsload -compare
+
+clean:
+	rm -rf bin dist $(RUNDIR)
