@@ -263,12 +263,33 @@ func encodedInto(dst *EncodedString, v []byte) bool {
 	if err != nil {
 		return false
 	}
+	if isWide(cs) {
+		// UTF-16 text holds NUL octets: the Value-length delimits it,
+		// and the last octet is the terminator.
+		if len(body) > 0 && body[0] == textQuote {
+			body = body[1:]
+		}
+		if n := len(body); n > 0 && body[n-1] == 0 {
+			body = body[:n-1]
+		}
+		if len(body) > MaxString {
+			return false
+		}
+		*dst = EncodedString{Charset: cs, Raw: nilIfEmpty(body)}
+		return true
+	}
 	s, _, err := readText(body, true)
 	if err != nil {
 		return false
 	}
 	*dst = EncodedString{Charset: cs, Raw: s}
 	return true
+}
+
+// isWide reports whether text in the charset may contain NUL octets:
+// UCS-2 and the UTF-16 forms.
+func isWide(c Charset) bool {
+	return c == CharsetUCS2 || c == CharsetUTF16 || c == 1013 || c == 1014
 }
 
 // readCharsetValue reads Char-set = Well-known-charset | Any-charset

@@ -204,6 +204,15 @@ func appendEncodedString(dst []byte, s EncodedString) ([]byte, error) {
 		} else {
 			b = appendInteger(b, uint64(s.Charset))
 		}
+		if isWide(s.Charset) {
+			if len(s.Raw) > MaxString {
+				return b, errorf(ErrInvalid, "text of %d octets exceeds MaxString", len(s.Raw))
+			}
+			if len(s.Raw) > 0 && s.Raw[0] >= textQuote {
+				b = append(b, textQuote)
+			}
+			return append(append(b, s.Raw...), 0), nil
+		}
 		return appendText(b, s.Raw)
 	})
 }
