@@ -49,8 +49,10 @@ func (m *cpuMeter) report(b *testing.B, payload int64) {
 	b.StopTimer()
 	var ru unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
-	cpu := (ru.Utime.Nano() + ru.Stime.Nano()) - (m.ru.Utime.Nano() + m.ru.Stime.Nano())
+	sys := ru.Stime.Nano() - m.ru.Stime.Nano()
+	cpu := ru.Utime.Nano() - m.ru.Utime.Nano() + sys
 	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(sys)/float64(b.N), "sys-ns/op")
 	b.ReportMetric(float64(payload)/float64(b.N), "payload-B/op")
 	if w := writeBytes(); w >= 0 && m.wrote >= 0 {
 		b.ReportMetric(float64(w-m.wrote)/float64(b.N), "disk-B/op")
