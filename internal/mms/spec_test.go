@@ -143,7 +143,9 @@ func TestMMSENC_7_3_HeaderValues(t *testing.T) {
 			return m.To[0].Value.Charset == CharsetUTF8 && m.To[0].String() == "a@example.org" && m.To[0].Kind() == KindEmail
 		}},
 		{"To, Cc and Bcc, two each", `97 "1/TYPE=PLMN" 00 97 "2/TYPE=PLMN" 00 82 "3/TYPE=PLMN" 00 82 "4/TYPE=PLMN" 00 81 "5/TYPE=PLMN" 00 81 "6/TYPE=PLMN" 00`,
-			func(m *Message) bool { return len(m.To) == 2 && len(m.Cc) == 2 && len(m.Bcc) == 2 && m.Bcc[1].String() == "6/TYPE=PLMN" }},
+			func(m *Message) bool {
+				return len(m.To) == 2 && len(m.Cc) == 2 && len(m.Bcc) == 2 && m.Bcc[1].String() == "6/TYPE=PLMN"
+			}},
 		{"Subject utf-8", `96 04 EA "Hi" 00`, func(m *Message) bool { return m.Subject.Charset == CharsetUTF8 && m.Subject.Text() == "Hi" }},
 		{"Subject with Length-quote", "96 1F 22 EA" + repeatHex("41", 32) + " 00", func(m *Message) bool { return len(m.Subject.Raw) == 32 }},
 		{"Subject UTF-16 with BOM", `96 0B 02 03 F7 7F FF FE 48 00 69 00 00`, func(m *Message) bool { return m.Subject.Text() == "Hi" }},
@@ -161,8 +163,12 @@ func TestMMSENC_7_3_HeaderValues(t *testing.T) {
 		{"Response-Status and Text", `92 E2 93 "bad" 00`, func(m *Message) bool {
 			return m.ResponseStatus == StatusPermanentMessageFormatCorrupt && m.ResponseText.Text() == "bad"
 		}},
-		{"Retrieve-Status and Text", `99 E2 9A "gone" 00`, func(m *Message) bool { return m.RetrieveStatus == RetrievePermanentMessageNotFound && m.RetrieveText.Text() == "gone" }},
-		{"Status, Read-Status", "95 81 9B 81", func(m *Message) bool { return m.Status == DeliveryRetrieved && m.ReadStatus == ReadStatusDeletedWithoutRead }},
+		{"Retrieve-Status and Text", `99 E2 9A "gone" 00`, func(m *Message) bool {
+			return m.RetrieveStatus == RetrievePermanentMessageNotFound && m.RetrieveText.Text() == "gone"
+		}},
+		{"Status, Read-Status", "95 81 9B 81", func(m *Message) bool {
+			return m.Status == DeliveryRetrieved && m.ReadStatus == ReadStatusDeletedWithoutRead
+		}},
 		{"Message-ID, Content-Location, Message-Size", `8B "id" 00 83 "http://x/1" 00 8E 03 01 00 00`, func(m *Message) bool {
 			return m.MessageID == "id" && m.ContentLocation == "http://x/1" && m.MessageSize == 65536
 		}},
