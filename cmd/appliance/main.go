@@ -85,6 +85,7 @@ type options struct {
 	open        string // "auto", "on" or "off"
 	logLevel    slog.Level
 	display     string
+	displayOpts displayOptions // -display-* flags, see display.go
 	modem       string
 	owner       string
 	showVersion bool
@@ -103,7 +104,8 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs.StringVar(&o.phonesSpec, "phones", "", "paired phones: name:number:token,... or @/path/to/file")
 	fs.Var(enumValue{&o.open, []string{"auto", "on", "off"}}, "open", "open endpoint /mms?n=: auto (on iff no phones), on, off")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
-	fs.StringVar(&o.display, "display", "none", "display to drive (none = no display)")
+	fs.StringVar(&o.display, "display", "none", "status display: i2c (ssd1306), sh1106, png:PATH or none")
+	o.displayOpts.register(fs)
 	fs.StringVar(&o.modem, "modem", "", "GSM modem serial port for SMS notifications (empty = no modem)")
 	fs.StringVar(&o.owner, "owner", "", "owner's phone number, notified by SMS")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
@@ -118,6 +120,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	}
 	if o.showVersion {
 		return o, nil
+	}
+	if _, err := parseDisplay(o.display, o.displayOpts); err != nil {
+		return o, err
 	}
 	var err error
 	o.phones, err = loadPhones(o.phonesSpec)
@@ -288,6 +293,8 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		Store: st, Phones: o.phones, Open: o.openEndpoint(), MaxSize: o.maxSize, Logger: log,
 	})
 	logStartup(log, o, ln.Addr().String())
+	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String()}, log)
+	defer stopDisplay()
 	logAbsentFeatures(log, o)
 	return runServer(ctx, newServer(h, log), ln, log)
 }
@@ -355,11 +362,8 @@ func publicHost(addr string) string {
 }
 
 // logAbsentFeatures reports the hardware flags this build does not act on
-// yet: the display and modem support land in their own files.
+// yet: the modem support lands in its own file.
 func logAbsentFeatures(log *slog.Logger, o options) {
-	if o.display != "" && o.display != "none" {
-		log.Warn("homemmsc: display support is absent from this build; -display ignored", "display", o.display)
-	}
 	if o.modem != "" {
 		log.Warn("homemmsc: modem support is absent from this build; -modem ignored", "modem", o.modem)
 	}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/i2c/i2creg"
+	"periph.io/x/host/v3"
+
+	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// displayOptions are the -display-* flags; -display itself is in main.
+type displayOptions struct {
+	bus      string        // I²C bus name or number; "" = the first one
+	addr     string        // "0x3c" or "0x3d"
+	size     string        // "128x64" or "128x32"
+	rotate   int           // 0 or 180
+	offAfter time.Duration // 0 = never
+	button   string        // GPIO name, e.g. GPIO17; "" = no button
+}
+
+// register declares the -display-* flags on fs.
+func (d *displayOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.bus, "display-bus", "", "I2C bus of the display, e.g. 1 or /dev/i2c-1 (empty = first bus)")
+	fs.StringVar(&d.addr, "display-addr", "0x3c", "I2C address of the display: 0x3c or 0x3d")
+	fs.StringVar(&d.size, "display-size", "128x64", "display size: 128x64 or 128x32")
+	fs.IntVar(&d.rotate, "display-rotate", 0, "display rotation: 0 or 180")
+	fs.DurationVar(&d.offAfter, "display-off-after", 30*time.Minute, "turn the display off after this long without news (0 = never)")
+	fs.StringVar(&d.button, "display-button", "", "GPIO of a push button to ground that wakes the display and marks all seen, e.g. GPIO17")
+}
+
+// displaySpec is a parsed -display value.
+type displaySpec struct {
+	kind   string // "none", "i2c" or "png"
+	path   string // for png
+	driver display.DriverConfig
+}
+
+// parseDisplay reads -display (none, i2c, ssd1306, sh1106, png:PATH) and
+// the -display-* flags.
+func parseDisplay(spec string, d displayOptions) (displaySpec, error) {
+	s := displaySpec{kind: "none"}
+	panel, err := display.ParsePanel(d.size)
+	if err != nil {
+		return s, fmt.Errorf("-display-size: %w", err)
+	}
+	addr, err := strconv.ParseUint(d.addr, 0, 16)
+	if err != nil || (addr != 0x3C && addr != 0x3D) {
+		return s, fmt.Errorf("-display-addr %q: want 0x3c or 0x3d", d.addr)
+	}
+	if d.rotate != 0 && d.rotate != 180 {
+		return s, fmt.Errorf("-display-rotate %d: want 0 or 180", d.rotate)
+	}
+	if d.offAfter < 0 {
+		return s, fmt.Errorf("-display-off-after %v: negative", d.offAfter)
+	}
+	s.driver = display.DriverConfig{Panel: panel, Addr: uint16(addr), Rotate180: d.rotate == 180}
+	switch path, isPNG := strings.CutPrefix(spec, "png:"); {
+	case spec == "" || spec == "none":
+	case isPNG && path != "":
+		s.kind, s.path = "png", path
+	case spec == "i2c" || spec == "ssd1306":
+		s.kind, s.driver.Controller = "i2c", display.ControllerSSD1306
+	case spec == "sh1106":
+		s.kind, s.driver.Controller = "i2c", display.ControllerSH1106
+	default:
+		return s, fmt.Errorf("-display %q: want none, i2c (ssd1306), sh1106 or png:PATH", spec)
+	}
+	if s.kind == "i2c" && s.driver.Controller == display.ControllerSH1106 && panel != display.Panel128x64 {
+		return s, errors.New("-display sh1106: only 128x64 panels exist")
+	}
+	return s, nil
+}
+
+// displayDeps is what the display shows, passed in so tests can fake it.
+type displayDeps struct {
+	store  *store.Store
+	quota  int64                               // -quota; 0 = none
+	listen string                              // the MMSC listener's address
+	modem  func() *display.Modem               // nil: no modem support, shown absent
+	synced func() bool                         // if nil, clock.Synced
+	now    func() time.Time                    // if nil, time.Now
+	button func(context.Context, func()) error // if nil, no button
+}
+
+// startDisplay starts the display described by spec and d and returns a
+// stop function that blanks it and releases the hardware. With no display
+// configured, or none found, it logs one line and everything else goes on.
+func startDisplay(ctx context.Context, spec string, d displayOptions, deps displayDeps, log *slog.Logger) (stop func()) {
+	ds, err := parseDisplay(spec, d)
+	if err != nil { // parseOptions checked; keep going without a display
+		log.Error("display: "+err.Error(), "display", spec)
+		return func() {}
+	}
+	if ds.kind == "none" {
+		return func() {}
+	}
+	screen, release, err := openScreen(ds, d)
+	if err != nil {
+		log.Warn("display absent; running without it", "display", spec, "err", err)
+		return func() {}
+	}
+	if d.button != "" && deps.button == nil {
+		deps.button, err = gpioButton(d.button)
+		if err != nil {
+			log.Warn("display: no button", "err", err)
+		}
+	}
+	log.Info("display: started", "screen", screen.String(), "size", ds.driver.Panel.String())
+	return runDisplay(ctx, screen, release, d, deps, log)
+}
+
+// openScreen opens the panel (or PNG file) and returns how to release it.
+func openScreen(ds displaySpec, d displayOptions) (display.Screen, func(), error) {
+	if ds.kind == "png" {
+		return display.NewPNGWriter(ds.path, ds.driver.Panel), func() {}, nil
+	}
+	if _, err := host.Init(); err != nil {
+		return nil, nil, fmt.Errorf("periph host: %w", err)
+	}
+	if d.bus == "" && len(i2creg.All()) == 0 {
+		return nil, nil, errors.New("no I2C bus (on a Raspberry Pi: dtparam=i2c_arm=on in config.txt)")
+	}
+	bus, err := i2creg.Open(d.bus)
+	if err != nil {
+		return nil, nil, fmt.Errorf("I2C bus %q: %w", d.bus, err)
+	}
+	screen, err := display.OpenI2C(bus, ds.driver)
+	if err != nil {
+		bus.Close()
+		return nil, nil, err
+	}
+	return screen, func() { bus.Close() }, nil
+}
+
+// gpioButton finds the button's pin (host.Init may run twice: it is idempotent).
+func gpioButton(name string) (func(context.Context, func()) error, error) {
+	if _, err := host.Init(); err != nil {
+		return nil, err
+	}
+	pin := gpioreg.ByName(name)
+	if pin == nil {
+		return nil, fmt.Errorf("-display-button: no GPIO named %q", name)
+	}
+	return func(ctx context.Context, press func()) error {
+		return display.WatchButton(ctx, pin, time.Now, press)
+	}, nil
+}
+
+// runDisplay runs the drawing loop, fed by the store's events, until stop.
+func runDisplay(ctx context.Context, screen display.Screen, release func(), d displayOptions, deps displayDeps, log *slog.Logger) (stop func()) {
+	src := newStatusSource(deps)
+	offAfter := d.offAfter
+	if offAfter == 0 {
+		offAfter = -1 // never
+	}
+	loop := display.New(display.Config{
+		Screen: screen, Status: src.status, Now: src.now, OffAfter: offAfter, Logger: log,
+		Press: func() {
+			if err := deps.store.MarkAllSeen(); err != nil {
+				log.Error("display: button: marking all seen", "err", err)
+			}
+		},
+	})
+	unsubscribe := deps.store.Subscribe(func(store.Event) {
+		src.ok()
+		loop.Changed()
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { loop.Run(ctx) })
+	if deps.button != nil {
+		wg.Go(func() {
+			if err := deps.button(ctx, loop.Pressed); err != nil {
+				log.Warn("display: button", "err", err)
+			}
+		})
+	}
+	return func() {
+		unsubscribe()
+		cancel()
+		wg.Wait()
+		release()
+	}
+}
