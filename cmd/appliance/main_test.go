@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/mmsc"
@@ -285,6 +287,48 @@ func TestPublicHost(t *testing.T) {
 	} {
 		if got := publicHost(in); got != want {
 			t.Errorf("publicHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// startedWriter collects the log and closes started at the startup line.
+type startedWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	started chan struct{}
+	once    sync.Once
+}
+
+func (w *startedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), "homemmsc: started") {
+		w.once.Do(func() { close(w.started) })
+	}
+	return len(p), nil
+}
+
+// TestSIGTERMExitsZero runs the whole program and sends it SIGTERM once
+// it has started: run returns 0 and the store is closed (a second run on
+// the same directory can take its lock).
+func TestSIGTERMExitsZero(t *testing.T) {
+	data := t.TempDir()
+	args := []string{"-listen", "127.0.0.1:0", "-data", data, "-phones", "Anna:+15551234567:" + tokA}
+	for round := range 2 {
+		w := &startedWriter{started: make(chan struct{})}
+		code := make(chan int, 1)
+		go func() { code <- run(args, env(), io.Discard, w) }()
+		select {
+		case <-w.started:
+		case c := <-code:
+			t.Fatalf("round %d: run exited %d before starting:\n%s", round, c, w.buf.String())
+		}
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if c := <-code; c != 0 {
+			t.Fatalf("round %d: exit %d after SIGTERM, want 0:\n%s", round, c, w.buf.String())
 		}
 	}
 }
