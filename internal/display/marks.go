@@ -16,7 +16,7 @@ const barsWidth = 11 // four 2 px bars, 1 px apart
 
 // marks lists the status marks, most important first:
 //
-//	bars  signal strength (a dot per missing bar; "x" with no modem)
+//	bars  signal strength (a dot per missing bar; sig? unknown; x no modem)
 //	R / R?   registered on a network / not registered
 //	↑2    two messages waiting in the modem's outbox
 //	CLK?  the clock is not synchronised yet
@@ -26,7 +26,11 @@ func marks(st Status) []mark {
 	if st.Modem == nil {
 		m = append(m, mark{text: "x"})
 	} else {
-		m = append(m, mark{bars: st.Modem.Signal + 1})
+		if st.Modem.Signal < 0 {
+			m = append(m, mark{text: "sig?"})
+		} else {
+			m = append(m, mark{bars: min(st.Modem.Signal, 4) + 1})
+		}
 		if st.Modem.Registered {
 			m = append(m, mark{text: "R"})
 		} else {
@@ -86,12 +90,8 @@ func total(ms []mark, f *font.Face) int {
 }
 
 // drawBars draws n of four signal bars (heights 2, 3, 5, 7 px, bottom on
-// row 6); an unlit bar is a dot on the baseline, unknown strength a "?".
+// row 6); an unlit bar is a dot on the baseline.
 func drawBars(c canvas, x, y, n int) {
-	if n < 0 {
-		font.Small().Draw(c, x, y, "?", 1)
-		return
-	}
 	heights := []int{2, 3, 5, 7}
 	for i, h := range heights {
 		bx := x + i*3

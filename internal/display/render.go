@@ -114,7 +114,11 @@ func drawLast(c canvas, x, y, w int, st Status, f *font.Face, gap int) {
 	}
 	c.text(f, x, y, w, st.Last.Sender)
 	when := ago(st.Now, st.Last)
-	if when != "now" && when != "?" {
+	switch when {
+	case "?":
+		when = "time?" // stamped before the clock was synchronised
+	case "now":
+	default:
 		when += " ago"
 	}
 	if f == small { // 128×32: subject follows the time
