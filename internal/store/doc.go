@@ -69,7 +69,16 @@
 //     logged: the store does not delete what it cannot explain.
 //
 // The index is then rebuilt from the metadata files alone (the PDUs are
-// only stat'ed), which keeps Open fast.
+// only stat'ed), which keeps Open fast: 52 ms for 1000 messages on the
+// machine of the figures below (go test -run '^$' -bench Open
+// -benchtime 20x ./internal/store/).
+//
+// TestKill9KeepsAcknowledged kills a process storing from 8 goroutines
+// with SIGKILL three times over one directory and checks that every
+// message whose Put returned survives intact (sha256) and that Open left
+// no temporary file or half entry. A power cut is stronger than kill -9
+// (the page cache is lost too); surviving it rests on the fsync calls
+// above, which a test on a running kernel cannot show.
 //
 // # Quota and free space
 //
