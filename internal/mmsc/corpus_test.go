@@ -192,7 +192,7 @@ func TestRealStoreFull(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T, now func() time.Time) *store.Store {
+func openStore(t testing.TB, now func() time.Time) *store.Store {
 	t.Helper()
 	st, err := store.Open(store.Config{Dir: t.TempDir(), Now: now, MinFree: -1})
 	if err != nil {

@@ -28,8 +28,9 @@
 //
 //	what happened                         1.0 reply   1.2 reply
 //	stored durably                        0x80 Ok     0x80 Ok
-//	PDU cannot be decoded (empty, cut)    0x83        0xE2 permanent message-format-corrupt
-//	not an M-Send.req, or MMS major ≠ 1   0x88        0x88 Error-unsupported-message
+//	PDU cannot be decoded (empty, cut),   0x83        0xE2 permanent message-format-corrupt
+//	  or lacks MMS-Version/Content-Type
+//	not an M-Send.req, or MMS major ≥ 2   0x88        0x88 Error-unsupported-message
 //	body over MaxSize, or a codec limit   0x87        0xE5 permanent content-not-accepted
 //	no sender identified (anonymous off)  0x84        0xE3 permanent sending-address-unresolved
 //	store full (quota, disk) or failing   0x86        0xC0 transient failure

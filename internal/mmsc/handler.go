@@ -300,11 +300,13 @@ func (h *handler) process(r *http.Request, body []byte, over bool, phone *Phone,
 		return res.fail(outCorrupt, err, "malformed MMS PDU")
 	}
 	res.peek = peeked{typ: msg.Type, tid: msg.TransactionID, version: msg.Version}
-	if msg.Type != mms.TypeSendReq || msg.Version>>4 != 1 {
+	if msg.Type != mms.TypeSendReq || msg.Version>>4 > 1 {
 		return res.fail(outUnsupported, nil, "only MMS 1.x M-Send.req is accepted here")
 	}
-	if msg.ContentType.MediaType == "" { // mandatory: the PDU was cut in its headers
-		return res.fail(outCorrupt, errors.New("mmsc: M-Send.req without Content-Type"), "malformed MMS PDU")
+	// Both are mandatory (OMA-MMS-ENC §6.1.1); without Content-Type the
+	// PDU was most likely cut in its headers.
+	if msg.Version == 0 || msg.ContentType.MediaType == "" {
+		return res.fail(outCorrupt, errors.New("mmsc: M-Send.req without MMS-Version or Content-Type"), "malformed MMS PDU")
 	}
 	sender, ok := h.phones.identify(phone, msg, n)
 	res.sender = sender

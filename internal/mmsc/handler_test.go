@@ -199,6 +199,8 @@ func TestMalformed(t *testing.T) {
 		{"truncated in the headers", full[:12], "T-0001", mms.Version12},
 		{"HTML", []byte("<html><body>hi</body></html>"), fallbackTID, mms.Version10},
 		{"garbage", bytes.Repeat([]byte{0xFF}, 100), fallbackTID, mms.Version10},
+		{"no MMS-Version", []byte("\x8C\x80\x98T-0001\x00\x84\x83hi"), "T-0001", mms.Version10},
+		{"no Content-Type", []byte("\x8C\x80\x98T-0001\x00\x8D\x92\x96Hi\x00"), "T-0001", mms.Version12},
 	}
 	for _, tt := range tests {
 		fs := &fakeStore{}
