@@ -246,6 +246,9 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *Phone, 
 		version: replyVersion(res.peek.version),
 		text:    res.message,
 	}
+	if c.tid == "" {
+		c.tid = fallbackTID
+	}
 	c.status = status(res.out, c.version)
 	if res.out == outStored {
 		c.messageID = res.meta.ID
