@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
 )
 
 func TestPDUTemplateExactSizes(t *testing.T) {
@@ -77,6 +79,37 @@ func TestPDUStructure(t *testing.T) {
 	}
 	if !bytes.HasPrefix(dataStarts[0], []byte("<smi")) || !bytes.Equal(dataStarts[1], []byte{0xFF, 0xD8, 0xFF, 0xE0}) {
 		t.Errorf("parts start % x", dataStarts)
+	}
+}
+
+// TestPDUDecodes checks the hand-built PDU against the project's codec:
+// what the MMSC will see of it.
+func TestPDUDecodes(t *testing.T) {
+	tp, err := newPDUTemplate(300*1024, "Ldec-", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mms.Decode(tp.bytes(tp.tid(5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != mms.TypeSendReq || m.TransactionID != tp.tid(5) || m.Version != mms.Version12 || !m.From.Insert || len(m.To) != 1 {
+		t.Errorf("headers: type %v tid %q version %v from %+v to %v", m.Type, m.TransactionID, m.Version, m.From, m.To)
+	}
+	if start, _ := m.ContentType.Param("start"); start != "<smil>" {
+		t.Errorf("start = %q", start)
+	}
+	want := []string{"application/smil", "image/jpeg", "text/plain"}
+	if len(m.Parts) != len(want) {
+		t.Fatalf("%d parts, want %d", len(m.Parts), len(want))
+	}
+	for i, p := range m.Parts {
+		if p.ContentType.MediaType != want[i] {
+			t.Errorf("part %d: %q, want %q", i, p.ContentType.MediaType, want[i])
+		}
+	}
+	if n := len(m.Parts[1].Data); n < 300*1024-1024 {
+		t.Errorf("photo is %d bytes", n)
 	}
 }
 
