@@ -63,7 +63,7 @@ func TestLimitMaxParts(t *testing.T) {
 }
 
 // nested returns a PDU whose body nests multiparts depth deep.
-func nested(t *testing.T, depth int) []byte {
+func nested(t testing.TB, depth int) []byte {
 	body := unhex(t, `01 01 01 83 "x"`) // one text/plain part
 	for d := 1; d < depth; d++ {
 		entry := appendUintvar(nil, 1)

@@ -1,0 +1,79 @@
+package mms
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// FuzzDecode: Decode never panics; an error is a *DecodeError wrapping a
+// sentinel; what decodes encodes, decodes back equal, and encodes again to
+// the same octets.
+func FuzzDecode(f *testing.F) {
+	for _, b := range corpusSeeds(f) {
+		f.Add(b)
+	}
+	for _, g := range goldens() {
+		b, err := os.ReadFile(filepath.Join("testdata", g.file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(nested(f, MaxDepth))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkDecode(t, b)
+	})
+}
+
+func checkDecode(t *testing.T, b []byte) {
+	t.Helper()
+	orig := bytes.Clone(b)
+	m, err := Decode(b)
+	if !bytes.Equal(b, orig) {
+		t.Fatalf("Decode modified its input")
+	}
+	if err != nil {
+		var de *DecodeError
+		if !errors.As(err, &de) || !isSentinel(err) {
+			t.Fatalf("error %v is not a *DecodeError wrapping a sentinel", err)
+		}
+		return
+	}
+	enc, err := m.Encode()
+	if err != nil {
+		t.Fatalf("a decoded message does not encode: %v\n%+v", err, m)
+	}
+	m2, err := Decode(enc)
+	if err != nil {
+		t.Fatalf("Decode(Encode(m)): %v\n% X", err, enc)
+	}
+	if !reflect.DeepEqual(m, m2) {
+		t.Fatalf("decode → encode → decode differs\n first %+v\nsecond %+v\nencoded % X", m, m2, enc)
+	}
+	enc2, err := m2.Encode()
+	if err != nil || !bytes.Equal(enc, enc2) {
+		t.Fatalf("re-encoding differs: %v\n% X\n% X", err, enc, enc2)
+	}
+}
+
+// corpusSeeds returns the corpus PDUs, or none when the corpus is absent
+// (the fuzz target then starts from the goldens).
+func corpusSeeds(tb testing.TB) [][]byte {
+	dir := findCorpus()
+	if dir == "" {
+		tb.Log("corpus absent: fuzzing from the golden PDUs only")
+		return nil
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	var out [][]byte
+	for _, n := range names {
+		if b, err := os.ReadFile(n); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
