@@ -1,0 +1,36 @@
+// Package notify texts the owner when a message is stored: it composes the
+// notification, coalesces bursts and keeps a durable outbox that survives
+// restarts and power loss.
+//
+// [Notifier.Add] is called with each stored message; it returns once the
+// item is written to pending.json in the outbox directory. The first
+// message after a quiet spell is queued at once; later ones, until the
+// coalescing window after that text has passed, collect into one batch,
+// which then becomes one text: "9 new MMS: Alice 6, Bob 3 - 12 photos,
+// 3 texts, 4.1 MB <link>". A single message reads `MMS from Alice: "Hi" -
+// 2 photos, 1 text, 45 KB <link>`. With a zero window every message is
+// its own text.
+//
+// A batch becomes one file per owner, out-<first item>-<owner>.json —
+// names that a batch flushed again after a crash reproduces, so it is
+// never queued twice — then the ledger in state.json records the item IDs
+// (the last 4096) and pending.json goes. Every write is atomic (temp file,
+// fsync, rename, fsync of the directory). [Notifier.Recover], given the
+// store's unseen messages at start, queues the ones a crash kept out of
+// the ledger.
+//
+// One goroutine ([Notifier.Run]) sends, oldest first, one SMS at a time,
+// at least MinSpacing apart. A text longer than one SMS is sent part by
+// part; the count of parts the modem accepted is saved after each +CMGS:
+// reply, so a restart resumes at the next part and never repeats one. A
+// temporary error (network, SIM busy, +CMS ERROR: 500, no registration,
+// no modem) schedules a retry with exponential back-off; an absent modem
+// does not use up attempts, and the modem's return makes every entry due.
+// A permanent error (+CMS ERROR: 304 and the like, a bad number) drops the
+// entry with a logged reason.
+//
+// # Specs
+//
+//   - 3GPP TS 23.040 §9.2.3.24.1 (concatenation reference per destination)
+//   - 3GPP TS 27.005 §3.2.5 (+CMS ERROR causes; temporary vs permanent)
+package notify

@@ -1,0 +1,355 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/modem"
+	"github.com/homemmsc/homemmsc/internal/modem/at"
+	"github.com/homemmsc/homemmsc/internal/modem/sms"
+)
+
+// fakeSender is a modem that answers with scripted errors (nil = sent)
+// and records what it accepted.
+type fakeSender struct {
+	mu     sync.Mutex
+	errs   []error
+	sent   []*sms.Submit
+	ready  chan struct{}
+	hangAt int // if > 0, the hangAt-th send blocks until its context ends
+	calls  int
+	t      *testing.T
+}
+
+func newSender(t *testing.T, errs ...error) *fakeSender {
+	return &fakeSender{t: t, errs: errs, ready: make(chan struct{})}
+}
+
+func (f *fakeSender) Send(ctx context.Context, p sms.PDU) (int, error) {
+	f.mu.Lock()
+	f.calls++
+	if f.calls == f.hangAt {
+		f.mu.Unlock()
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	defer f.mu.Unlock()
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		if err != nil {
+			return 0, err
+		}
+	}
+	s, err := sms.DecodeSubmit(p.Bytes)
+	if err != nil {
+		f.t.Errorf("undecodable PDU %s: %v", p.Hex(), err)
+		return 0, err
+	}
+	f.sent = append(f.sent, s)
+	return len(f.sent), nil
+}
+
+func (f *fakeSender) Ready() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ready
+}
+
+func (f *fakeSender) plugIn() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	close(f.ready)
+	f.ready = make(chan struct{})
+}
+
+func (f *fakeSender) texts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, s := range f.sent {
+		out = append(out, s.To+": "+s.Text)
+	}
+	return out
+}
+
+// start opens a notifier on dir and runs it; stop cancels and waits.
+func start(t *testing.T, cfg Config, s Sender) (*Notifier, func()) {
+	t.Helper()
+	n, err := Open(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { n.Run(ctx); close(done) }()
+	return n, func() { cancel(); <-done }
+}
+
+func photo(id, from string) Item {
+	return Item{ID: id, From: from, Subject: "Hi", Parts: []string{"application/smil", "image/jpeg", "image/png", "text/plain"}, Size: 45_000}
+}
+
+func wantTexts(t *testing.T, f *fakeSender, want ...string) {
+	t.Helper()
+	got := f.texts()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sent\n  %q\nwant\n  %q", got, want)
+	}
+}
+
+func outboxFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "out-*"))
+	p, _ := filepath.Glob(filepath.Join(dir, "pending.json"))
+	return append(m, p...)
+}
+
+func TestCompose(t *testing.T) {
+	tests := []struct {
+		items []Item
+		link  string
+		want  string
+	}{
+		{[]Item{photo("1", "Alice")}, "http://mms.lan/inbox",
+			`MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB http://mms.lan/inbox`},
+		{[]Item{{ID: "1", Parts: []string{"video/3gpp"}, Size: 2_345_678}}, "",
+			"MMS from unknown sender - 1 video, 2.3 MB"},
+		{[]Item{{ID: "1", From: "+15551234567", Subject: strings.Repeat("long ", 20), Parts: []string{"audio/amr", "application/pdf"}, Size: 999}}, "",
+			`MMS from +15551234567: "long long long long long long long lo..." - 1 audio clip, 1 file, 999 B`},
+		{[]Item{photo("1", "Alice"), photo("2", "Bob"), photo("3", "Alice")}, "",
+			"3 new MMS: Alice 2, Bob 1 - 6 photos, 3 texts, 135 KB"},
+	}
+	for _, tt := range tests {
+		if got := compose(tt.items, tt.link); got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+	}
+}
+
+func TestSendsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		f := newSender(t)
+		n, stop := start(t, Config{Dir: dir, Owners: []string{"+15550001111", "+15550002222"}, InboxURL: "http://mms.lan/"}, f)
+		if err := n.Add(photo("m1", "Alice")); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		time.Sleep(3 * time.Second) // spacing between the two owners
+		synctest.Wait()
+		stop()
+		text := `MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB http://mms.lan/`
+		wantTexts(t, f, "+15550001111: "+text, "+15550002222: "+text)
+		if files := outboxFiles(t, dir); len(files) != 0 || n.Len() != 0 {
+			t.Errorf("outbox not empty: %q, Len %d", files, n.Len())
+		}
+	})
+}
+
+// Ten messages within a minute: the first is texted at once, the nine
+// that follow inside the window make one text that counts them.
+func TestBurstCoalesced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newSender(t)
+		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}, Window: time.Minute}, f)
+		n.Add(photo("m0", "Alice"))
+		for i := 1; i < 10; i++ {
+			time.Sleep(5 * time.Second)
+			from := "Alice"
+			if i%3 == 0 {
+				from = "Bob"
+			}
+			n.Add(photo("m"+string(rune('0'+i)), from))
+		}
+		if n.Len() != 1 {
+			t.Errorf("Len %d during the window, want 1 (the batch)", n.Len())
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		stop()
+		wantTexts(t, f,
+			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB`,
+			"+15550001111: 9 new MMS: Alice 6, Bob 3 - 18 photos, 9 texts, 405 KB")
+	})
+}
+
+// With a window and a text sent recently, ten new messages make one text
+// that says ten.
+func TestTenInAWindowMakeOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newSender(t)
+		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}, Window: time.Minute}, f)
+		n.Add(photo("first", "Carol"))
+		synctest.Wait()
+		for i := range 10 {
+			n.Add(photo("b"+string(rune('a'+i)), "Dan"))
+		}
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		stop()
+		if got := f.texts(); len(got) != 2 || !strings.Contains(got[1], "10 new MMS: Dan 10") {
+			t.Errorf("sent %q", got)
+		}
+	})
+}
+
+// +CMS ERROR: 500 twice, then the modem accepts: sent exactly once.
+func TestTemporaryErrorsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newSender(t, &at.CMSError{Code: 500, Text: "500"}, modem.ErrNotRegistered, nil)
+		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
+		n.Add(photo("m1", "Alice"))
+		synctest.Wait()
+		if n.Len() != 1 || n.LastError() == "" {
+			t.Errorf("after a 500: Len %d, LastError %q", n.Len(), n.LastError())
+		}
+		time.Sleep(30 * time.Second) // first back-off
+		synctest.Wait()
+		if len(f.texts()) != 0 {
+			t.Fatal("sent before the second back-off")
+		}
+		time.Sleep(60 * time.Second) // second back-off doubles
+		synctest.Wait()
+		stop()
+		if got := f.texts(); len(got) != 1 || f.calls != 3 {
+			t.Errorf("sent %q in %d calls", got, f.calls)
+		}
+	})
+}
+
+// +CMS ERROR: 304 is our bug, not the network's: dropped, not retried.
+func TestPermanentErrorDropped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		f := newSender(t, &at.CMSError{Code: 304, Text: "304"})
+		n, stop := start(t, Config{Dir: dir, Owners: []string{"+15550001111"}}, f)
+		n.Add(photo("m1", "Alice"))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		stop()
+		if f.calls != 1 || n.Len() != 0 || len(outboxFiles(t, dir)) != 0 {
+			t.Errorf("calls %d, Len %d, files %q", f.calls, n.Len(), outboxFiles(t, dir))
+		}
+	})
+}
+
+// No modem: nothing is lost; when it comes back the queue goes out at
+// once, without waiting for the back-off.
+func TestAbsentModemThenBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newSender(t, modem.ErrAbsent, modem.ErrAbsent)
+		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
+		n.Add(photo("m1", "Alice"))
+		time.Sleep(31 * time.Second)
+		synctest.Wait()
+		f.plugIn()
+		synctest.Wait()
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		stop()
+		if got := f.texts(); len(got) != 1 {
+			t.Errorf("sent %q", got)
+		}
+	})
+}
+
+// A two-part text: the crash comes after the modem accepted part 1. After
+// the restart only part 2 goes out, with the same reference.
+func TestRestartResumesAtNextPart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		cfg := Config{Dir: dir, Owners: []string{"+15550001111"}, InboxURL: "http://mms.example.org/inbox/" + strings.Repeat("x", 120)}
+		f1 := newSender(t)
+		f1.hangAt = 2
+		n1, stop1 := start(t, cfg, f1)
+		n1.Add(photo("m1", "Alice"))
+		synctest.Wait()
+		stop1() // "crash" while part 2 is in flight
+
+		f2 := newSender(t)
+		n2, stop2 := start(t, cfg, f2)
+		synctest.Wait()
+		stop2()
+		if len(f1.sent) != 1 || len(f2.sent) != 1 {
+			t.Fatalf("before crash %d parts, after %d; want 1 and 1", len(f1.sent), len(f2.sent))
+		}
+		p1, p2 := f1.sent[0], f2.sent[0]
+		if p1.Part != 1 || p2.Part != 2 || p1.Parts != 2 || p1.Ref != p2.Ref {
+			t.Errorf("parts %d/%d ref %d then %d/%d ref %d", p1.Part, p1.Parts, p1.Ref, p2.Part, p2.Parts, p2.Ref)
+		}
+		if n2.Len() != 0 {
+			t.Errorf("Len %d after resume", n2.Len())
+		}
+	})
+}
+
+// A crash after the batch became outbox files but before pending.json
+// was removed: the batch is flushed again on restart, and the SMS goes
+// out once.
+func TestCrashDuringFlushSendsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		cfg := Config{Dir: dir, Owners: []string{"+15550001111"}}
+		n1, err := Open(cfg, newSender(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n1.Add(photo("m1", "Alice"))
+		pending, err := os.ReadFile(filepath.Join(dir, "pending.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n1.flushIfDue()
+		// Put the batch back, as if the crash came before its removal.
+		if err := os.WriteFile(filepath.Join(dir, "pending.json"), pending, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f := newSender(t)
+		_, stop := start(t, cfg, f)
+		synctest.Wait()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		stop()
+		if got := f.texts(); len(got) != 1 {
+			t.Errorf("sent %q, want one text", got)
+		}
+	})
+}
+
+// Recover at start queues what the ledger does not know, and only that.
+func TestRecover(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		cfg := Config{Dir: dir, Owners: []string{"+15550001111"}}
+		f1 := newSender(t)
+		n1, stop1 := start(t, cfg, f1)
+		n1.Add(photo("old", "Alice"))
+		synctest.Wait()
+		stop1()
+		f2 := newSender(t)
+		n2, stop2 := start(t, cfg, f2)
+		if err := n2.Recover([]Item{photo("old", "Alice"), photo("lost", "Bob")}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		stop2()
+		wantTexts(t, f2, `+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 KB`)
+	})
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open(Config{Dir: t.TempDir()}, newSender(t)); !errors.Is(err, ErrNoOwner) {
+		t.Errorf("no owner: %v", err)
+	}
+	if _, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+1 555"}}, newSender(t)); !errors.Is(err, sms.ErrBadNumber) {
+		t.Errorf("bad owner: %v", err)
+	}
+}

@@ -1,0 +1,152 @@
+package notify
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Limits.
+const (
+	maxLedger  = 4096 // item IDs remembered as notified
+	maxPending = 1000 // items in one batch; more are counted but not listed
+)
+
+// entry is one SMS in the outbox: a file out-<name>.json.
+type entry struct {
+	Name     string    `json:"-"`
+	To       string    `json:"to"`
+	Text     string    `json:"text"`
+	Ref      uint16    `json:"ref"`      // concatenation reference
+	Sent     int       `json:"sent"`     // parts the modem has accepted
+	Attempts int       `json:"attempts"` // temporary failures so far
+	NextTry  time.Time `json:"next_try"` // not before
+	Created  time.Time `json:"created"`  // when queued
+	Items    []string  `json:"items"`    // the store IDs it tells of
+	LastErr  string    `json:"last_error,omitempty"`
+}
+
+// batch is the items waiting to be coalesced: pending.json.
+type batch struct {
+	Items []Item    `json:"items"`
+	Since time.Time `json:"since"` // when the window ends
+}
+
+// state is state.json: the notified ledger and the reference counter.
+type state struct {
+	Notified []string `json:"notified"`
+	NextRef  uint16   `json:"next_ref"`
+}
+
+// disk is the outbox directory. All writes are atomic: temp file, fsync,
+// rename, fsync of the directory.
+type disk struct{ dir string }
+
+func (d disk) path(name string) string { return filepath.Join(d.dir, name) }
+
+func (d disk) writeJSON(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(d.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, d.path(name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("notify: writing %s: %w", name, err)
+	}
+	return d.syncDir()
+}
+
+func (d disk) readJSON(name string, v any) error {
+	b, err := os.ReadFile(d.path(name))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("notify: %s: %w", name, err)
+	}
+	return nil
+}
+
+func (d disk) remove(name string) error {
+	if err := os.Remove(d.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return d.syncDir()
+}
+
+func (d disk) syncDir() error {
+	f, err := os.Open(d.dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// cleanTemps removes temp files a crash left behind.
+func (d disk) cleanTemps() {
+	tmps, _ := filepath.Glob(d.path(".tmp-*"))
+	for _, t := range tmps {
+		os.Remove(t)
+	}
+}
+
+// entries loads the outbox, oldest first. Unreadable files are moved
+// aside (renamed .bad) so that one bad file does not block the queue.
+func (d disk) entries() ([]*entry, error) {
+	names, err := filepath.Glob(d.path("out-*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var es []*entry
+	for _, p := range names {
+		e := &entry{Name: filepath.Base(p)}
+		if err := d.readJSON(e.Name, e); err != nil {
+			os.Rename(p, p+".bad")
+			continue
+		}
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool {
+		if !es[i].Created.Equal(es[j].Created) {
+			return es[i].Created.Before(es[j].Created)
+		}
+		return es[i].Name < es[j].Name
+	})
+	return es, nil
+}
+
+// entryName is deterministic for a batch and an owner, so that a batch
+// flushed again after a crash does not queue the SMS twice.
+func entryName(firstItem string, owner int) string {
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, firstItem)
+	if len(safe) > 64 {
+		safe = safe[:64]
+	}
+	return fmt.Sprintf("out-%s-%d.json", safe, owner)
+}
