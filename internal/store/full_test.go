@@ -12,12 +12,16 @@ import (
 
 func TestQuotaRefusesWithErrFull(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.MaxBytes = 2*(metaReserve+20_000) + 1000
 	s := openStore(t, cfg)
-	for i := range 2 {
-		if _, err := s.Put(message(fmt.Sprint(i), 20_000)); err != nil {
-			t.Fatalf("Put %d under quota: %v", i, err)
-		}
+	if _, err := s.Put(message("0", 20_000)); err != nil {
+		t.Fatal(err)
+	}
+	per := s.Stats().Bytes // PDU plus metadata of one message
+	s.Close()
+	cfg.MaxBytes = 2*per + per/2
+	s = openStore(t, cfg)
+	if _, err := s.Put(message("1", 20_000)); err != nil {
+		t.Fatalf("Put under quota: %v", err)
 	}
 	_, err := s.Put(message("over", 20_000))
 	if !errors.Is(err, ErrFull) {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -87,11 +86,10 @@ func (s *Store) unseenEntries() []*Meta {
 func (s *Store) rewrite(m *Meta, seen bool) (*Meta, error) {
 	nm := *m
 	nm.Seen = seen
-	mb, err := json.MarshalIndent(&nm, "", "\t")
+	mb, err := marshalMeta(&nm)
 	if err != nil {
 		return nil, err
 	}
-	mb = append(mb, '\n')
 	if err := writeFile(s.fs, filepath.Join(s.msgDir, m.ID+metaExt), mb); err != nil {
 		return nil, err
 	}

@@ -1,14 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 )
-
-// metaReserve is what Put reserves for the metadata file before it knows
-// its exact size.
-const metaReserve = 16 << 10
 
 // Put stores a message and returns its metadata once the PDU and the
 // metadata are both durable on disk. ErrFull (quota, free-space floor,
@@ -24,22 +21,24 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	defer s.inflight.Done()
 
 	meta := buildMeta(in)
-	need := meta.Size + metaReserve
-	seq, err := s.reserve(need)
+	meta.seq = s.allocSeq()
+	meta.Received = s.cfg.Now()
+	meta.ClockSynced = s.cfg.ClockSynced()
+	meta.ID = makeID(meta.Received, meta.seq)
+	mb, err := marshalMeta(&meta)
 	if err != nil {
+		return Meta{}, err
+	}
+	need := meta.Size + int64(len(mb))
+	if err := s.reserve(need); err != nil {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	meta.seq = seq
-	meta.Received = s.cfg.Now()
-	meta.ClockSynced = s.cfg.ClockSynced()
-	meta.ID = makeID(meta.Received, seq)
-
-	metaBytes, err := s.commit(&meta, in.PDU)
+	err = s.commit(meta.ID, in.PDU, mb)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
-		s.insert(&meta, meta.Size+metaBytes)
+		s.insert(&meta, need)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -63,49 +62,69 @@ func validate(in Incoming) error {
 	return nil
 }
 
+// allocSeq hands out the next sequence number. A Put that fails later
+// leaves a gap, which is harmless.
+func (s *Store) allocSeq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seq := s.nextSeq
+	s.nextSeq++
+	return seq
+}
+
 // reserve checks the quota and the free-space floor for need more bytes,
-// counting the Puts already in flight, and allocates a sequence number.
-func (s *Store) reserve(need int64) (uint64, error) {
-	free, ferr := int64(-1), error(nil)
+// counting the Puts already in flight, and reserves them.
+func (s *Store) reserve(need int64) error {
+	free := int64(-1)
 	if s.cfg.MinFree > 0 {
-		free, ferr = s.fs.Free(s.dir)
-		if ferr != nil {
-			return 0, fmt.Errorf("store: free space: %w", ferr)
+		var err error
+		if free, err = s.fs.Free(s.dir); err != nil {
+			return fmt.Errorf("store: free space: %w", err)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.cfg.MaxBytes; q > 0 && s.bytes+s.reserved+need > q {
-		return 0, fmt.Errorf("%w: quota of %d bytes reached (%d stored, %d in flight, %d needed)",
+		return fmt.Errorf("%w: quota of %d bytes reached (%d stored, %d in flight, %d needed)",
 			ErrFull, q, s.bytes, s.reserved, need)
 	}
 	if s.cfg.MinFree > 0 && free-s.reserved-need < s.cfg.MinFree {
-		return 0, fmt.Errorf("%w: %d bytes free on the filesystem, floor is %d", ErrFull, free-s.reserved, s.cfg.MinFree)
+		return fmt.Errorf("%w: %d bytes free on the filesystem, floor is %d", ErrFull, free-s.reserved, s.cfg.MinFree)
 	}
 	s.reserved += need
-	seq := s.nextSeq
-	s.nextSeq++
-	return seq, nil
+	return nil
+}
+
+// marshalMeta encodes metadata as indented JSON (for an owner reading it
+// with cat), without HTML escaping, which would inflate '<' in a
+// Content-ID sixfold. It refuses what Open would not load back.
+func marshalMeta(m *Meta) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "\t")
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("store: metadata %s: %w", m.ID, err)
+	}
+	if b.Len() > maxMetaSize {
+		return nil, fmt.Errorf("%w: metadata of %s would be %d bytes (limit %d)", ErrTooLarge, m.ID, b.Len(), maxMetaSize)
+	}
+	return b.Bytes(), nil
 }
 
 // commit writes the PDU, then the metadata (the commit point), then
 // syncs the directory so that both renames are durable. On failure it
 // removes what it renamed into place; whatever a crash leaves is cleaned
-// by Open. It returns the size of the metadata file.
-func (s *Store) commit(meta *Meta, pdu []byte) (int64, error) {
-	mb, err := json.MarshalIndent(meta, "", "\t")
-	if err != nil {
-		return 0, fmt.Errorf("store: put: %w", err)
-	}
-	mb = append(mb, '\n')
-	pduPath := filepath.Join(s.msgDir, meta.ID+pduExt)
-	metaPath := filepath.Join(s.msgDir, meta.ID+metaExt)
+// by Open.
+func (s *Store) commit(id string, pdu, mb []byte) error {
+	pduPath := filepath.Join(s.msgDir, id+pduExt)
+	metaPath := filepath.Join(s.msgDir, id+metaExt)
 	if err := writeFile(s.fs, pduPath, pdu); err != nil {
-		return 0, classify("write PDU", err)
+		return classify("write PDU", err)
 	}
 	if err := writeFile(s.fs, metaPath, mb); err != nil {
 		s.undo(pduPath)
-		return 0, classify("write metadata", err)
+		return classify("write metadata", err)
 	}
 	if err := s.fs.SyncDir(s.msgDir); err != nil {
 		// Both renames may yet reach the disk and would then look like
@@ -114,9 +133,9 @@ func (s *Store) commit(meta *Meta, pdu []byte) (int64, error) {
 		if serr := s.fs.SyncDir(s.msgDir); serr != nil {
 			s.log.Error("store: sync after failed put", "err", serr)
 		}
-		return 0, classify("sync directory", err)
+		return classify("sync directory", err)
 	}
-	return int64(len(mb)), nil
+	return nil
 }
 
 // undo removes files a failed Put renamed into place. A PDU it cannot

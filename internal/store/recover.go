@@ -17,7 +17,7 @@ const (
 	metaExt     = ".json"
 	seqFile     = "seq"
 	damagedDir  = "damaged"
-	maxMetaSize = 1 << 20 // a metadata file larger than this is damaged
+	maxMetaSize = 4 << 20 // a metadata file larger than this is damaged; Put never writes one
 )
 
 // entryFiles is what the directory scan found for one id.

@@ -446,3 +446,38 @@ func TestPutRefusesBadInput(t *testing.T) {
 		t.Fatal("a refused Put wrote files")
 	}
 }
+
+// TestWorstCaseMetadataReloads stores a message whose every recorded
+// string is as long and as expensive to escape as the limits allow, and
+// checks that Open indexes it again rather than calling it damaged.
+func TestWorstCaseMetadataReloads(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	in := message("w", 10)
+	nasty := strings.Repeat(`"\`+"\u2028", mms.MaxString/5)
+	part := mms.Part{
+		ContentType: mms.ContentType{MediaType: nasty, Params: []mms.Param{{Name: "charset", Value: nasty}, {Name: "name", Value: nasty}}},
+		ContentID:   nasty,
+	}
+	in.Msg.Parts = slices.Repeat([]mms.Part{part}, mms.MaxParts)
+	in.Msg.To = slices.Repeat([]mms.Address{{Value: mms.EncodedString{Raw: []byte(nasty)}}}, 2*MaxRecipients)
+	in.Msg.Subject = mms.EncodedString{Raw: []byte(nasty)}
+	in.Hints = map[string]string{}
+	for i := range MaxHints {
+		in.Hints[fmt.Sprint(i)+nasty] = nasty
+	}
+	m, err := s.Put(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.To) != MaxRecipients || len(m.Parts) != mms.MaxParts {
+		t.Fatalf("recorded %d recipients, %d parts", len(m.To), len(m.Parts))
+	}
+	t.Logf("metadata file: %d bytes (limit %d)", s.Stats().Bytes-m.Size, maxMetaSize)
+	s.Close()
+	s = openStore(t, cfg)
+	got, ok := s.Get(m.ID)
+	if !ok || got.Subject != m.Subject || len(got.Parts) != mms.MaxParts {
+		t.Fatalf("worst-case metadata did not reload (found=%v)", ok)
+	}
+}
