@@ -2,8 +2,5 @@ package display
 
 import "errors"
 
-// Sentinels; errors.Is finds them through wrapping.
-var (
-	ErrConfig    = errors.New("display: bad configuration")
-	ErrNoDisplay = errors.New("display: absent")
-)
+// ErrConfig wraps every configuration error (size, address, controller).
+var ErrConfig = errors.New("display: bad configuration")

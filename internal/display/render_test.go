@@ -214,3 +214,21 @@ func TestBytesShort(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRender: no sender, subject, address or count makes Render panic.
+func FuzzRender(f *testing.F) {
+	for _, st := range goldenCases() {
+		if st.Last != nil {
+			f.Add(st.Last.Sender, st.Last.Subject, st.Addr, st.New)
+		}
+	}
+	f.Add("\xff\x00", strings.Repeat("é", 300), "", -5)
+	f.Fuzz(func(t *testing.T, sender, subject, addr string, n int) {
+		st := healthy()
+		st.New, st.Addr = n, addr
+		st.Last = &Message{Sender: sender, Subject: subject, Received: testNow, TimeOK: true}
+		for _, p := range []Panel{Panel128x64, Panel128x32} {
+			Render(st, p)
+		}
+	})
+}
