@@ -160,8 +160,11 @@ func (s *Store) remove(m *Meta) error {
 // change is durable and outside the store's locks, so it may call the
 // store's read methods; it must not block (hand the event to a channel
 // or a goroutine) and may be called from several goroutines at once.
-// The returned cancel stops further calls.
+// The returned cancel stops further calls. A nil fn is ignored.
 func (s *Store) Subscribe(fn func(Event)) (cancel func()) {
+	if fn == nil {
+		return func() {}
+	}
 	s.mu.Lock()
 	id := s.nextSub
 	s.nextSub++

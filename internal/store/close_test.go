@@ -1,0 +1,63 @@
+package store
+
+import (
+	"errors"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+)
+
+// gateFS holds the first directory sync of a Put until released.
+type gateFS struct {
+	osFS
+	entered, release chan struct{}
+	armed            atomic.Bool
+}
+
+func (g *gateFS) SyncDir(dir string) error {
+	if g.armed.CompareAndSwap(true, false) {
+		close(g.entered)
+		<-g.release
+	}
+	return g.osFS.SyncDir(dir)
+}
+
+func TestCloseWaitsForPutInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig(t)
+		g := &gateFS{entered: make(chan struct{}), release: make(chan struct{})}
+		cfg.fs = g
+		s, err := Open(cfg)
+		must(t, err)
+		g.armed.Store(true)
+		var putDone, closed atomic.Bool
+		var putErr error
+		go func() {
+			_, putErr = s.Put(message("inflight", 100))
+			putDone.Store(true)
+		}()
+		<-g.entered
+		go func() {
+			s.Close()
+			closed.Store(true)
+		}()
+		synctest.Wait()
+		if closed.Load() {
+			t.Fatal("Close returned while a Put was writing")
+		}
+		if _, err := s.Put(message("late", 10)); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Put after Close began = %v, want ErrClosed", err)
+		}
+		close(g.release)
+		synctest.Wait()
+		if !closed.Load() || !putDone.Load() || putErr != nil {
+			t.Fatalf("closed=%v putDone=%v putErr=%v", closed.Load(), putDone.Load(), putErr)
+		}
+		s2, err := Open(cfg)
+		must(t, err)
+		defer s2.Close()
+		if l := s2.List(); len(l) != 1 || l[0].TransactionID != "Tinflight" {
+			t.Fatalf("after Close and reopen: %v", ids(l))
+		}
+	})
+}
