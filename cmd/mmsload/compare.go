@@ -17,8 +17,8 @@ type row struct {
 	Clients  int
 	Load     loadResult
 	Store    storeCheck
-	CPU      time.Duration // CPU the server used in the measured window
-	PeakKB   int64         // peak VmRSS (ours) or peak sum of Pss (Apache tree)
+	CPU      cpuTime // CPU the server used in the measured window
+	PeakKB   int64   // peak VmRSS (ours) or peak sum of Pss (Apache tree)
 	IdleKB   int64
 	Problems []string // anything that went wrong around the load itself
 }
@@ -28,7 +28,16 @@ func (r row) CPUPerMsg() time.Duration {
 	if r.Load.OK == 0 {
 		return 0
 	}
-	return r.CPU / time.Duration(r.Load.OK)
+	return r.CPU.Total() / time.Duration(r.Load.OK)
+}
+
+// SysShare is the part of the CPU time spent in the kernel (fsync,
+// network, page cache), in percent.
+func (r row) SysShare() float64 {
+	if r.CPU.Total() <= 0 {
+		return 0
+	}
+	return 100 * float64(r.CPU.Sys) / float64(r.CPU.Total())
 }
 
 // rowSpec is what measureRow needs besides the server.
@@ -49,14 +58,14 @@ func measureRow(ctx context.Context, s *server, rs rowSpec) row {
 		s.Stop()
 		return r
 	}
-	var cpu0 time.Duration
+	var cpu0 cpuTime
 	window := func(end bool) {
 		c, err := s.Procs.cpu()
 		if err != nil {
 			r.Problems = append(r.Problems, "cpu: "+err.Error())
 		}
 		if end {
-			r.CPU = c - cpu0
+			r.CPU = c.sub(cpu0)
 		} else {
 			cpu0 = c
 		}
@@ -164,13 +173,13 @@ func oneRow(ctx context.Context, out io.Writer, rs rowSpec, start func() (*serve
 func printRows(out io.Writer, rows []row) {
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tsize\tclients\treq/s\tp50 ms\tp99 ms\tok\tfailed\tlost\tcorrupt\tCPU ms/msg\tpeak MB\tidle MB\t")
+	fmt.Fprintln(tw, "server\tsize\tclients\treq/s\tp50 ms\tp99 ms\tok\tfailed\tlost\tcorrupt\tCPU ms/msg\tsys %\tpeak MB\tidle MB\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d KB\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%.1f\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d KB\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%.0f\t%.1f\t%s\t\n",
 			r.Server, r.Size/1024, r.Clients, r.Load.ReqPerSec(),
 			ms(r.Load.Percentile(0.50)), ms(r.Load.Percentile(0.99)),
 			r.Load.OK, r.Load.Failed, r.Store.Lost, r.Store.Corrupt,
-			ms(r.CPUPerMsg()), float64(r.PeakKB)/1024, idleMB(r))
+			ms(r.CPUPerMsg()), r.SysShare(), float64(r.PeakKB)/1024, idleMB(r))
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "(ok/failed: measured window; lost/corrupt: every message answered OK, warm-up included,")

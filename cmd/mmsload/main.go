@@ -153,7 +153,7 @@ func oneShot(ctx context.Context, o oneShotSpec) int {
 		Duration: o.Duration, Seed: uint64(time.Now().UnixNano()),
 	})
 	if o.Procs.root == 0 {
-		r.CPU, r.PeakKB = 0, 0
+		r.CPU, r.PeakKB = cpuTime{}, 0
 	}
 	if o.DataDir == "" {
 		r.Store = storeCheck{}

@@ -88,24 +88,33 @@ func (p procSet) pids() []int {
 	return out
 }
 
-// cpu returns the CPU time used so far by the set: utime+stime of every
-// process, plus, for a tree, what the root's reaped children used.
-func (p procSet) cpu() (time.Duration, error) {
-	var ticks int64
+// cpuTime is CPU time split into user and system (kernel) time.
+type cpuTime struct{ User, Sys time.Duration }
+
+// Total is user plus system time.
+func (c cpuTime) Total() time.Duration { return c.User + c.Sys }
+
+func (c cpuTime) sub(d cpuTime) cpuTime { return cpuTime{c.User - d.User, c.Sys - d.Sys} }
+
+// cpu returns the CPU time used so far by the set: utime and stime of
+// every process, plus, for a tree, what the root's reaped children used.
+func (p procSet) cpu() (cpuTime, error) {
+	var user, sys int64
 	for _, pid := range p.pids() {
 		s, err := readStat(pid)
 		if err != nil {
 			if pid == p.root {
-				return 0, err
+				return cpuTime{}, err
 			}
 			continue // a child that just exited: counted in cutime below
 		}
-		ticks += s.utime + s.stime
+		user, sys = user+s.utime, sys+s.stime
 		if p.tree && pid == p.root {
-			ticks += s.cutime + s.cstime
+			user, sys = user+s.cutime, sys+s.cstime
 		}
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	tick := time.Second / clockTicks
+	return cpuTime{time.Duration(user) * tick, time.Duration(sys) * tick}, nil
 }
 
 // statusKB returns a "Name:   123 kB" field of /proc/PID/status.
