@@ -105,7 +105,7 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 	if ds.kind == "none" {
 		return func() {}
 	}
-	screen, release, err := openScreen(ds, d)
+	screen, reopen, release, err := openScreen(ds, d)
 	if err != nil {
 		log.Warn("display absent; running without it", "display", spec, "err", err)
 		return func() {}
@@ -117,30 +117,31 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 		}
 	}
 	log.Info("display: started", "screen", screen.String(), "size", ds.driver.Panel.String())
-	return runDisplay(ctx, screen, release, d, deps, log)
+	return runDisplay(ctx, screen, reopen, release, d, deps, log)
 }
 
-// openScreen opens the panel (or PNG file) and returns how to release it.
-func openScreen(ds displaySpec, d displayOptions) (display.Screen, func(), error) {
+// openScreen opens the panel (or PNG file) and returns how to initialise
+// it again after it stopped answering (nil for PNG) and how to release it.
+func openScreen(ds displaySpec, d displayOptions) (screen display.Screen, reopen func() (display.Screen, error), release func(), err error) {
 	if ds.kind == "png" {
-		return display.NewPNGWriter(ds.path, ds.driver.Panel), func() {}, nil
+		return display.NewPNGWriter(ds.path, ds.driver.Panel), nil, func() {}, nil
 	}
 	if _, err := host.Init(); err != nil {
-		return nil, nil, fmt.Errorf("periph host: %w", err)
+		return nil, nil, nil, fmt.Errorf("periph host: %w", err)
 	}
 	if d.bus == "" && len(i2creg.All()) == 0 {
-		return nil, nil, errors.New("no I2C bus (on a Raspberry Pi: dtparam=i2c_arm=on in config.txt)")
+		return nil, nil, nil, errors.New("no I2C bus (on a Raspberry Pi: dtparam=i2c_arm=on in config.txt)")
 	}
 	bus, err := i2creg.Open(d.bus)
 	if err != nil {
-		return nil, nil, fmt.Errorf("I2C bus %q: %w", d.bus, err)
+		return nil, nil, nil, fmt.Errorf("I2C bus %q: %w", d.bus, err)
 	}
-	screen, err := display.OpenI2C(bus, ds.driver)
-	if err != nil {
+	reopen = func() (display.Screen, error) { return display.OpenI2C(bus, ds.driver) }
+	if screen, err = reopen(); err != nil {
 		bus.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return screen, func() { bus.Close() }, nil
+	return screen, reopen, func() { bus.Close() }, nil
 }
 
 // gpioButton finds the button's pin (host.Init may run twice: it is idempotent).
@@ -158,14 +159,14 @@ func gpioButton(name string) (func(context.Context, func()) error, error) {
 }
 
 // runDisplay runs the drawing loop, fed by the store's events, until stop.
-func runDisplay(ctx context.Context, screen display.Screen, release func(), d displayOptions, deps displayDeps, log *slog.Logger) (stop func()) {
+func runDisplay(ctx context.Context, screen display.Screen, reopen func() (display.Screen, error), release func(), d displayOptions, deps displayDeps, log *slog.Logger) (stop func()) {
 	src := newStatusSource(deps)
 	offAfter := d.offAfter
 	if offAfter == 0 {
 		offAfter = -1 // never
 	}
 	loop := display.New(display.Config{
-		Screen: screen, Status: src.status, Now: src.now, OffAfter: offAfter, Logger: log,
+		Screen: screen, Reopen: reopen, Status: src.status, Now: src.now, OffAfter: offAfter, Logger: log,
 		Press: func() {
 			if err := deps.store.MarkAllSeen(); err != nil {
 				log.Error("display: button: marking all seen", "err", err)

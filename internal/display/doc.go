@@ -38,7 +38,9 @@
 // picture moves one pixel round a 2×2 square. The optional button (a GPIO
 // to ground, internal pull-up, falling edge, 300 ms debounce) wakes the
 // panel and calls Config.Press, which the appliance uses to mark every
-// message seen.
+// message seen. A panel that stops answering (a loose wire, a power dip
+// that loses its settings) is logged once and, when Config.Reopen is set,
+// initialised afresh before the next frame.
 //
 // # Protocol
 //

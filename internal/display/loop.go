@@ -16,6 +16,10 @@ type Config struct {
 	Screen Screen        // where frames go
 	Status func() Status // a fresh snapshot; called from the drawing goroutine
 	Press  func()        // the button was pressed, e.g. mark everything seen; may be nil
+	// Reopen initialises the panel afresh after it stopped answering (a
+	// loose wire or a power dip loses its settings); if nil, the loop just
+	// retries drawing on the same Screen.
+	Reopen func() (Screen, error)
 
 	Now        func() time.Time // if nil, time.Now
 	Tick       time.Duration    // how often "5m ago" and the idle timers are checked; if zero, 10s
@@ -90,6 +94,7 @@ func signal(c chan struct{}) {
 
 // state is what the drawing goroutine remembers between frames.
 type state struct {
+	screen     Screen
 	start      time.Time
 	lastActive time.Time
 	dimmed     bool
@@ -103,7 +108,7 @@ type state struct {
 // Run draws until ctx is done, then blanks the panel and returns nil.
 func (l *Loop) Run(ctx context.Context) error {
 	now := l.cfg.Now()
-	s := &state{start: now, lastActive: now, news: -1}
+	s := &state{screen: l.cfg.Screen, start: now, lastActive: now, news: -1}
 	l.setContrast(s, l.cfg.Bright)
 	tick := time.NewTicker(l.cfg.Tick)
 	defer tick.Stop()
@@ -111,7 +116,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		l.redraw(s)
 		select {
 		case <-ctx.Done():
-			if err := l.cfg.Screen.Halt(); err != nil {
+			if err := s.screen.Halt(); err != nil {
 				l.cfg.Logger.Warn("display: blanking at exit", "err", err)
 			}
 			return nil
@@ -150,12 +155,12 @@ func (l *Loop) idle(s *state) {
 	}
 	if !s.off && l.cfg.OffAfter > 0 && quiet >= l.cfg.OffAfter {
 		s.off = true
-		l.report(s, l.cfg.Screen.Halt())
+		l.report(s, s.screen.Halt())
 	}
 }
 
 func (l *Loop) setContrast(s *state, level byte) {
-	l.report(s, l.cfg.Screen.SetContrast(level))
+	l.report(s, s.screen.SetContrast(level))
 }
 
 // redraw renders the status and sends it if it differs from the panel.
@@ -166,27 +171,47 @@ func (l *Loop) redraw(s *state) {
 	if arrived {
 		l.wakeUp(s)
 	}
-	if s.off {
+	if s.off || !l.reopen(s) {
 		return
 	}
-	frame := shift(Render(st, panelOf(l.cfg.Screen)), l.offset(s))
+	frame := shift(Render(st, panelOf(s.screen)), l.offset(s))
 	if s.shown != nil && bytes.Equal(frame.Pix, s.shown) {
 		return
 	}
-	err := l.cfg.Screen.Draw(frame.Rect, frame, image.Point{})
+	err := s.screen.Draw(frame.Rect, frame, image.Point{})
 	l.report(s, err)
 	if err == nil {
 		s.shown = frame.Pix
 	}
 }
 
+// reopen replaces a panel that stopped answering with a freshly
+// initialised one, and reports whether there is a panel to draw on.
+func (l *Loop) reopen(s *state) bool {
+	if !s.failing || l.cfg.Reopen == nil {
+		return true
+	}
+	screen, err := l.cfg.Reopen()
+	if err != nil {
+		l.report(s, err)
+		return false
+	}
+	s.screen, s.shown = screen, nil
+	level := l.cfg.Bright
+	if s.dimmed {
+		level = l.cfg.Dim
+	}
+	l.setContrast(s, level)
+	return !s.failing
+}
+
 // report logs the first error of a streak of failures.
 func (l *Loop) report(s *state, err error) {
 	switch {
 	case err != nil && !s.failing:
-		l.cfg.Logger.Error("display: panel not responding", "screen", l.cfg.Screen.String(), "err", err)
+		l.cfg.Logger.Error("display: panel not responding", "screen", s.screen.String(), "err", err)
 	case err == nil && s.failing:
-		l.cfg.Logger.Info("display: panel responding again", "screen", l.cfg.Screen.String())
+		l.cfg.Logger.Info("display: panel responding again", "screen", s.screen.String())
 	}
 	s.failing = err != nil
 }

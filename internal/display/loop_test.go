@@ -311,3 +311,45 @@ func TestWatchButtonDebounces(t *testing.T) {
 		}
 	})
 }
+
+func TestLoopReopensPanelAfterFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fresh := &memScreen{}
+		reopens := 0
+		cfg := Config{ShiftEvery: -1, DimAfter: time.Minute, OffAfter: -1, Dim: 9}
+		cfg.Reopen = func() (Screen, error) {
+			reopens++
+			if reopens == 1 {
+				return nil, errors.New("i2c: nack")
+			}
+			return fresh, nil
+		}
+		h := start(t, cfg)
+		h.expect("contrast=255", "draw")
+		time.Sleep(time.Minute)
+		h.expect("contrast=9")
+
+		h.screen.mu.Lock()
+		h.screen.fail = errors.New("i2c: nack") // the panel lost power
+		h.screen.mu.Unlock()
+		h.box.set(func(s *Status) { s.FreeBytes = 1 << 30 })
+		h.loop.Changed()
+		synctest.Wait()
+		h.loop.Changed() // first Reopen fails: nothing drawn
+		synctest.Wait()
+		if reopens != 1 {
+			t.Fatalf("Reopen called %d times, want 1", reopens)
+		}
+		h.loop.Changed() // second Reopen works: the new panel gets everything
+		synctest.Wait()
+		if ops, _ := fresh.take(); strings.Join(ops, " ") != "contrast=9 draw" {
+			t.Errorf("reopened panel got %q, want the dimmed contrast and a frame", ops)
+		}
+		h.loop.Changed()
+		synctest.Wait()
+		if ops, _ := fresh.take(); len(ops) != 0 || reopens != 2 {
+			t.Errorf("after recovery: %q, %d reopens", ops, reopens)
+		}
+		h.stop()
+	})
+}
