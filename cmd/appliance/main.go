@@ -63,6 +63,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case o.showVersion:
 		fmt.Fprintln(stdout, version)
 		return 0
+	case o.modemOpts.testTo != "":
+		return runModemTest(context.Background(), o.modem, o.modemOpts, stdout)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -88,6 +90,7 @@ type options struct {
 	displayOpts displayOptions // -display-* flags, see display.go
 	modem       string
 	owner       string
+	modemOpts   modemOptions // -modem-* and notification flags, see modem.go
 	showVersion bool
 }
 
@@ -106,8 +109,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.StringVar(&o.display, "display", "none", "status display: i2c (ssd1306), sh1106, png:PATH or none")
 	o.displayOpts.register(fs)
-	fs.StringVar(&o.modem, "modem", "", "GSM modem serial port for SMS notifications (empty = no modem)")
-	fs.StringVar(&o.owner, "owner", "", "owner's phone number, notified by SMS")
+	fs.StringVar(&o.modem, "modem", "", "GSM modem for SMS notifications: serial port (best /dev/serial/by-id/...), auto, or none (empty = none)")
+	fs.StringVar(&o.owner, "owner", "", "owner's phone number(s), comma-separated, texted when an MMS arrives")
+	o.modemOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return o, err
@@ -122,6 +126,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 		return o, nil
 	}
 	if _, err := parseDisplay(o.display, o.displayOpts); err != nil {
+		return o, err
+	}
+	if _, err := parseOwners(o.owner); err != nil {
 		return o, err
 	}
 	var err error
@@ -293,9 +300,10 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		Store: st, Phones: o.phones, Open: o.openEndpoint(), MaxSize: o.maxSize, Logger: log,
 	})
 	logStartup(log, o, ln.Addr().String())
-	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String()}, log)
+	modemState, stopModem := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
+	defer stopModem()
+	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: modemState}, log)
 	defer stopDisplay()
-	logAbsentFeatures(log, o)
 	return runServer(ctx, newServer(h, log), ln, log)
 }
 
@@ -359,15 +367,4 @@ func publicHost(addr string) string {
 		host = "<this-host>"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// logAbsentFeatures reports the hardware flags this build does not act on
-// yet: the modem support lands in its own file.
-func logAbsentFeatures(log *slog.Logger, o options) {
-	if o.modem != "" {
-		log.Warn("homemmsc: modem support is absent from this build; -modem ignored", "modem", o.modem)
-	}
-	if o.owner != "" {
-		log.Warn("homemmsc: -owner needs modem support, absent from this build; ignored", "owner", o.owner)
-	}
 }

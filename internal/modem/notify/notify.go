@@ -54,6 +54,7 @@ type Notifier struct {
 	lastFlush time.Time
 	lastSend  time.Time
 	lastErr   string
+	dirty     bool // the ledger has IDs not yet saved
 }
 
 // Open loads the outbox in cfg.Dir (creating it) and returns a notifier;
@@ -107,12 +108,6 @@ func (n *Notifier) load() error {
 	for _, id := range n.st.Notified {
 		n.notified[id] = true
 	}
-	if err := n.disk.readJSON("pending.json", &n.batch); err != nil && !errors.Is(err, os.ErrNotExist) {
-		n.log.Error("notify: pending batch unreadable", "err", err)
-	}
-	for _, it := range n.batch.Items {
-		n.notified[it.ID] = true
-	}
 	out, err := n.disk.entries()
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
@@ -123,11 +118,25 @@ func (n *Notifier) load() error {
 			n.notified[id] = true
 		}
 	}
+	var b batch
+	if err := n.disk.readJSON("pending.json", &b); err != nil && !errors.Is(err, os.ErrNotExist) {
+		n.log.Error("notify: pending batch unreadable", "err", err)
+	}
+	// A batch saved before its items reached the ledger or the outbox is
+	// stale: keep only what neither knows.
+	for _, it := range b.Items {
+		if !n.notified[it.ID] {
+			n.batch.Items = append(n.batch.Items, it)
+			n.notified[it.ID] = true
+		}
+	}
+	n.batch.Since = b.Since
 	return nil
 }
 
-// Add queues a notification for a stored message. It returns once the
-// notification is durable. A message already notified is ignored.
+// Add queues a notification for a stored message. The batch is saved
+// without fsync: the store holds the message durably and Recover finds it
+// again after a power loss. A message already notified is ignored.
 func (n *Notifier) Add(it Item) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -144,7 +153,7 @@ func (n *Notifier) Add(it Item) error {
 	if len(n.batch.Items) < maxPending {
 		n.batch.Items = append(n.batch.Items, it)
 	}
-	if err := n.disk.writeJSON("pending.json", n.batch); err != nil {
+	if err := n.disk.writeJSON("pending.json", n.batch, false); err != nil {
 		n.batch.Items = n.batch.Items[:len(n.batch.Items)-1]
 		return err
 	}
@@ -224,7 +233,7 @@ func (n *Notifier) flushIfDue() {
 		if n.has(e.Name) {
 			continue // flushed before a crash
 		}
-		if err := n.disk.writeJSON(e.Name, e); err != nil {
+		if err := n.disk.writeJSON(e.Name, e, true); err != nil {
 			n.log.Error("notify: cannot queue", "err", err)
 			return
 		}
@@ -235,15 +244,29 @@ func (n *Notifier) flushIfDue() {
 	if over := len(n.st.Notified) - maxLedger; over > 0 {
 		n.st.Notified = n.st.Notified[over:]
 	}
-	if err := n.disk.writeJSON("state.json", n.st); err != nil {
-		n.log.Error("notify: cannot save state", "err", err)
-	}
-	if err := n.disk.remove("pending.json"); err != nil {
-		n.log.Error("notify: cannot clear batch", "err", err)
-	}
+	n.dirty = true
 	n.batch = batch{}
 	n.lastFlush = now
 	n.log.Info("notify: queued", "messages", len(ids), "text", text)
+}
+
+// saveLedger makes the ledger durable and drops the flushed batch file.
+// It runs after the send that follows a flush, off the path from a stored
+// message to its SMS, and always before an outbox file is removed: from
+// then on only the ledger says the items were notified. Called with n.mu
+// held.
+func (n *Notifier) saveLedger() error {
+	if !n.dirty {
+		return nil
+	}
+	if err := n.disk.writeJSON("state.json", n.st, true); err != nil {
+		return err
+	}
+	n.dirty = false
+	if len(n.batch.Items) == 0 {
+		return n.disk.remove("pending.json", false)
+	}
+	return n.disk.writeJSON("pending.json", n.batch, false)
 }
 
 func (n *Notifier) has(name string) bool {
@@ -320,9 +343,11 @@ func (n *Notifier) sendEntry(ctx context.Context, e *entry) {
 	pdus, err := sms.Encode(sms.Message{To: e.To, Text: e.Text, Ref: e.Ref})
 	for err == nil && e.Sent < len(pdus) {
 		_, err = n.send.Send(ctx, pdus[e.Sent])
-		n.mu.Lock()
-		n.lastSend = n.cfg.Now()
-		n.mu.Unlock()
+		if !errors.Is(err, modem.ErrAbsent) { // spacing protects the modem, not the queue
+			n.mu.Lock()
+			n.lastSend = n.cfg.Now()
+			n.mu.Unlock()
+		}
 		if err == nil {
 			e.Sent++
 			if e.Sent < len(pdus) {
@@ -363,13 +388,18 @@ func (n *Notifier) retryLater(e *entry, err error) {
 func (n *Notifier) save(e *entry) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.disk.writeJSON(e.Name, e)
+	return n.disk.writeJSON(e.Name, e, true)
 }
 
 func (n *Notifier) drop(e *entry) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if err := n.disk.remove(e.Name); err != nil {
+	if err := n.saveLedger(); err != nil {
+		n.log.Error("notify: cannot save the ledger; keeping the sent entry", "err", err)
+		e.NextTry = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		return
+	}
+	if err := n.disk.remove(e.Name, true); err != nil {
 		n.log.Error("notify: cannot remove sent entry", "err", err)
 	}
 	n.out = slices.DeleteFunc(n.out, func(x *entry) bool { return x == e })

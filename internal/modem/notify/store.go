@@ -49,7 +49,10 @@ type disk struct{ dir string }
 
 func (d disk) path(name string) string { return filepath.Join(d.dir, name) }
 
-func (d disk) writeJSON(name string, v any) error {
+// writeJSON replaces name with v. durable adds the fsyncs that make the
+// new content survive a power loss; without them the rename is still
+// atomic for a process crash.
+func (d disk) writeJSON(name string, v any, durable bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -60,7 +63,7 @@ func (d disk) writeJSON(name string, v any) error {
 	}
 	tmp := f.Name()
 	_, err = f.Write(b)
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -72,6 +75,9 @@ func (d disk) writeJSON(name string, v any) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("notify: writing %s: %w", name, err)
+	}
+	if !durable {
+		return nil
 	}
 	return d.syncDir()
 }
@@ -87,9 +93,12 @@ func (d disk) readJSON(name string, v any) error {
 	return nil
 }
 
-func (d disk) remove(name string) error {
+func (d disk) remove(name string, durable bool) error {
 	if err := os.Remove(d.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return d.syncDir()
 }

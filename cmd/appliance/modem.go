@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/modem"
+	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/serialport"
+	"github.com/homemmsc/homemmsc/internal/modem/sms"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// modemOptions are the modem flags besides -modem and -owner (in main).
+type modemOptions struct {
+	pin      string
+	inboxURL string
+	window   time.Duration
+	spacing  time.Duration
+	testTo   string
+	testText string
+}
+
+// register declares the modem flags on fs.
+func (m *modemOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.pin, "modem-pin", "", "SIM PIN, entered once when the SIM asks (a rejected PIN is never retried)")
+	fs.StringVar(&m.inboxURL, "inbox-url", "", "link added to every notification SMS, e.g. http://mms.home.lan:8080/")
+	fs.DurationVar(&m.window, "notify-window", time.Minute, "after a notification SMS, gather further messages for this long into one SMS (0 = one SMS per message)")
+	fs.DurationVar(&m.spacing, "notify-spacing", 3*time.Second, "least time between two SMS the modem sends")
+	fs.StringVar(&m.testTo, "modem-test", "", "hardware check: send one SMS to this number through -modem, print every AT exchange, and exit")
+	fs.StringVar(&m.testText, "modem-test-text", "homemmsc: modem test", "text of the -modem-test SMS")
+}
+
+// parseOwners reads -owner: numbers separated by commas.
+func parseOwners(s string) ([]string, error) {
+	var owners []string
+	for _, o := range strings.Split(s, ",") {
+		o = strings.Join(strings.Fields(o), "")
+		if o == "" {
+			continue
+		}
+		if _, err := sms.Encode(sms.Message{To: o, Text: "x"}); err != nil {
+			return nil, fmt.Errorf("-owner %q: %w", o, err)
+		}
+		owners = append(owners, o)
+	}
+	return owners, nil
+}
+
+// modemOff tells whether -modem asks for no modem.
+func modemOff(spec string) bool { return spec == "" || spec == "none" }
+
+// deviceConfig is the device for -modem: a path or "auto".
+func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
+	return modem.DeviceConfig{
+		Path: spec, Open: serialport.Open, Candidates: serialport.Candidates,
+		Session: modem.Config{PIN: pin}, Logger: log,
+	}
+}
+
+// startModem runs the modem and the owner notifications. status reports
+// the modem for the display (nil without a modem); stop ends both. With
+// -modem none it logs one line and the rest of the appliance goes on.
+func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (status func() *display.Modem, stop func()) {
+	if modemOff(spec) {
+		log.Info("modem absent (-modem none): no SMS notifications")
+		return nil, func() {}
+	}
+	owners, err := parseOwners(ownerSpec) // checked by parseOptions too
+	if err != nil {
+		log.Error("modem: "+err.Error(), "owner", ownerSpec)
+	}
+	dev := modem.NewDevice(deviceConfig(spec, mo.pin, log))
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { dev.Run(ctx) })
+	var n *notify.Notifier
+	if len(owners) == 0 {
+		log.Warn("modem: no -owner number; the modem only reports its status")
+	} else if n, err = startNotifier(ctx, &wg, dev, owners, mo, dataDir, st, log); err != nil {
+		log.Error("modem: notifications off", "err", err)
+	}
+	return modemStatus(dev, n), func() { cancel(); wg.Wait() }
+}
+
+// startNotifier opens the outbox under the data directory, queues what
+// a crash may have lost, and feeds it every stored message.
+func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, owners []string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (*notify.Notifier, error) {
+	n, err := notify.Open(notify.Config{
+		Dir: filepath.Join(dataDir, "outbox"), Owners: owners, InboxURL: mo.inboxURL,
+		Window: mo.window, MinSpacing: mo.spacing, Logger: log,
+	}, dev)
+	if err != nil {
+		return nil, err
+	}
+	items := make(chan notify.Item, 64)
+	cancelSub := st.Subscribe(func(ev store.Event) {
+		if ev.Kind != store.Stored {
+			return
+		}
+		select {
+		case items <- itemOf(ev.Meta):
+		default: // a flood: Recover at the next start picks these up
+			log.Warn("modem: notification queue full", "id", ev.Meta.ID)
+		}
+	})
+	if err := n.Recover(unnotified(st)); err != nil {
+		log.Error("modem: recovering notifications", "err", err)
+	}
+	wg.Go(func() { n.Run(ctx) })
+	wg.Go(func() {
+		defer cancelSub()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case it := <-items:
+				if err := n.Add(it); err != nil {
+					log.Error("modem: cannot queue notification", "id", it.ID, "err", err)
+				}
+			}
+		}
+	})
+	log.Info("modem: notifications on", "owners", len(owners), "window", mo.window, "inbox_url", mo.inboxURL)
+	return n, nil
+}
+
+// maxRecover bounds how many unseen messages are checked at start.
+const maxRecover = 100
+
+// unnotified is the store's newest unseen messages; the notifier skips
+// those its ledger says were notified.
+func unnotified(st *store.Store) []notify.Item {
+	var items []notify.Item
+	list := st.List() // newest first
+	for i := len(list) - 1; i >= 0; i-- {
+		if m := list[i]; !m.Seen && i < maxRecover {
+			items = append(items, itemOf(m))
+		}
+	}
+	return items
+}
+
+func itemOf(m store.Meta) notify.Item {
+	it := notify.Item{ID: m.ID, From: m.Sender.Name, Subject: m.Subject, Size: m.Size}
+	if it.From == "" {
+		it.From = m.Sender.Number
+	}
+	for _, p := range m.Parts {
+		it.Parts = append(it.Parts, p.ContentType)
+	}
+	return it
+}
+
+// modemStatus adapts the device and outbox to the display.
+func modemStatus(dev *modem.Device, n *notify.Notifier) func() *display.Modem {
+	return func() *display.Modem {
+		st := dev.Status()
+		if !st.Present {
+			return nil
+		}
+		m := &display.Modem{Registered: st.Registered, Signal: bars(st.Signal)}
+		if n != nil {
+			m.Outbox = n.Len()
+		}
+		return m
+	}
+}
+
+// bars maps +CSQ rssi (0-31, -1 unknown) to 0-4 bars.
+func bars(rssi int) int {
+	switch {
+	case rssi < 0:
+		return -1
+	case rssi < 2:
+		return 0
+	case rssi < 10:
+		return 1
+	case rssi < 15:
+		return 2
+	case rssi < 20:
+		return 3
+	}
+	return 4
+}
+
+// runModemTest is -modem-test: start the modem, send one SMS, and print
+// every AT exchange to out. It returns the exit code.
+func runModemTest(ctx context.Context, spec string, mo modemOptions, out io.Writer) int {
+	if modemOff(spec) {
+		fmt.Fprintln(out, "homemmsc: -modem-test needs -modem PATH or -modem auto")
+		return 2
+	}
+	trace := func(dir byte, line string) { fmt.Fprintf(out, "%c %q\n", dir, line) }
+	cfg := deviceConfig(spec, mo.pin, slog.New(slog.NewTextHandler(out, nil)))
+	cfg.Session.Trace = trace
+	if err := modemTest(ctx, cfg, mo.testTo, mo.testText, out); err != nil {
+		fmt.Fprintln(out, "homemmsc: modem test failed:", err)
+		return 1
+	}
+	fmt.Fprintln(out, "homemmsc: modem test SMS handed to the network")
+	return 0
+}
+
+func modemTest(ctx context.Context, cfg modem.DeviceConfig, to, text string, out io.Writer) error {
+	pdus, err := sms.Encode(sms.Message{To: to, Text: text})
+	if err != nil {
+		return err
+	}
+	cfg.MaxBackoff = time.Second
+	dev := modem.NewDevice(cfg)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	ready := dev.Ready()
+	done := make(chan struct{})
+	go func() { dev.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return errors.Join(ctx.Err(), errors.New(dev.Status().LastError))
+	}
+	fmt.Fprintf(out, "homemmsc: modem status %+v\n", dev.Status())
+	for _, p := range pdus {
+		mr, err := dev.Send(ctx, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "homemmsc: part %d/%d accepted, message reference %d\n", p.Part, p.Parts, mr)
+	}
+	return nil
+}
