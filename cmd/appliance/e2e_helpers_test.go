@@ -208,6 +208,9 @@ func (p *e2eProc) stop() {
 	if p.err != nil {
 		p.t.Fatalf("exit after SIGTERM: %v (want status 0); log:\n%s", p.err, p.log.String())
 	}
+	if log := p.log.String(); strings.Contains(log, "panic") {
+		p.t.Errorf("the log mentions a panic:\n%s", log)
+	}
 }
 
 // e2eReply is an HTTP answer.
