@@ -52,8 +52,8 @@ func TestE2E(t *testing.T) {
 	}
 	version := fmt.Sprintf("e2e-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
 	bin := e2eBuild(t, t.TempDir(), version)
-	corpus := e2eCorpus(t)
 	t.Run("Version", func(t *testing.T) { testVersion(t, bin, version) })
+	corpus := e2eCorpus(t) // the rest posts real PDUs
 	t.Run("CorpusSendReq", func(t *testing.T) { testCorpus(t, bin, corpus) })
 	t.Run("Hostile", func(t *testing.T) { testHostile(t, bin, corpus) })
 	t.Run("Concurrent50", func(t *testing.T) { testConcurrent(t, bin, corpus) })
