@@ -147,3 +147,28 @@ func TestDeviceAuto(t *testing.T) {
 		ps.verify(t)
 	})
 }
+
+// A modem that stops answering (two health pings without a reply) is
+// closed and opened again.
+func TestDeviceSilentPortReopened(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		first := attest.New(append(startSteps(), ex("AT\r", ""), ex("AT\r", ""))...)
+		second := attest.New(startSteps()...)
+		ps := &ports{list: []*attest.Playback{first, second}}
+		d := NewDevice(DeviceConfig{Path: "/dev/ttyUSB0", Open: ps.open})
+		ready := d.Ready()
+		stop := runDevice(d)
+		<-ready
+		ready = d.Ready()
+		start := time.Now()
+		<-ready
+		if waited := time.Since(start); waited < time.Minute {
+			t.Errorf("reopened after %v, before the first health check", waited)
+		}
+		stop()
+		if ps.opened != 2 {
+			t.Errorf("opened %d times, want 2", ps.opened)
+		}
+		ps.verify(t)
+	})
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/modem/modemtest"
+)
+
+// -modem-test sends one SMS through the real serial path and prints every
+// AT exchange.
+func TestModemTestFlag(t *testing.T) {
+	m := modemtest.New(t)
+	var out bytes.Buffer
+	code := runModemTest(context.Background(), m.Link(), modemOptions{testTo: "+15550001111", testText: "hello from the appliance"}, &out)
+	if code != 0 {
+		t.Fatalf("exit %d; output:\n%s", code, out.String())
+	}
+	for _, want := range []string{`> "AT"`, `< "OK"`, `> "AT+CPIN?"`, `< "+CPIN: READY"`, `> "AT+CMGS=`, `< "+CMGS: 1"`, "part 1/1 accepted"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %s:\n%s", want, out.String())
+		}
+	}
+	if got := m.Texts(); len(got) != 1 || got[0] != "+15550001111: hello from the appliance" {
+		t.Errorf("modem got %q", got)
+	}
+}
+
+func TestModemTestNeedsModem(t *testing.T) {
+	var out bytes.Buffer
+	if code := runModemTest(context.Background(), "none", modemOptions{testTo: "+15550001111"}, &out); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+}
+
+func TestParseOwners(t *testing.T) {
+	got, err := parseOwners(" +15550001111, 0612 345 678 ,,")
+	if err != nil || strings.Join(got, "|") != "+15550001111|0612345678" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if _, err := parseOwners("+1555abc"); err == nil {
+		t.Error("a number with letters was accepted")
+	}
+}
+
+func TestBars(t *testing.T) {
+	for rssi, want := range map[int]int{-1: -1, 0: 0, 1: 0, 5: 1, 12: 2, 17: 3, 20: 4, 31: 4} {
+		if got := bars(rssi); got != want {
+			t.Errorf("bars(%d) = %d, want %d", rssi, got, want)
+		}
+	}
+}
