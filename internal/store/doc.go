@@ -69,8 +69,8 @@
 //     logged: the store does not delete what it cannot explain.
 //
 // The index is then rebuilt from the metadata files alone (the PDUs are
-// only stat'ed), which keeps Open fast: 52 ms for 1000 messages on the
-// machine of the figures below (go test -run '^$' -bench Open
+// only stat'ed), which keeps Open fast: 52-93 ms for 1000 messages on
+// the machine of the figures below (go test -run '^$' -bench Open
 // -benchtime 20x ./internal/store/).
 //
 // TestKill9KeepsAcknowledged kills a process storing from 8 goroutines
@@ -97,29 +97,30 @@
 // # Parts: decoded on demand, not extracted at Put
 //
 // Measured with BenchmarkExtract on real M-Send.req PDUs of 30 KB and
-// 300 KB (SMIL, text and an image), fsync on, 3 runs of 300 messages
-// (amd64 VM, ext4 on virtio, shared 2 cores — the ratios matter, not the
-// absolute figures):
+// 300 KB (SMIL, text and an image; encoded by internal/mms), fsync on,
+// two sessions of 3 runs of 300 messages each, on an amd64 VM (ext4 on
+// virtio, 2 cores shared with other builds, load 6-12: the ratios
+// matter, not the absolute figures):
 //
 //	go test -run '^$' -bench 'Put|Extract' -benchtime 300x -count 3 ./internal/store/
 //
-//	                          30 KB message            300 KB message
-//	                     CPU/msg  written/msg     CPU/msg  written/msg
-//	on demand: Put       1.3-1.6 ms   37 KB       2.4-2.6 ms   312 KB
-//	at Put: Put+parts    3.6-4.7 ms   81-88 KB    5.2-6.2 ms   631 KB
-//	on demand: view all  0.14-0.19 ms   -         1.1-1.3 ms     -
-//	at Put: view all     0.09-0.14 ms   -         0.36-0.51 ms   -
+//	                          30 KB message              300 KB message
+//	                     CPU/msg     written/msg     CPU/msg     written/msg
+//	on demand: Put       1.3-2.3 ms  37-40 KB        1.9-2.9 ms  311-316 KB
+//	at Put: Put+parts    3.6-4.7 ms  80-88 KB        4.9-6.9 ms  627-635 KB
+//	on demand: view all  0.14-0.21 ms   -            1.0-1.3 ms     -
+//	at Put: view all     0.09-0.19 ms   -            0.36-0.51 ms   -
 //
 // ("view all" reads every part of a message once; "written" is
 // /proc/self/io write_bytes, without the ext4 journal.) Extracting at Put
-// doubles the bytes written to the card, adds one fsync per part plus
-// two directory syncs (wall time per message 19-28 ms instead of
-// 8-10 ms), and costs 2-3 ms more CPU per message, mostly in the kernel.
-// Decoding on demand costs 0.1-1.2 ms per full view. A message is
-// stored once and looked at a few times, so on demand wins on CPU until
-// a message has been viewed several times over, and always on SD wear,
-// which is what limits a Pi's card. Put itself costs 1-3 ms of CPU, about
-// 80 % of it system time in fsync.
+// doubles the bytes written to the card, adds one fsync per part and two
+// directory syncs (wall time per message 12-34 ms instead of 6-16 ms),
+// and costs 2-4 ms more CPU per message, mostly in the kernel. Decoding
+// on demand costs 0.1-0.8 ms more per full view than reading extracted
+// files. A message is stored once and looked at a few times, so on
+// demand wins on CPU until a message has been viewed several times over,
+// and always on SD wear, which is what limits a Pi's card. Put itself
+// costs 1.3-2.9 ms of CPU, 80-90 % of it system time in fsync.
 //
 // # Events
 //
