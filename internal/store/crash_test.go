@@ -62,6 +62,7 @@ func TestKill9KeepsAcknowledged(t *testing.T) {
 		out, err := cmd.StdoutPipe()
 		must(t, err)
 		must(t, cmd.Start())
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) // also when a check below fails
 		r := bufio.NewScanner(out)
 		n := 0
 		for n < 40+round*7 && r.Scan() {
