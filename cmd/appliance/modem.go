@@ -116,7 +116,12 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, o
 	if err := n.Recover(unnotified(st)); err != nil {
 		log.Error("modem: recovering notifications", "err", err)
 	}
-	wg.Go(func() { n.Run(ctx) })
+	wg.Go(func() {
+		n.Run(ctx)
+		if err := n.Close(); err != nil {
+			log.Warn("modem: closing the outbox", "err", err)
+		}
+	})
 	wg.Go(func() {
 		defer cancelSub()
 		for {

@@ -38,7 +38,7 @@ func startAppliance(t *testing.T, link, dir string) *appliance {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); dev.Run(ctx) }()
-	go func() { defer wg.Done(); n.Run(ctx) }()
+	go func() { defer wg.Done(); n.Run(ctx); n.Close() }()
 	return &appliance{dev: dev, notify: n, stop: func() { cancel(); wg.Wait() }}
 }
 

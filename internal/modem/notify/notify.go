@@ -45,6 +45,7 @@ type Notifier struct {
 	log  *slog.Logger
 	send Sender
 	wake chan struct{}
+	jrnl *journal
 
 	mu        sync.Mutex
 	batch     batch
@@ -74,11 +75,20 @@ func Open(cfg Config, s Sender) (*Notifier, error) {
 	}
 	n := &Notifier{cfg: cfg, disk: disk{cfg.Dir}, log: cfg.Logger, send: s, wake: make(chan struct{}, 1), notified: map[string]bool{}}
 	n.disk.cleanTemps()
-	if err := n.load(); err != nil {
+	j, sent, err := openJournal(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	n.jrnl = j
+	if err := n.load(sent); err != nil {
+		j.close()
 		return nil, err
 	}
 	return n, nil
 }
+
+// Close releases the outbox; call it after Run returned.
+func (n *Notifier) Close() error { return n.jrnl.close() }
 
 func setDefaults(cfg *Config) {
 	if cfg.MinSpacing <= 0 {
@@ -101,7 +111,7 @@ func setDefaults(cfg *Config) {
 	}
 }
 
-func (n *Notifier) load() error {
+func (n *Notifier) load(sent map[string]int) error {
 	if err := n.disk.readJSON("state.json", &n.st); err != nil && !errors.Is(err, os.ErrNotExist) {
 		n.log.Error("notify: state unreadable; starting afresh", "err", err)
 	}
@@ -113,10 +123,19 @@ func (n *Notifier) load() error {
 		return fmt.Errorf("notify: %w", err)
 	}
 	n.out = out
+	var done []*entry
 	for _, e := range out {
 		for _, id := range e.Items {
 			n.notified[id] = true
 		}
+		e.Sent = max(e.Sent, sent[e.Name])
+		if p := parts(e); p > 0 && e.Sent >= p {
+			done = append(done, e) // sent just before a crash
+		}
+	}
+	for _, e := range done {
+		n.log.Info("notify: finishing an entry sent before a restart", "to", e.To)
+		n.drop(e)
 	}
 	var b batch
 	if err := n.disk.readJSON("pending.json", &b); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -241,9 +260,6 @@ func (n *Notifier) flushIfDue() {
 	}
 	n.out = append(n.out, fresh...)
 	n.st.Notified = append(n.st.Notified, ids...)
-	if over := len(n.st.Notified) - maxLedger; over > 0 {
-		n.st.Notified = n.st.Notified[over:]
-	}
 	n.dirty = true
 	n.batch = batch{}
 	n.lastFlush = now
@@ -258,6 +274,9 @@ func (n *Notifier) flushIfDue() {
 func (n *Notifier) saveLedger() error {
 	if !n.dirty {
 		return nil
+	}
+	if over := len(n.st.Notified) - maxLedger; over > 0 {
+		n.st.Notified = n.st.Notified[over:]
 	}
 	if err := n.disk.writeJSON("state.json", n.st, true); err != nil {
 		return err
@@ -350,9 +369,7 @@ func (n *Notifier) sendEntry(ctx context.Context, e *entry) {
 		}
 		if err == nil {
 			e.Sent++
-			if e.Sent < len(pdus) {
-				err = n.save(e)
-			}
+			err = n.jrnl.record(e.Name, e.Sent)
 		}
 	}
 	switch {
@@ -391,9 +408,17 @@ func (n *Notifier) save(e *entry) error {
 	return n.disk.writeJSON(e.Name, e, true)
 }
 
+// drop removes a finished entry: its items go to the durable ledger
+// first, then its file goes.
 func (n *Notifier) drop(e *entry) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	for _, id := range e.Items {
+		if !slices.Contains(n.st.Notified, id) {
+			n.st.Notified = append(n.st.Notified, id)
+			n.dirty = true
+		}
+	}
 	if err := n.saveLedger(); err != nil {
 		n.log.Error("notify: cannot save the ledger; keeping the sent entry", "err", err)
 		e.NextTry = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -403,6 +428,20 @@ func (n *Notifier) drop(e *entry) {
 		n.log.Error("notify: cannot remove sent entry", "err", err)
 	}
 	n.out = slices.DeleteFunc(n.out, func(x *entry) bool { return x == e })
+	if len(n.out) == 0 {
+		if err := n.jrnl.reset(); err != nil {
+			n.log.Warn("notify: cannot empty the journal", "err", err)
+		}
+	}
+}
+
+// parts is how many SMS parts e's text takes.
+func parts(e *entry) int {
+	pdus, err := sms.Encode(sms.Message{To: e.To, Text: e.Text, Ref: e.Ref})
+	if err != nil {
+		return 0 // undecodable: Run drops it with the error
+	}
+	return len(pdus)
 }
 
 func (n *Notifier) setErr(err error) {

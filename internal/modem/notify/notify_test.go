@@ -90,7 +90,13 @@ func start(t *testing.T, cfg Config, s Sender) (*Notifier, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { n.Run(ctx); close(done) }()
-	return n, func() { cancel(); <-done }
+	return n, func() {
+		cancel()
+		<-done
+		if err := n.Close(); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 func photo(id, from string) Item {
@@ -352,4 +358,44 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+1 555"}}, newSender(t)); !errors.Is(err, sms.ErrBadNumber) {
 		t.Errorf("bad owner: %v", err)
 	}
+}
+
+// The modem answered +CMGS: and the appliance died before it could tidy
+// up: the journal says the part went, so the restart does not send it
+// again.
+func TestCrashAfterCMGSNotResent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		cfg := Config{Dir: dir, Owners: []string{"+15550001111"}}
+		n1, err := Open(cfg, newSender(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n1.Add(photo("m1", "Alice"))
+		n1.flushIfDue()
+		e := n1.due()
+		if e == nil {
+			t.Fatal("nothing due after the flush")
+		}
+		if err := n1.jrnl.record(e.Name, 1); err != nil { // +CMGS: answered, then the crash
+			t.Fatal(err)
+		}
+		n1.Close()
+		f := newSender(t)
+		n2, stop := start(t, cfg, f)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		stop()
+		if f.calls != 0 || n2.Len() != 0 || len(outboxFiles(t, dir)) != 0 {
+			t.Errorf("after restart: %d sends, Len %d, files %q", f.calls, n2.Len(), outboxFiles(t, dir))
+		}
+		n3, err := Open(cfg, newSender(t)) // and the ledger remembers the message
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n3.Close()
+		if n3.Recover([]Item{photo("m1", "Alice")}); n3.Len() != 0 {
+			t.Errorf("Recover queued an SMS for a message already notified")
+		}
+	})
 }
