@@ -73,6 +73,7 @@ func NewDevice(cfg DeviceConfig) *Device {
 // the PIN, or wants a PUK, stops the attempts: they would lock it.
 func (d *Device) Run(ctx context.Context) {
 	backoff := d.cfg.MinBackoff
+	lastMsg := ""
 	for ctx.Err() == nil {
 		s, port, path, err := d.connect(ctx)
 		if err != nil {
@@ -82,14 +83,19 @@ func (d *Device) Run(ctx context.Context) {
 				<-ctx.Done()
 				return
 			}
-			d.log.Info("modem: not available", "err", err, "retry_in", backoff)
+			level := slog.LevelInfo // say it once, then quietly while nothing changes
+			if err.Error() == lastMsg {
+				level = slog.LevelDebug
+			}
+			lastMsg = err.Error()
+			d.log.Log(ctx, level, "modem: not available", "err", err, "retry_in", backoff)
 			if sleep(ctx, backoff) != nil {
 				return
 			}
 			backoff = min(2*backoff, d.cfg.MaxBackoff)
 			continue
 		}
-		backoff = d.cfg.MinBackoff
+		backoff, lastMsg = d.cfg.MinBackoff, ""
 		d.attach(s, port, path)
 		err = d.watch(ctx, s)
 		d.detach(s, port)
