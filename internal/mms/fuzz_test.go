@@ -72,8 +72,34 @@ func corpusSeeds(tb testing.TB) [][]byte {
 	var out [][]byte
 	for _, n := range names {
 		if b, err := os.ReadFile(n); err == nil {
-			out = append(out, b)
+			out = append(out, shrinkSeed(b))
 		}
+	}
+	return out
+}
+
+// maxSeed is the largest seed given to the fuzzer as is. Bigger PDUs (the
+// 100–260 KB phone captures) make each execution and every minimisation
+// slow, so they are seeded with the same headers and parts, each part's
+// data cut to 512 octets.
+const maxSeed = 32 << 10
+
+func shrinkSeed(b []byte) []byte {
+	if len(b) <= maxSeed {
+		return b
+	}
+	m, err := Decode(b)
+	if err != nil {
+		return b[:maxSeed]
+	}
+	for i := range m.Parts {
+		if d := m.Parts[i].Data; len(d) > 512 {
+			m.Parts[i].Data = d[:512]
+		}
+	}
+	out, err := m.Encode()
+	if err != nil {
+		return b[:maxSeed]
 	}
 	return out
 }

@@ -148,8 +148,8 @@ func readText(p []byte, lenient bool) ([]byte, []byte, error) {
 	return nilIfEmpty(s), rest, nil
 }
 
-// appendText appends a Text-string, quoting it when its first octet is
-// ≥ 0x7F so that the quote survives a decode.
+// appendText appends a Text-string, quoted with 0x7F when its first octet
+// is ≥ 0x7F or a control octet.
 func appendText(dst, s []byte) ([]byte, error) {
 	if bytes.IndexByte(s, 0) >= 0 {
 		return dst, errorf(ErrInvalid, "NUL inside text %q", s)
@@ -157,7 +157,10 @@ func appendText(dst, s []byte) ([]byte, error) {
 	if len(s) > MaxString {
 		return dst, errorf(ErrInvalid, "text of %d octets exceeds MaxString", len(s))
 	}
-	if len(s) > 0 && s[0] >= textQuote {
+	if len(s) > 0 && (s[0] >= textQuote || s[0] < 32) {
+		// The Quote is defined for text starting at 0x80 or above; it
+		// also keeps text starting with a control octet from being read
+		// as a length, and decoders drop it either way.
 		dst = append(dst, textQuote)
 	}
 	dst = append(dst, s...)
