@@ -141,13 +141,18 @@ func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// oneShot are the flags that make the process do one thing and exit:
+// they have no environment variable, or a stray line in systemd's
+// EnvironmentFile would turn the service into that one-shot command.
+var oneShot = map[string]bool{"version": true, "modem-test": true, "modem-test-text": true}
+
 // applyEnv sets each flag from its environment variable, as its default:
-// flags parsed afterwards override it. -version has no variable.
+// flags parsed afterwards override it. The one-shot flags have no variable.
 func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		v := getenv(envName(f.Name))
-		if f.Name == "version" || v == "" {
+		if oneShot[f.Name] || v == "" {
 			return
 		}
 		if err := fs.Set(f.Name, v); err != nil {

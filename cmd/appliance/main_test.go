@@ -79,12 +79,13 @@ func TestEnvironmentAndFlagPrecedence(t *testing.T) {
 		"HOMEMMSC_MODEM", "/dev/ttyUSB0",
 		"HOMEMMSC_OWNER", "+15551234567",
 		"HOMEMMSC_PHONES", "Anna:+15551234567:"+tokA,
-		"HOMEMMSC_VERSION", "true", // -version has no variable
+		"HOMEMMSC_VERSION", "true", // the one-shot flags have no variable
+		"HOMEMMSC_MODEM_TEST", "+15550000000",
 	)
 	o := parse(t, nil, e)
 	if o.listen != "0.0.0.0:80" || o.maxSize != 300<<10 || o.quota != 2<<30 || o.open != "off" ||
 		o.logLevel != slog.LevelDebug || o.display != "ssd1306" || o.modem != "/dev/ttyUSB0" ||
-		o.owner != "+15551234567" || len(o.phones) != 1 || o.showVersion {
+		o.owner != "+15551234567" || len(o.phones) != 1 || o.showVersion || o.modemOpts.testTo != "" {
 		t.Fatalf("from environment: %+v", o)
 	}
 	o = parse(t, []string{"-listen", ":9000", "-max-size=2M", "-open", "ON", "-log-level", "warn",
