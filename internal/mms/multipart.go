@@ -3,6 +3,7 @@ package mms
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"io"
 	"mime/quotedprintable"
 	"strings"
@@ -213,7 +214,20 @@ func (d *decoder) partData(part *Part, data []byte, depth int) error {
 		part.Data = nilIfEmpty(data)
 		return nil
 	}
+	if _, mime := part.ContentType.Param("boundary"); mime {
+		// A textual MIME multipart (RFC 2046) carried as data.
+		part.Data = data
+		return nil
+	}
+	counted := d.parts
 	parts, err := d.multipart(data, depth+1)
+	if errors.Is(err, ErrTruncated) || errors.Is(err, ErrMalformed) {
+		// Not a WSP multipart after all: keep the octets, as for any
+		// other part. Limits still refuse the message.
+		d.parts = counted
+		part.Data = data
+		return nil
+	}
 	part.Parts = parts
 	return err
 }

@@ -362,3 +362,21 @@ func TestMMSENC_PhoneIndications(t *testing.T) {
 	}
 	roundTrip(t, m)
 }
+
+// A part whose media type is multipart but whose data is not a WSP
+// multipart (a textual MIME body) is kept as data, not refused.
+func TestNestedMultipartNotWSP(t *testing.T) {
+	mime := "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"
+	pdu := append(unhex(t, `8C 80 84 A3 01`), appendUintvar(nil, 1)...)
+	pdu = append(pdu, appendUintvar(nil, uint32(len(mime)))...)
+	pdu = append(pdu, 0xA3) // application/vnd.wap.multipart.mixed
+	pdu = append(pdu, mime...)
+	m, err := Decode(pdu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Parts[0]; string(p.Data) != mime || p.Parts != nil {
+		t.Errorf("part = %+v", p)
+	}
+	roundTrip(t, m)
+}

@@ -271,3 +271,41 @@ func hexByte(b byte) string {
 	const hex = "0123456789ABCDEF"
 	return "0x" + string(hex[b>>4]) + string(hex[b&0xF])
 }
+
+// Filename returns the name the sender gave the part, for display: the
+// Content-Disposition filename, else the Content-Type name, else the
+// Content-Location, else the Content-ID without <>. It is metadata from
+// the PDU and may hold anything, "../" included: never use it as a path.
+func (p *Part) Filename() string {
+	if v, ok := paramValue(p.DispositionParams, "filename"); ok && v != "" {
+		return v
+	}
+	if v, ok := p.ContentType.Param("name"); ok && v != "" {
+		return v
+	}
+	if p.ContentLocation != "" {
+		return p.ContentLocation
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(p.ContentID, "<"), ">")
+}
+
+func paramValue(ps []Param, name string) (string, bool) {
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// Text returns the data of a text part as UTF-8, converted from the
+// charset parameter (UTF-8 when there is none or it is unknown).
+func (p *Part) Text() string {
+	cs := CharsetUTF8
+	if name, ok := p.ContentType.Param("charset"); ok {
+		if c, ok := charsetByName(lowerASCII(name)); ok {
+			cs = c
+		}
+	}
+	return EncodedString{Charset: cs, Raw: p.Data}.Text()
+}

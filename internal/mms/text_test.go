@@ -98,3 +98,28 @@ func TestReplyVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestPartFilenameAndText(t *testing.T) {
+	for _, tc := range []struct {
+		p    Part
+		want string
+	}{
+		{Part{DispositionParams: []Param{{"filename", "a.jpg"}}, ContentType: ContentType{Params: []Param{{"name", "b.jpg"}}}}, "a.jpg"},
+		{Part{ContentType: ContentType{Params: []Param{{"name", "b.jpg"}}}, ContentLocation: "c.jpg"}, "b.jpg"},
+		{Part{ContentLocation: "c.jpg", ContentID: "<d>"}, "c.jpg"},
+		{Part{ContentID: "<d.jpg>"}, "d.jpg"},
+		{Part{ContentID: "1"}, "1"},
+	} {
+		if got := tc.p.Filename(); got != tc.want {
+			t.Errorf("Filename() = %q, want %q", got, tc.want)
+		}
+	}
+	p := Part{ContentType: ContentType{MediaType: "text/plain", Params: []Param{{"charset", "ISO-8859-1"}}}, Data: []byte("h\xE4j")}
+	if got := p.Text(); got != "häj" {
+		t.Errorf("Text() = %q", got)
+	}
+	p = Part{ContentType: ContentType{MediaType: "text/plain"}, Data: []byte("h\xC3\xA4j")}
+	if got := p.Text(); got != "häj" {
+		t.Errorf("Text() without charset = %q", got)
+	}
+}
