@@ -96,7 +96,8 @@ func NewDeliveryInd(messageID string, to Address, date time.Time, status byte) *
 // to insert it), To, Cc, Subject, class, priority, report requests, content
 // type and parts. Bcc is not passed on. tid is the Transaction-Id of the
 // phone's retrieval, messageID the MMSC's Message-ID, date when the MMSC
-// received the message.
+// received the message. The result shares req's slices (To, Cc, Parts and
+// their data).
 func NewRetrieveConf(req *Message, from Address, tid, messageID string, date time.Time) *Message {
 	f := req.From
 	if f.Insert || f.Value.Raw == nil {
