@@ -3,6 +3,8 @@ package mms
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -379,4 +381,32 @@ func TestNestedMultipartNotWSP(t *testing.T) {
 		t.Errorf("part = %+v", p)
 	}
 	roundTrip(t, m)
+}
+
+// RFC 2045 §6.7 and §6.8: what Encode writes as quoted-printable or base64
+// decodes back to the same octets, whatever they are.
+func TestRFC2045_TransferEncodingRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	random := make([]byte, 3000)
+	for i := range random {
+		random[i] = byte(r.Uint32())
+	}
+	datas := [][]byte{
+		[]byte("plain"),
+		[]byte("trailing space \r\nand tab\t\nand = signs ==\n"),
+		[]byte(strings.Repeat("long line without breaks ", 40) + " "),
+		[]byte("ends with space "),
+		[]byte("\x00\x01\xFF\r\r\n\n."),
+		random,
+	}
+	for _, cte := range []string{"quoted-printable", "base64", "BASE64", "7bit"} {
+		for i, d := range datas {
+			m := &Message{Type: TypeRetrieveConf, ContentType: ContentType{MediaType: MediaMultipartMixed},
+				Parts: []Part{{ContentType: ContentType{MediaType: "application/octet-stream"}, ContentTransferEncoding: cte, Data: d}}}
+			roundTrip(t, m)
+			if !bytes.Equal(m.Parts[0].Data, d) {
+				t.Errorf("%s data %d changed", cte, i)
+			}
+		}
+	}
 }

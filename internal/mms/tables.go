@@ -118,6 +118,9 @@ const (
 	MediaSMIL             = "application/smil"
 )
 
+// IsMultipart reports whether the body is a WSP multipart (Parts).
+func (c ContentType) IsMultipart() bool { return isMultipart(c.MediaType) }
+
 // isMultipart reports whether a media type's body is a WSP multipart:
 // application/vnd.wap.multipart.* and multipart/*.
 func isMultipart(t string) bool {
