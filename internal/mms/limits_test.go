@@ -214,3 +214,33 @@ func TestAppendEncode(t *testing.T) {
 		t.Errorf("failed AppendEncode returned %q, %v", out, err)
 	}
 }
+
+// A nested multipart inside a base64 part is decoded from the decoded
+// octets; an error there carries an offset into them.
+func TestNestedInBase64(t *testing.T) {
+	inner := unhex(t, `01 01 01 83 "x"`)
+	b64 := []byte("AQEBg3g=") // base64 of inner
+	if string(b64) != "AQEBg3g=" || len(inner) != 5 {
+		t.Fatal("test data")
+	}
+	hdr := append(unhex(t, `A3`), "Content-Transfer-Encoding\x00base64\x00"...)
+	pdu := append(unhex(t, `8C 84 84 A3 01`), appendUintvar(nil, uint32(len(hdr)))...)
+	pdu = append(pdu, appendUintvar(nil, uint32(len(b64)))...)
+	pdu = append(append(pdu, hdr...), b64...)
+	m, err := Decode(pdu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Parts[0]; p.ContentTransferEncoding != "base64" || len(p.Parts) != 1 || string(p.Parts[0].Data) != "x" {
+		t.Fatalf("part %+v", p)
+	}
+	roundTrip(t, m)
+	// Too deep inside the base64: still refused.
+	m.Parts[0].Parts[0] = Part{ContentType: ContentType{MediaType: MediaMultipartMixed}, Parts: []Part{{
+		ContentType: ContentType{MediaType: MediaMultipartMixed}, Parts: []Part{{
+			ContentType: ContentType{MediaType: MediaMultipartMixed}, Parts: []Part{{
+				ContentType: ContentType{MediaType: "text/plain"}, Data: []byte("deep")}}}}}}}
+	if _, err := m.Encode(); !errors.Is(err, ErrTooDeep) {
+		t.Errorf("Encode of depth 5: %v, want ErrTooDeep", err)
+	}
+}

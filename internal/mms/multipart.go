@@ -196,6 +196,7 @@ func dispositionInto(part *Part, v []byte) bool {
 // partData sets the part's data: transfer-decoded when the part says so,
 // the nested entries when it is itself a multipart.
 func (d *decoder) partData(part *Part, data []byte, depth int) error {
+	decoded := false
 	switch cte := strings.ToLower(strings.TrimSpace(part.ContentTransferEncoding)); cte {
 	case "", "7bit", "8bit", "binary":
 	default:
@@ -208,7 +209,7 @@ func (d *decoder) partData(part *Part, data []byte, depth int) error {
 			part.ContentTransferEncoding = ""
 			break
 		}
-		data = dec
+		data, decoded = dec, true
 	}
 	if !isMultipart(part.ContentType.MediaType) || len(data) == 0 {
 		part.Data = nilIfEmpty(data)
@@ -220,7 +221,7 @@ func (d *decoder) partData(part *Part, data []byte, depth int) error {
 		return nil
 	}
 	counted := d.parts
-	parts, err := d.multipart(data, depth+1)
+	parts, err := d.nested(data, depth+1, decoded)
 	if errors.Is(err, ErrTruncated) || errors.Is(err, ErrMalformed) {
 		// Not a WSP multipart after all: keep the octets, as for any
 		// other part. Limits still refuse the message.
@@ -230,6 +231,24 @@ func (d *decoder) partData(part *Part, data []byte, depth int) error {
 	}
 	part.Parts = parts
 	return err
+}
+
+// nested decodes a multipart inside a part. When the part was
+// transfer-decoded its octets are a new buffer, and error offsets count
+// from the start of that buffer.
+func (d *decoder) nested(data []byte, depth int, decoded bool) ([]Part, error) {
+	if !decoded {
+		return d.multipart(data, depth)
+	}
+	pdu := d.pdu
+	d.pdu = data
+	parts, err := d.multipart(data, depth)
+	d.pdu = pdu
+	var de *DecodeError
+	if errors.As(err, &de) {
+		de.What += " (offset within the transfer-decoded part)"
+	}
+	return parts, err
 }
 
 func transferDecode(cte string, data []byte) ([]byte, bool) {
