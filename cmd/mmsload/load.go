@@ -89,6 +89,10 @@ func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
 
 	var phase atomic.Int32
 	var tickets atomic.Int64
+	var start time.Time
+	if spec.Warmup <= 0 { // no warm-up: every request is measured
+		start = openWindow(spec, &phase)
+	}
 	logs := make([]clientLog, spec.Clients)
 	var wg sync.WaitGroup
 	for i := range logs {
@@ -98,7 +102,13 @@ func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
 
-	start := windowStart(spec, &phase, allDone)
+	if spec.Warmup > 0 {
+		select {
+		case <-time.After(spec.Warmup):
+		case <-allDone:
+		}
+		start = openWindow(spec, &phase)
+	}
 	select {
 	case <-time.After(spec.Duration):
 	case <-allDone:
@@ -113,12 +123,8 @@ func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
 	return merge(logs, elapsed), ctx.Err()
 }
 
-// windowStart waits out the warm-up, then opens the measured window.
-func windowStart(spec loadSpec, phase *atomic.Int32, allDone <-chan struct{}) time.Time {
-	select {
-	case <-time.After(spec.Warmup):
-	case <-allDone:
-	}
+// openWindow opens the measured window.
+func openWindow(spec loadSpec, phase *atomic.Int32) time.Time {
 	if spec.Window != nil {
 		spec.Window(false)
 	}
