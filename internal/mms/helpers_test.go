@@ -8,41 +8,15 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
-// findCorpus returns ../shared/corpus/mms relative to the repository root
-// (the directory holding go.mod), or "" when it is absent.
-func findCorpus() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "mms")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
-}
+// findCorpus returns the MMS corpus directory, or "" when it is absent.
+func findCorpus() string { return testcorpus.Find("mms") }
 
-// corpusDir returns the corpus directory or skips the test.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	c := findCorpus()
-	if c == "" {
-		t.Skip("corpus absent: ../shared/corpus/mms not found next to the repository (CI has it)")
-	}
-	return c
-}
+// corpusDir returns the MMS corpus directory or skips the test.
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t, "mms") }
 
 // corpusFiles returns every corpus PDU, keyed by file name.
 func corpusFiles(t testing.TB) map[string][]byte {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/store"
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
 // fakeStore is a strict stand-in for the store: it records every Put and
@@ -205,30 +206,7 @@ func checkCommon(t *testing.T, rec *httptest.ResponseRecorder) {
 	}
 }
 
-// corpusDir finds ../shared/corpus/mms next to the repository root (the
-// directory holding go.mod), or skips the test.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus absent: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "mms")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus absent: %s not found (CI has it)", c)
-	}
-	return c
-}
+func corpusDir(t *testing.T) string { return testcorpus.Dir(t, "mms") }
 
 func readCorpus(t *testing.T, name string) []byte {
 	t.Helper()

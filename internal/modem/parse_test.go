@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
 // The +CREG and +CSCA replies of named modems, from gammu's tests.
@@ -51,28 +53,7 @@ func smscIs(want string) func([]string) (string, bool) {
 	}
 }
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus absent: no go.mod above the package")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "sms")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus absent: %v", err)
-	}
-	return c
-}
+func corpusDir(t *testing.T) string { return testcorpus.Dir(t, "sms") }
 
 func TestRegSummary(t *testing.T) {
 	tests := []struct {

@@ -8,32 +8,10 @@ import (
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
-// corpusDir finds ../shared/corpus/mms beside the repository root (the
-// directory holding go.mod) or skips the test.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus absent: no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "mms")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus absent: %s not found (CI has it)", c)
-	}
-	return c
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t, "mms") }
 
 // TestPartFromRealPDUs stores real multipart M-Send.req and
 // M-Retrieve.conf PDUs and reads every part back from the stored PDU.

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 
 	"github.com/homemmsc/homemmsc/internal/modem/at/attest"
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
 // Real modem transcripts from gammu's tests (+CMGR with PDUs, +CREG,
@@ -73,25 +74,4 @@ func parseTranscript(s string) (cmd string, info []string, final string, ok bool
 	return lines[0], info, final, true
 }
 
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus absent: no go.mod above the package")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "sms")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus absent: %v", err)
-	}
-	return c
-}
+func corpusDir(t *testing.T) string { return testcorpus.Dir(t, "sms") }

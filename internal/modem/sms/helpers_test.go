@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
 type oracleCase struct {
@@ -71,29 +73,7 @@ func (n notification) encode() []byte {
 	return append(append(b, n.url...), 0)
 }
 
-// corpusDir finds ../shared/corpus/sms from the directory holding go.mod.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus absent: no go.mod above the package")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "sms")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus absent: %v", err)
-	}
-	return c
-}
+func corpusDir(t *testing.T) string { return testcorpus.Dir(t, "sms") }
 
 type encodeCase struct {
 	name, number, text, dump string
