@@ -28,6 +28,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/store"
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
 // e2eBuild builds ./cmd/appliance into dir with version stamped, as the
@@ -48,28 +49,11 @@ func e2eBuild(t *testing.T, dir, version string) string {
 	return bin
 }
 
-// e2eCorpus returns ../shared/corpus/mms beside the repository, or skips.
+// e2eCorpus returns ../shared/corpus/mms beside the repository, or skips
+// (fails under CI).
 func e2eCorpus(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus absent: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "mms")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus absent: %s (see the README: CI has it)", c)
-	}
-	return c
+	return testcorpus.Dir(t, "mms")
 }
 
 func e2eRead(t *testing.T, dir, name string) []byte {

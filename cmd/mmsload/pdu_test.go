@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
 
 func TestPDUTemplateExactSizes(t *testing.T) {
@@ -171,7 +172,7 @@ func TestParseSendConf(t *testing.T) {
 
 // TestParseSendConfCorpus reads the operators' M-Send.conf of the corpus.
 func TestParseSendConfCorpus(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(corpusDir(t), "mmsd__send-conf-1.bin"))
+	b, err := os.ReadFile(filepath.Join(testcorpus.Dir(t, "mms"), "mmsd__send-conf-1.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,20 +181,6 @@ func TestParseSendConfCorpus(t *testing.T) {
 	if err != nil || c.TransactionID != "31887" || c.Version != 0x90 || c.Status != 0x80 || c.MessageID != "4dc268d71438a" {
 		t.Errorf("parseSendConf = %+v, %v", c, err)
 	}
-}
-
-// corpusDir is ../shared/corpus/mms beside the repository.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	root, err := repoRoot()
-	if err != nil {
-		t.Skip("corpus absent: ", err)
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus", "mms")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("corpus absent: ", dir)
-	}
-	return dir
 }
 
 func TestUintvar(t *testing.T) {
