@@ -9,7 +9,7 @@ RUNDIR   ?= ./run
 # How long `make test` fuzzes the PDU decoder (the long run is `make fuzz`).
 FUZZTIME ?= 15s
 
-.PHONY: all build pi run test check fmt vet race fuzz bench clean
+.PHONY: all build pi run test check fmt vet race fuzz bench soak clean
 
 all: build
 
@@ -56,6 +56,10 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store
 	$(GO) run ./cmd/mmsload -compare
+
+## soak: the kill -9 end-to-end test for 20 rounds (make test runs 2)
+soak:
+	$(GO) test -count=1 -run '^TestE2E$$/^Kill9$$' ./cmd/appliance -soak 20
 
 clean:
 	rm -rf bin dist $(RUNDIR)
