@@ -38,7 +38,13 @@
 // written, fsynced, closed and renamed over its final name. Put writes the
 // PDU, then the metadata, then fsyncs the messages directory once, and
 // only then returns: a nil error means both files and both names are on
-// the card. The metadata rename is the commit point of an entry; Delete
+// the card. Puts that run at the same time share the directory sync
+// (group commit): a Put that finds a directory sync already running
+// waits for the next one, which starts after its renames and so covers
+// them, and that one sync answers every Put that arrived meanwhile. A
+// failed sync fails exactly the Puts it was to cover. One client still
+// pays three fsyncs per message; n concurrent clients pay 2n+1 per batch
+// instead of 3n. The metadata rename is the commit point of an entry; Delete
 // removes the metadata first, so its removal is the commit point of a
 // deletion. SetSeen and MarkAllSeen replace the metadata file the same
 // way (MarkAllSeen syncs the directory once for all of them); the index

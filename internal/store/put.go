@@ -113,7 +113,8 @@ func marshalMeta(m *Meta) ([]byte, error) {
 }
 
 // commit writes the PDU, then the metadata (the commit point), then
-// syncs the directory so that both renames are durable. On failure it
+// syncs the directory so that both renames are durable; concurrent Puts
+// share that directory sync (groupSync). On failure it
 // removes what it renamed into place; whatever a crash leaves is cleaned
 // by Open.
 func (s *Store) commit(id string, pdu, mb []byte) error {
@@ -126,7 +127,7 @@ func (s *Store) commit(id string, pdu, mb []byte) error {
 		s.undo(pduPath)
 		return classify("write metadata", err)
 	}
-	if err := s.fs.SyncDir(s.msgDir); err != nil {
+	if err := s.dirSync.wait(); err != nil {
 		// Both renames may yet reach the disk and would then look like
 		// a committed entry: remove them and try to make that durable.
 		s.undo(metaPath, pduPath)

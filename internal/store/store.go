@@ -157,6 +157,8 @@ type Store struct {
 	// is new.
 	mutateMu sync.Mutex
 
+	dirSync *groupSync // the directory sync Puts share
+
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
 	index     map[string]*Meta
@@ -209,6 +211,7 @@ func Open(cfg Config) (*Store, error) {
 	if s.cfg.MinFree == 0 {
 		s.cfg.MinFree = defaultMinFree
 	}
+	s.dirSync = newGroupSync(func() error { return s.fs.SyncDir(s.msgDir) })
 	if err := os.MkdirAll(s.msgDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
