@@ -36,19 +36,37 @@
 //
 // Every file is written as a temporary file in its final directory,
 // written, fsynced, closed and renamed over its final name. Put writes the
-// PDU, then the metadata, then fsyncs the messages directory once, and
-// only then returns: a nil error means both files and both names are on
-// the card. Puts that run at the same time share the directory sync
-// (group commit): a Put that finds a directory sync already running
-// waits for the next one, which starts after its renames and so covers
-// them, and that one sync answers every Put that arrived meanwhile. A
-// failed sync fails exactly the Puts it was to cover. One client still
-// pays three fsyncs per message; n concurrent clients pay 2n+1 per batch
-// instead of 3n. The metadata rename is the commit point of an entry; Delete
-// removes the metadata first, so its removal is the commit point of a
-// deletion. SetSeen and MarkAllSeen replace the metadata file the same
-// way (MarkAllSeen syncs the directory once for all of them); the index
-// changes only after the file did.
+// PDU and the metadata to their temporary files, fsyncs both, renames the
+// PDU and then the metadata, fsyncs the messages directory and only then
+// returns: a nil error means both files and both names are on the card.
+// The metadata rename is the commit point of an entry, and it is issued
+// only after both fsyncs returned, so no crash can leave a committed name
+// whose PDU or metadata bytes are not on the card; a crash between the
+// renames and the directory sync leaves at worst one of the two names,
+// which Open removes (below). Delete removes the metadata first, so its
+// removal is the commit point of a deletion. SetSeen and MarkAllSeen
+// replace the metadata file the same way (MarkAllSeen syncs the directory
+// once for all of them); the index changes only after the file did.
+//
+// Two things make this cheaper than three fsyncs one after the other,
+// without weakening any of it:
+//
+//   - When no other Put is committing, the two file fsyncs run at the same
+//     time (one on a second goroutine), so an otherwise idle card serves
+//     both flushes at once. Under load the device is already busy with
+//     other Puts and the extra thread only costs CPU, so concurrent Puts
+//     sync their two files one after the other.
+//   - Concurrent Puts share the directory fsync (group commit): a Put
+//     that finds a directory sync already running waits for the next one,
+//     which starts after its renames and so covers them, and that one
+//     sync answers every Put that arrived meanwhile. A failed sync fails
+//     exactly the Puts it was to cover, which undo their renames.
+//
+// syncfs(2) once per batch instead of the per-file fsyncs was measured
+// too and rejected: it flushes every file of the filesystem (on a Pi, the
+// root filesystem, logs included), and it reports a writeback error once
+// per descriptor, to whichever caller syncs next, so a Put whose data
+// failed to reach the card could be answered Ok.
 //
 // A write that fails (ENOSPC, EDQUOT, EIO, at any step) removes its
 // temporary file and whatever it had already renamed into place, so

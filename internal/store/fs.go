@@ -114,3 +114,51 @@ func classify(op string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }
+
+// staged is a temporary file written but not yet synced, closed or
+// renamed: Put writes both of its files before it syncs either, so that
+// their two fsyncs can run at the same time.
+type staged struct {
+	f    tempFile
+	path string // final name
+}
+
+// stage creates a temporary file for path in its directory and writes
+// data to it. On failure no temporary file is left behind.
+func stage(fsys fileSystem, path string, data []byte) (*staged, error) {
+	dir, base := filepath.Split(path)
+	f, err := fsys.CreateTemp(dir, tempPrefix+base+"-*")
+	if err != nil {
+		return nil, err
+	}
+	st := &staged{f: f, path: path}
+	if _, err := f.Write(data); err != nil {
+		return nil, st.discard(fsys, err)
+	}
+	return st, nil
+}
+
+// discard closes and removes the temporary file after err, and returns
+// err with whatever the removal said.
+func (st *staged) discard(fsys fileSystem, err error) error {
+	st.f.Close() // already failing; the close error adds nothing
+	if rerr := fsys.Remove(st.f.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	return err
+}
+
+// syncPair fsyncs a and b. With parallel, a is synced on another
+// goroutine at the same time as b: an idle card (or disk) serves both
+// flushes in about the time of one. Under load the device is busy with
+// other Puts anyway and the extra thread only costs CPU, so the caller
+// asks for it only when it is alone.
+func syncPair(a, b *staged, parallel bool) (aerr, berr error) {
+	if !parallel {
+		return a.f.Sync(), b.f.Sync()
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.f.Sync() }()
+	berr = b.f.Sync()
+	return <-done, berr
+}

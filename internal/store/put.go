@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 )
@@ -112,20 +113,38 @@ func marshalMeta(m *Meta) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// commit writes the PDU, then the metadata (the commit point), then
-// syncs the directory so that both renames are durable; concurrent Puts
-// share that directory sync (groupSync). On failure it
-// removes what it renamed into place; whatever a crash leaves is cleaned
-// by Open.
+// commit makes the PDU and the metadata durable under their final names.
+// Both are written to temporary files, fsynced (at the same time when no
+// other Put is committing: the two flushes overlap), closed, renamed PDU first and metadata second (the
+// commit point), and the directory is synced so that both renames are
+// durable; concurrent Puts share that directory sync (groupSync). The
+// metadata rename is issued only after both fsyncs returned, so a crash
+// can never leave a committed name whose PDU data is not on the card. On
+// failure it removes what it wrote or renamed into place; whatever a
+// crash leaves is cleaned by Open.
 func (s *Store) commit(id string, pdu, mb []byte) error {
 	pduPath := filepath.Join(s.msgDir, id+pduExt)
 	metaPath := filepath.Join(s.msgDir, id+metaExt)
-	if err := writeFile(s.fs, pduPath, pdu); err != nil {
+	alone := s.committing.Add(1) == 1
+	defer s.committing.Add(-1)
+	pf, err := stage(s.fs, pduPath, pdu)
+	if err != nil {
 		return classify("write PDU", err)
 	}
-	if err := writeFile(s.fs, metaPath, mb); err != nil {
-		s.undo(pduPath)
-		return classify("write metadata", err)
+	mf, err := stage(s.fs, metaPath, mb)
+	if err != nil {
+		return pf.discard(s.fs, classify("write metadata", err))
+	}
+	if err := s.settle(pf, mf, alone); err != nil {
+		return err
+	}
+	if err := s.fs.Rename(pf.f.Name(), pduPath); err != nil {
+		s.undo(pf.f.Name(), mf.f.Name())
+		return classify("rename PDU", err)
+	}
+	if err := s.fs.Rename(mf.f.Name(), metaPath); err != nil {
+		s.undo(mf.f.Name(), pduPath)
+		return classify("rename metadata", err)
 	}
 	if err := s.dirSync.wait(); err != nil {
 		// Both renames may yet reach the disk and would then look like
@@ -137,6 +156,31 @@ func (s *Store) commit(id string, pdu, mb []byte) error {
 		return classify("sync directory", err)
 	}
 	return nil
+}
+
+// settle fsyncs and closes both staged files; on failure it removes both.
+func (s *Store) settle(pf, mf *staged, parallel bool) error {
+	perr, merr := syncPair(pf, mf, parallel)
+	if perr == nil {
+		perr = pf.f.Close()
+	}
+	if merr == nil {
+		merr = mf.f.Close()
+	}
+	if perr == nil && merr == nil {
+		return nil
+	}
+	var errs []error
+	if perr != nil {
+		errs = append(errs, classify("sync PDU", perr))
+	}
+	if merr != nil {
+		errs = append(errs, classify("sync metadata", merr))
+	}
+	err := errors.Join(errs...)
+	pf.discard(s.fs, nil)
+	mf.discard(s.fs, nil)
+	return err
 }
 
 // undo removes files a failed Put renamed into place. A PDU it cannot

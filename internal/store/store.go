@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -157,7 +158,8 @@ type Store struct {
 	// is new.
 	mutateMu sync.Mutex
 
-	dirSync *groupSync // the directory sync Puts share
+	dirSync    *groupSync   // the directory sync Puts share
+	committing atomic.Int32 // Puts between their first write and their directory sync
 
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
