@@ -51,11 +51,12 @@
 // Two things make this cheaper than three fsyncs one after the other,
 // without weakening any of it:
 //
-//   - When no other Put is committing, the two file fsyncs run at the same
-//     time (one on a second goroutine), so an otherwise idle card serves
-//     both flushes at once. Under load the device is already busy with
-//     other Puts and the extra thread only costs CPU, so concurrent Puts
-//     sync their two files one after the other.
+//   - A Put that runs alone (no other Put placing its files now, nor for
+//     the last 64 Puts) fsyncs its two files at the same time, one on a
+//     second goroutine, so an otherwise idle card serves both flushes at
+//     once. Under load the device is busy with other Puts anyway and the
+//     extra thread only costs CPU, so those Puts sync their two files one
+//     after the other.
 //   - Concurrent Puts share the directory fsync (group commit): a Put
 //     that finds a directory sync already running waits for the next one,
 //     which starts after its renames and so covers them, and that one

@@ -116,8 +116,8 @@ func classify(op string, err error) error {
 }
 
 // staged is a temporary file written but not yet synced, closed or
-// renamed: Put writes both of its files before it syncs either, so that
-// their two fsyncs can run at the same time.
+// renamed: a lone Put writes both of its files before it syncs either, so
+// that their two fsyncs can run at the same time.
 type staged struct {
 	f    tempFile
 	path string // final name
@@ -148,15 +148,8 @@ func (st *staged) discard(fsys fileSystem, err error) error {
 	return err
 }
 
-// syncPair fsyncs a and b. With parallel, a is synced on another
-// goroutine at the same time as b: an idle card (or disk) serves both
-// flushes in about the time of one. Under load the device is busy with
-// other Puts anyway and the extra thread only costs CPU, so the caller
-// asks for it only when it is alone.
-func syncPair(a, b *staged, parallel bool) (aerr, berr error) {
-	if !parallel {
-		return a.f.Sync(), b.f.Sync()
-	}
+// syncPair fsyncs a and b at the same time, a on another goroutine.
+func syncPair(a, b *staged) (aerr, berr error) {
 	done := make(chan error, 1)
 	go func() { done <- a.f.Sync() }()
 	berr = b.f.Sync()

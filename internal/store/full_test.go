@@ -71,36 +71,60 @@ func TestWriteFaults(t *testing.T) {
 		{"create", 1}, {"write", 1}, {"sync", 1}, {"close", 1}, {"rename", 1},
 		{"syncdir", 0},
 	}
-	for _, errno := range []unix.Errno{unix.ENOSPC, unix.EDQUOT, unix.EIO} {
-		for _, st := range steps {
-			t.Run(fmt.Sprintf("%v/%s#%d", errno, st.op, st.after), func(t *testing.T) {
-				cfg := testConfig(t)
-				ffs := &faultFS{}
-				cfg.fs = ffs
-				s := openStore(t, cfg)
-				first, err := s.Put(message("first", 5000))
-				must(t, err)
-				ffs.op, ffs.after, ffs.err = st.op, st.after, errno
-				_, err = s.Put(message("second", 5000))
-				ffs.check(t)
-				if !errors.Is(err, errno) {
-					t.Fatalf("Put = %v, want it to wrap %v", err, errno)
-				}
-				if full := errno != unix.EIO; errors.Is(err, ErrFull) != full {
-					t.Fatalf("Put = %v: ErrFull should be %v", err, full)
-				}
-				if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{first.ID + ".json", first.ID + ".mms"}) {
-					t.Fatalf("files after failed Put: %v", names)
-				}
-				if got := ids(s.List()); !slices.Equal(got, []string{first.ID}) {
-					t.Fatalf("List after failed Put: %v", got)
-				}
-				ffs.disarm()
-				if _, err := s.Put(message("third", 5000)); err != nil {
-					t.Fatalf("Put once the fault is gone: %v", err)
-				}
-			})
+	// A lone Put syncs its two files together (placeTogether); one that
+	// follows concurrent Puts syncs them in turn (placeInTurn).
+	for _, together := range []bool{true, false} {
+		for _, errno := range []unix.Errno{unix.ENOSPC, unix.EDQUOT, unix.EIO} {
+			for _, st := range steps {
+				t.Run(fmt.Sprintf("together=%v/%v/%s#%d", together, errno, st.op, st.after), func(t *testing.T) {
+					testWriteFault(t, together, errno, st.op, st.after)
+				})
+			}
 		}
+	}
+}
+
+func testWriteFault(t *testing.T, together bool, errno unix.Errno, op string, after int) {
+	cfg := testConfig(t)
+	ffs := &faultFS{}
+	cfg.fs = ffs
+	s := openStore(t, cfg)
+	first, err := s.Put(message("first", 5000))
+	must(t, err)
+	if !together {
+		s.quiet.Store(quietPuts) // as if Puts had just overlapped
+	}
+	ffs.op, ffs.after, ffs.err = op, after, errno
+	_, err = s.Put(message("second", 5000))
+	ffs.check(t)
+	if !errors.Is(err, errno) {
+		t.Fatalf("Put = %v, want it to wrap %v", err, errno)
+	}
+	if full := errno != unix.EIO; errors.Is(err, ErrFull) != full {
+		t.Fatalf("Put = %v: ErrFull should be %v", err, full)
+	}
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{first.ID + ".json", first.ID + ".mms"}) {
+		t.Fatalf("files after failed Put: %v", names)
+	}
+	if op == "sync" && after == 0 {
+		// Together, both files exist before the first sync; in turn,
+		// the metadata is not written yet.
+		temps := 0
+		for _, n := range ffs.removed {
+			if strings.HasPrefix(n, tempPrefix) {
+				temps++
+			}
+		}
+		if want := map[bool]int{true: 2, false: 1}[together]; temps != want {
+			t.Fatalf("together=%v: %d temporary files removed after the first sync failed, want %d", together, temps, want)
+		}
+	}
+	if got := ids(s.List()); !slices.Equal(got, []string{first.ID}) {
+		t.Fatalf("List after failed Put: %v", got)
+	}
+	ffs.disarm()
+	if _, err := s.Put(message("third", 5000)); err != nil {
+		t.Fatalf("Put once the fault is gone: %v", err)
 	}
 }
 

@@ -113,38 +113,26 @@ func marshalMeta(m *Meta) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// commit makes the PDU and the metadata durable under their final names.
-// Both are written to temporary files, fsynced (at the same time when no
-// other Put is committing: the two flushes overlap), closed, renamed PDU first and metadata second (the
-// commit point), and the directory is synced so that both renames are
-// durable; concurrent Puts share that directory sync (groupSync). The
-// metadata rename is issued only after both fsyncs returned, so a crash
-// can never leave a committed name whose PDU data is not on the card. On
-// failure it removes what it wrote or renamed into place; whatever a
-// crash leaves is cleaned by Open.
+// commit makes the PDU and the metadata durable under their final names:
+// each is written to a temporary file, fsynced, closed and renamed, PDU
+// first and metadata (the commit point) second, and then the directory is
+// synced so that both renames are durable; concurrent Puts share that
+// directory sync (groupSync). The metadata rename is issued only after
+// both fsyncs returned, so a crash can never leave a committed name whose
+// PDU data is not on the card. On failure it removes what it wrote or
+// renamed into place; whatever a crash leaves is cleaned by Open.
 func (s *Store) commit(id string, pdu, mb []byte) error {
 	pduPath := filepath.Join(s.msgDir, id+pduExt)
 	metaPath := filepath.Join(s.msgDir, id+metaExt)
-	alone := s.committing.Add(1) == 1
-	defer s.committing.Add(-1)
-	pf, err := stage(s.fs, pduPath, pdu)
-	if err != nil {
-		return classify("write PDU", err)
+	var err error
+	if s.alone() {
+		err = s.placeTogether(pduPath, metaPath, pdu, mb)
+	} else {
+		err = s.placeInTurn(pduPath, metaPath, pdu, mb)
 	}
-	mf, err := stage(s.fs, metaPath, mb)
+	s.placing.Add(-1)
 	if err != nil {
-		return pf.discard(s.fs, classify("write metadata", err))
-	}
-	if err := s.settle(pf, mf, alone); err != nil {
 		return err
-	}
-	if err := s.fs.Rename(pf.f.Name(), pduPath); err != nil {
-		s.undo(pf.f.Name(), mf.f.Name())
-		return classify("rename PDU", err)
-	}
-	if err := s.fs.Rename(mf.f.Name(), metaPath); err != nil {
-		s.undo(mf.f.Name(), pduPath)
-		return classify("rename metadata", err)
 	}
 	if err := s.dirSync.wait(); err != nil {
 		// Both renames may yet reach the disk and would then look like
@@ -158,9 +146,76 @@ func (s *Store) commit(id string, pdu, mb []byte) error {
 	return nil
 }
 
+// quietPuts is how many Puts in a row must find no other Put placing its
+// files before a Put overlaps its two fsyncs again.
+const quietPuts = 64
+
+// alone registers a Put that starts placing its files (the caller
+// decrements s.placing when done) and reports whether it should sync
+// them together. It says yes only when no other Put is placing and none
+// was for the last quietPuts Puts: with one client the card is otherwise
+// idle and serves both flushes at once (10-40 % more req/s measured on an
+// amd64 VM, ext4 on virtio, 30 KB and 300 KB); under load it is busy with
+// other Puts anyway, and the extra thread cost CPU and 10-25 % req/s
+// (300 KB, 8 clients, where most commits are still alone at any instant
+// while the other requests read their bodies).
+func (s *Store) alone() bool {
+	if s.placing.Add(1) > 1 {
+		s.quiet.Store(quietPuts)
+		return false
+	}
+	for {
+		q := s.quiet.Load()
+		if q <= 0 {
+			return true
+		}
+		if s.quiet.CompareAndSwap(q, q-1) {
+			return false
+		}
+	}
+}
+
+// placeInTurn writes, syncs and renames the PDU, then the metadata.
+func (s *Store) placeInTurn(pduPath, metaPath string, pdu, mb []byte) error {
+	if err := writeFile(s.fs, pduPath, pdu); err != nil {
+		return classify("write PDU", err)
+	}
+	if err := writeFile(s.fs, metaPath, mb); err != nil {
+		s.undo(pduPath)
+		return classify("write metadata", err)
+	}
+	return nil
+}
+
+// placeTogether writes both temporary files, fsyncs them at the same
+// time (an idle card serves both flushes at once), then renames the PDU
+// and the metadata.
+func (s *Store) placeTogether(pduPath, metaPath string, pdu, mb []byte) error {
+	pf, err := stage(s.fs, pduPath, pdu)
+	if err != nil {
+		return classify("write PDU", err)
+	}
+	mf, err := stage(s.fs, metaPath, mb)
+	if err != nil {
+		return pf.discard(s.fs, classify("write metadata", err))
+	}
+	if err := s.settle(pf, mf); err != nil {
+		return err
+	}
+	if err := s.fs.Rename(pf.f.Name(), pduPath); err != nil {
+		s.undo(pf.f.Name(), mf.f.Name())
+		return classify("rename PDU", err)
+	}
+	if err := s.fs.Rename(mf.f.Name(), metaPath); err != nil {
+		s.undo(mf.f.Name(), pduPath)
+		return classify("rename metadata", err)
+	}
+	return nil
+}
+
 // settle fsyncs and closes both staged files; on failure it removes both.
-func (s *Store) settle(pf, mf *staged, parallel bool) error {
-	perr, merr := syncPair(pf, mf, parallel)
+func (s *Store) settle(pf, mf *staged) error {
+	perr, merr := syncPair(pf, mf)
 	if perr == nil {
 		perr = pf.f.Close()
 	}

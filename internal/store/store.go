@@ -158,8 +158,9 @@ type Store struct {
 	// is new.
 	mutateMu sync.Mutex
 
-	dirSync    *groupSync   // the directory sync Puts share
-	committing atomic.Int32 // Puts between their first write and their directory sync
+	dirSync *groupSync   // the directory sync Puts share
+	placing atomic.Int32 // Puts writing and renaming their files
+	quiet   atomic.Int32 // Puts still to place alone before one syncs its files together
 
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
