@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,7 +46,20 @@ const (
 	shutdownTimeout   = 30 * time.Second
 )
 
+// defaultMemoryLimit is the Go runtime's soft memory limit unless the
+// GOMEMLIMIT environment variable sets another. Near it the GC runs
+// sooner (never with more than half the CPU) instead of letting the heap
+// grow to twice what is live: with 64 clients posting 300 KB messages
+// the peak RSS went from 29-41 MB (mean 34, 9 runs) to 27-37 MB (mean
+// 31, 6 runs) at the same req/s and CPU (cmd/mmsload); with fewer
+// clients the limit is not reached. A burst of several 5 MiB messages may exceed it: the GC then
+// works harder, nothing fails.
+const defaultMemoryLimit = 32 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
