@@ -22,7 +22,13 @@ func TestModemE2E(t *testing.T) {
 	bin := e2eBuild(t, t.TempDir(), "modem-e2e")
 	m := modemtest.New(t)
 	_, cwd, data := dirs(t)
-	p := e2eStart(t, bin, cwd, data, "-modem", m.Link(), "-owner", "+15550001111", "-inbox-url", "http://mms.lan/")
+	p := e2eStart(t, bin, cwd, data, "-modem", m.Link(), "-owner", "+15550001111", "-inbox-url", "http://mms.lan/",
+		"-log-level", "debug")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("appliance log:\n%s", p.log.String())
+		}
+	})
 	pdu := sendReqWithParts("T-modem-1", onePart(45_000))
 	r, err := p.post(openPath, pdu)
 	if err != nil {
@@ -40,9 +46,6 @@ func TestModemE2E(t *testing.T) {
 	}
 	if bad := m.Bad(); bad != nil {
 		t.Errorf("PDUs refused with +CMS ERROR: 304: %q", bad)
-	}
-	if t.Failed() {
-		t.Logf("appliance log:\n%s", p.log.String())
 	}
 }
 

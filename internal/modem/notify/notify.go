@@ -222,12 +222,21 @@ func (n *Notifier) poke() {
 // Run sends until ctx is done.
 func (n *Notifier) Run(ctx context.Context) {
 	for ctx.Err() == nil {
+		// Taken before anything is tried: Ready is closed by the next
+		// session to start, so a modem that comes back while a send is
+		// failing with ErrAbsent, or before waitForWork, is not missed.
+		ready := n.send.Ready()
 		n.flushIfDue()
 		if e := n.due(); e != nil {
 			n.sendEntry(ctx, e)
+			select {
+			case <-ready:
+				n.retryNow()
+			default:
+			}
 			continue
 		}
-		n.waitForWork(ctx)
+		n.waitForWork(ctx, ready)
 	}
 }
 
@@ -310,8 +319,8 @@ func (n *Notifier) due() *entry {
 }
 
 // waitForWork sleeps until the next batch or retry is due, something is
-// added, or the modem comes back.
-func (n *Notifier) waitForWork(ctx context.Context) {
+// added, or the modem comes back (ready is closed).
+func (n *Notifier) waitForWork(ctx context.Context, ready <-chan struct{}) {
 	n.mu.Lock()
 	now := n.cfg.Now()
 	var next time.Time
@@ -341,7 +350,7 @@ func (n *Notifier) waitForWork(ctx context.Context) {
 	case <-ctx.Done():
 	case <-n.wake:
 	case <-timer:
-	case <-n.send.Ready():
+	case <-ready:
 		n.retryNow()
 	}
 }

@@ -25,6 +25,9 @@ type fakeSender struct {
 	ready  chan struct{}
 	hangAt int // if > 0, the hangAt-th send blocks until its context ends
 	calls  int
+	// plugInOnErr makes a session start while a scripted error is being
+	// returned: the modem came back in the middle of a failing send.
+	plugInOnErr bool
 	t      *testing.T
 }
 
@@ -45,6 +48,10 @@ func (f *fakeSender) Send(ctx context.Context, p sms.PDU) (int, error) {
 		err := f.errs[0]
 		f.errs = f.errs[1:]
 		if err != nil {
+			if f.plugInOnErr {
+				close(f.ready)
+				f.ready = make(chan struct{})
+			}
 			return 0, err
 		}
 	}
@@ -263,6 +270,23 @@ func TestAbsentModemThenBack(t *testing.T) {
 		stop()
 		if got := f.texts(); len(got) != 1 {
 			t.Errorf("sent %q", got)
+		}
+	})
+}
+
+// The modem comes back while a send is failing for its absence: the
+// notifier must see that session start and retry at once, not after the
+// back-off (a race the appliance's end-to-end test once lost).
+func TestModemBackDuringFailingSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newSender(t, modem.ErrAbsent)
+		f.plugInOnErr = true
+		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
+		n.Add(photo("m1", "Alice"))
+		synctest.Wait() // no time passes: a back-off would leave it unsent
+		stop()
+		if got := f.texts(); len(got) != 1 {
+			t.Errorf("sent %q, want the one text at once", got)
 		}
 	})
 }
