@@ -87,7 +87,7 @@ type displayDeps struct {
 	store  *store.Store
 	quota  int64                               // -quota; 0 = none
 	listen string                              // the MMSC listener's address
-	modem  func() *display.Modem               // nil: no modem support, shown absent
+	modem  func() *display.Modem               // nil: no modem configured (shown as "x", no banner)
 	synced func() bool                         // if nil, clock.Synced
 	now    func() time.Time                    // if nil, time.Now
 	button func(context.Context, func()) error // if nil, no button

@@ -51,6 +51,7 @@ func (s *statusSource) status() display.Status {
 		ClockSynced: s.deps.synced(),
 	}
 	if s.deps.modem != nil {
+		st.ModemWanted = true
 		st.Modem = s.deps.modem()
 	}
 	if list := s.deps.store.List(); len(list) > 0 {

@@ -25,6 +25,7 @@ func healthy() Status {
 	return Status{
 		Now:         testNow,
 		Modem:       &Modem{Registered: true, Signal: 3},
+		ModemWanted: true,
 		Addr:        "192.168.1.20:8080",
 		FreeBytes:   3_300_000_000,
 		ClockSynced: true,
@@ -231,4 +232,22 @@ func FuzzRender(f *testing.F) {
 			Render(st, p)
 		}
 	})
+}
+
+// TestNoBannerWithoutModemConfigured: an appliance run without -modem
+// shows the quiet "x" mark, not the NO MODEM banner, which is for a
+// configured modem that went away.
+func TestNoBannerWithoutModemConfigured(t *testing.T) {
+	st := healthy()
+	st.Modem, st.ModemWanted = nil, false
+	if tr := st.trouble(); len(tr) != 0 {
+		t.Fatalf("trouble without a configured modem = %q, want none", tr)
+	}
+	if m := marks(st); len(m) == 0 || m[0].text != "x" {
+		t.Fatalf("first mark = %+v, want x", m)
+	}
+	st.ModemWanted = true
+	if tr := st.trouble(); len(tr) != 1 || tr[0] != "NO MODEM" {
+		t.Fatalf("trouble with a configured, absent modem = %q, want NO MODEM", tr)
+	}
 }

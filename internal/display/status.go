@@ -47,6 +47,9 @@ type Status struct {
 	Last *Message // the newest message; nil if there is none
 
 	Modem *Modem // nil: no modem attached or it does not answer
+	// ModemWanted says a modem is configured, so its absence is trouble
+	// (the NO MODEM banner); without one the marks show a quiet "x".
+	ModemWanted bool
 
 	Addr        string // where phones send MMS, e.g. "192.168.1.20:8080"
 	FreeBytes   int64  // free space for the store; negative if unknown
@@ -79,7 +82,7 @@ func (s Status) trouble() []string {
 	if s.DiskFull {
 		t = append(t, "DISK FULL")
 	}
-	if s.Modem == nil {
+	if s.Modem == nil && s.ModemWanted {
 		t = append(t, "NO MODEM")
 	}
 	return t
