@@ -28,7 +28,7 @@ type fakeSender struct {
 	// plugInOnErr makes a session start while a scripted error is being
 	// returned: the modem came back in the middle of a failing send.
 	plugInOnErr bool
-	t      *testing.T
+	t           *testing.T
 }
 
 func newSender(t *testing.T, errs ...error) *fakeSender {
