@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -110,18 +111,6 @@ func renderBits(st display.Status) []bool {
 	return bits
 }
 
-func equalBits(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestDisplayFollowsStore runs the real store and the PNG screen in a
 // synctest bubble: the clock does not move, so a PNG that changes after a
 // Put changed without waiting for any timer — well within a second.
@@ -150,7 +139,7 @@ func TestDisplayFollowsStore(t *testing.T) {
 		}
 		stop := startDisplay(context.Background(), "png:"+path, opts, deps, log)
 		synctest.Wait()
-		if !equalBits(readScreen(t, path), want(0)) {
+		if !slices.Equal(readScreen(t, path), want(0)) {
 			t.Error("first PNG is not the idle screen")
 		}
 
@@ -160,7 +149,7 @@ func TestDisplayFollowsStore(t *testing.T) {
 			}
 		}
 		synctest.Wait()
-		if !equalBits(readScreen(t, path), want(2)) {
+		if !slices.Equal(readScreen(t, path), want(2)) {
 			t.Error("PNG did not change to 2 new messages without time passing")
 		}
 		stop()
@@ -173,14 +162,14 @@ func TestDisplayFollowsStore(t *testing.T) {
 		deps.store = st
 		stop = startDisplay(context.Background(), "png:"+path, opts, deps, log)
 		synctest.Wait()
-		if !equalBits(readScreen(t, path), want(2)) {
+		if !slices.Equal(readScreen(t, path), want(2)) {
 			t.Error("after a restart the PNG does not show 2 new messages")
 		}
 		if err := st.MarkAllSeen(); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
-		if !equalBits(readScreen(t, path), want(0)) {
+		if !slices.Equal(readScreen(t, path), want(0)) {
 			t.Error("after MarkAllSeen the PNG does not show 0 new")
 		}
 		stop()
@@ -306,7 +295,7 @@ func TestPostChangesPNG(t *testing.T) {
 			t.Fatalf("POST: HTTP %d, %d new in the store", rec.Code, n)
 		}
 		synctest.Wait()
-		if equalBits(readScreen(t, path), before) {
+		if slices.Equal(readScreen(t, path), before) {
 			t.Error("the PNG did not change after the POST")
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -139,23 +140,11 @@ func TestSplitBoundaries(t *testing.T) {
 					t.Errorf("part %d TPDU %d octets", p.Part, len(p.TPDU()))
 				}
 			}
-			if !equalInts(got, tt.units) {
+			if !slices.Equal(got, tt.units) {
 				t.Errorf("units per part %v, want %v", got, tt.units)
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Encode → DecodeSubmit gives back what went in.
