@@ -49,8 +49,7 @@ func (f *fakeSender) Send(ctx context.Context, p sms.PDU) (int, error) {
 		f.errs = f.errs[1:]
 		if err != nil {
 			if f.plugInOnErr {
-				close(f.ready)
-				f.ready = make(chan struct{})
+				f.startSessionLocked()
 			}
 			return 0, err
 		}
@@ -73,6 +72,12 @@ func (f *fakeSender) Ready() <-chan struct{} {
 func (f *fakeSender) plugIn() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.startSessionLocked()
+}
+
+// startSessionLocked closes the Ready channel of the session that just
+// started and makes the next one. Called with f.mu held.
+func (f *fakeSender) startSessionLocked() {
 	close(f.ready)
 	f.ready = make(chan struct{})
 }
