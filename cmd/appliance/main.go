@@ -158,7 +158,13 @@ func envName(flagName string) string {
 // oneShot are the flags that make the process do one thing and exit:
 // they have no environment variable, or a stray line in systemd's
 // EnvironmentFile would turn the service into that one-shot command.
-var oneShot = map[string]bool{"version": true, "modem-test": true, "modem-test-text": true}
+func oneShot(flagName string) bool {
+	switch flagName {
+	case "version", "modem-test", "modem-test-text":
+		return true
+	}
+	return false
+}
 
 // applyEnv sets each flag from its environment variable, as its default:
 // flags parsed afterwards override it. The one-shot flags have no variable.
@@ -166,7 +172,7 @@ func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		v := getenv(envName(f.Name))
-		if oneShot[f.Name] || v == "" {
+		if oneShot(f.Name) || v == "" {
 			return
 		}
 		if err := fs.Set(f.Name, v); err != nil {
