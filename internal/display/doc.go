@@ -15,7 +15,8 @@
 //	y 10–37  the count of new messages in 28 px digits (14 px past 99);
 //	         to its right the last sender (7×13 face) and how long ago
 //	y 40–52  the last subject, or a reverse-video banner: STORE FAILING,
-//	         DISK FULL, NO MODEM
+//	         DISK FULL, NO MODEM (only when a modem is configured; without
+//	         one the marks show a quiet "x")
 //	y 56–63  the address phones send to, e.g. 192.168.1.20:8080
 //
 // 128×32:
