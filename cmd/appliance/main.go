@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/clock"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -97,8 +99,8 @@ type options struct {
 	maxSize     int64
 	quota       int64
 	phonesSpec  string
-	phones      []mmsc.Phone
-	open        string // "auto", "on" or "off"
+	phones      []phones.Phone // the -phones entries; the inbox pairs more
+	open        string         // "auto", "on" or "off"
 	logLevel    slog.Level
 	display     string
 	displayOpts displayOptions // -display-* flags, see display.go
@@ -119,7 +121,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs.Var(sizeValue{&o.maxSize, 1 << 10, mmsc.MaxMaxSize}, "max-size", "largest MMS accepted, e.g. 300K, 2M (at most 5M)")
 	fs.Var(sizeValue{&o.quota, 0, 1 << 40}, "quota", "most bytes the store keeps, e.g. 500M, 2G; 0 = no quota (free-space floor only)")
 	fs.StringVar(&o.phonesSpec, "phones", "", "paired phones: name:number:token,... or @/path/to/file")
-	fs.Var(enumValue{&o.open, []string{"auto", "on", "off"}}, "open", "open endpoint /mms?n=: auto (on iff no phones), on, off")
+	fs.Var(enumValue{&o.open, []string{"auto", "on", "off"}}, "open", "open endpoint /mms?n=: auto (on while no phone is paired), on, off")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.StringVar(&o.display, "display", "none", "status display: i2c (ssd1306), sh1106, png:PATH or none")
 	o.displayOpts.register(fs)
@@ -194,30 +196,47 @@ func defaultDataDir(getenv func(string) string) string {
 }
 
 // loadPhones reads the -phones value: inline entries, or @file.
-func loadPhones(spec string) ([]mmsc.Phone, error) {
+func loadPhones(spec string) ([]phones.Phone, error) {
 	path, isFile := strings.CutPrefix(spec, "@")
 	if !isFile {
-		phones, err := mmsc.ParsePhones(spec)
+		list, err := phones.ParsePhones(spec)
 		if err != nil {
 			return nil, fmt.Errorf("-phones: %w", err)
 		}
-		return phones, nil
+		return list, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("-phones: %w", err)
 	}
 	defer f.Close()
-	phones, err := mmsc.ReadPhones(f)
+	list, err := phones.ReadPhones(f)
 	if err != nil {
 		return nil, fmt.Errorf("-phones %s: %w", path, err)
 	}
-	return phones, nil
+	return list, nil
 }
 
-// openEndpoint resolves -open: auto means on when no phone is paired.
-func (o options) openEndpoint() bool {
-	return o.open == "on" || (o.open == "auto" && len(o.phones) == 0)
+// phonesFile is where the phones paired in the inbox are kept, in -data.
+const phonesFile = "phones.json"
+
+// openPhones loads the phone registry: the -phones entries and the
+// phones paired in the inbox, logging what it had to leave out.
+func openPhones(o options, log *slog.Logger) (*phones.Registry, error) {
+	reg, err := phones.Open(filepath.Join(o.data, phonesFile), o.phones)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range reg.Warnings() {
+		log.Warn("homemmsc: " + w)
+	}
+	return reg, nil
+}
+
+// openEndpoint says whether the open endpoint is on now: -open=auto
+// means on while no phone is paired.
+func (o options) openEndpoint(reg *phones.Registry) bool {
+	return o.open == "on" || (o.open == "auto" && reg.Len() == 0)
 }
 
 // sizeValue is a byte count flag: "1048576", "300K", "2M", "1G" (binary
@@ -317,14 +336,24 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 			log.Error("homemmsc: closing the store", "err", err)
 		}
 	}()
+	reg, err := openPhones(o, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := reg.Close(); err != nil {
+			log.Warn("homemmsc: saving the phones' last visits", "err", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)
 	}
 	h := mmsc.NewHandler(mmsc.Config{
-		Store: st, Phones: o.phones, Open: o.openEndpoint(), MaxSize: o.maxSize, Logger: log,
+		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
+		MaxSize: o.maxSize, Logger: log,
 	})
-	logStartup(log, o, ln.Addr().String())
+	logStartup(log, o, reg, ln.Addr().String())
 	modemState, stopModem := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
 	defer stopModem()
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: modemState}, log)
@@ -366,15 +395,15 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 
 // logStartup says what runs and what to put in a phone's MMSC setting.
 // Tokens are shortened: the owner has them in the phone list.
-func logStartup(log *slog.Logger, o options, addr string) {
+func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) {
 	log.Info("homemmsc: started", "version", version, "listen", addr, "data", o.data,
-		"phones", len(o.phones), "open_endpoint", o.openEndpoint(), "max_size", o.maxSize)
+		"phones", reg.Len(), "open_endpoint", o.openEndpoint(reg), "max_size", o.maxSize)
 	base := "http://" + publicHost(addr)
-	for _, p := range o.phones {
+	for _, p := range reg.List() {
 		log.Info("homemmsc: MMSC URL for phone", "name", p.Name, "number", p.Number,
 			"url", base+"/mms/"+p.Token[:4]+"…(its token)")
 	}
-	if o.openEndpoint() {
+	if o.openEndpoint(reg) {
 		log.Info("homemmsc: open endpoint on; turn it off (-open=off) once phones are paired",
 			"url", base+"/mms?n=<your number>")
 	}

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
 const (
@@ -48,7 +48,7 @@ func TestDefaults(t *testing.T) {
 		o.owner != "" || len(o.phones) != 0 || o.showVersion {
 		t.Fatalf("defaults = %+v", o)
 	}
-	if !o.openEndpoint() {
+	if !openNow(t, o) {
 		t.Error("open endpoint off with no phones and -open=auto")
 	}
 }
@@ -163,33 +163,43 @@ func TestPhonesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := parse(t, []string{"-phones", "@" + path}, env())
-	want := []mmsc.Phone{{Name: "Anna at home", Number: "+15551234567", Token: tokA}, {Name: "Ben, work", Number: "+15557654321", Token: tokB}}
+	want := []phones.Phone{{Name: "Anna at home", Number: "+15551234567", Token: tokA}, {Name: "Ben, work", Number: "+15557654321", Token: tokB}}
 	if len(o.phones) != 2 || o.phones[0] != want[0] || o.phones[1] != want[1] {
 		t.Fatalf("phones = %+v", o.phones)
 	}
-	if o.openEndpoint() {
+	if openNow(t, o) {
 		t.Error("open endpoint on with phones paired and -open=auto")
 	}
 	if err := os.WriteFile(path, []byte("Anna:+15551234567:"+tokA+"\nBen:+15557654321:0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := parseOptions([]string{"-phones", "@" + path}, env(), io.Discard); !errors.Is(err, mmsc.ErrWeakToken) ||
+	if _, err := parseOptions([]string{"-phones", "@" + path}, env(), io.Discard); !errors.Is(err, phones.ErrWeakToken) ||
 		!strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("weak token in file: %v", err)
 	}
 }
 
+// openNow resolves -open against a registry of the -phones entries.
+func openNow(t *testing.T, o options) bool {
+	t.Helper()
+	reg, err := phones.Open("", o.phones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.openEndpoint(reg)
+}
+
 func TestOpenEndpointResolution(t *testing.T) {
-	phones := "Anna:+15551234567:" + tokA
+	anna := "Anna:+15551234567:" + tokA
 	for _, tt := range []struct {
 		open, phones string
 		want         bool
 	}{
-		{"auto", "", true}, {"auto", phones, false},
-		{"on", phones, true}, {"off", "", false},
+		{"auto", "", true}, {"auto", anna, false},
+		{"on", anna, true}, {"off", "", false},
 	} {
 		o := parse(t, []string{"-open", tt.open, "-phones", tt.phones}, env())
-		if got := o.openEndpoint(); got != tt.want {
+		if got := openNow(t, o); got != tt.want {
 			t.Errorf("-open=%s phones=%q: %v, want %v", tt.open, tt.phones, got, tt.want)
 		}
 	}

@@ -1,6 +1,6 @@
 // Package mmsc is the MMSC side of MMS submission: the HTTP handler a
-// phone posts its outgoing MMS to, and the phone list that says who is
-// allowed to.
+// phone posts its outgoing MMS to. Which phones may post, and with which
+// URL token, is internal/phones' registry.
 //
 // # The protocol
 //
@@ -80,8 +80,8 @@
 // DefaultMaxSize (1 MiB) unless Config.MaxSize says otherwise, never above
 // MaxMaxSize (5 MiB). A body declared larger is not read beyond the
 // first peekLen octets, which hold the Transaction-Id. Tokens are at least
-// MinTokenLen characters of [A-Za-z0-9_-]; the list holds at most
-// MaxPhones phones.
+// phones.MinTokenLen characters of [A-Za-z0-9_-]; the registry holds at
+// most phones.MaxPhones phones.
 //
 // # Specs
 //

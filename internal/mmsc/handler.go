@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -33,13 +34,17 @@ type Store interface {
 // token endpoints of no phones and refuses everything else: set Store,
 // Phones and Open.
 type Config struct {
-	Store  Store   // where messages go; if nil, every POST gets a transient failure
-	Phones []Phone // paired phones; an invalid entry is skipped and logged (check with CheckPhones)
+	Store  Store            // where messages go; if nil, every POST gets a transient failure
+	Phones *phones.Registry // paired phones; nil means none
 
 	// Open serves the open endpoint /mms (and /mms.php, the seed page's
 	// path) where the sender comes from the PDU's From or ?n=. If false,
 	// a POST there gets HTTP 403 and nothing is stored.
 	Open bool
+	// OpenUnpaired serves the open endpoint while no phone is paired, as
+	// if Open were set: on a fresh appliance, until the owner pairs the
+	// first phone in the inbox.
+	OpenUnpaired bool
 	// Anonymous stores a message whose sender cannot be identified, with
 	// Source "none"; if false it is refused with sending-address-unresolved.
 	Anonymous bool
@@ -53,7 +58,7 @@ type Config struct {
 // handler is the MMSC: it receives M-Send.req PDUs and answers M-Send.conf.
 type handler struct {
 	cfg     Config
-	phones  phoneTable
+	phones  *phones.Registry
 	maxSize int64
 	log     *slog.Logger
 	now     func() time.Time
@@ -76,26 +81,8 @@ func NewHandler(cfg Config) http.Handler {
 		h.maxSize = DefaultMaxSize
 	}
 	h.maxSize = min(h.maxSize, MaxMaxSize)
-	h.phones = validPhones(cfg.Phones, h.log)
+	h.phones = cfg.Phones
 	return h
-}
-
-// validPhones keeps the phones that pass Validate and whose token is not
-// already taken, logging the others: refusing them is the safe failure.
-func validPhones(in []Phone, log *slog.Logger) phoneTable {
-	var t phoneTable
-	for _, p := range in {
-		if err := p.Validate(); err != nil {
-			log.Error("mmsc: phone ignored", "name", p.Name, "err", err)
-			continue
-		}
-		if _, dup := t.byToken(p.Token); dup {
-			log.Error("mmsc: phone ignored: token already used", "name", p.Name)
-			continue
-		}
-		t.phones = append(t.phones, p)
-	}
-	return t
 }
 
 // endpoint is what a request path names.
@@ -142,11 +129,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // it holds: a disabled endpoint, an unknown token, a foreign media type,
 // an invalid ?n=.
 func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint, token string) {
-	var phone *Phone
+	var phone *phones.Phone
 	var n string
 	switch ep {
 	case epOpen:
-		if !h.cfg.Open {
+		if !h.cfg.Open && !(h.cfg.OpenUnpaired && h.phones.Len() == 0) {
 			h.refuse(w, r, http.StatusForbidden, "open endpoint disabled: use /mms/<token>")
 			return
 		}
@@ -156,11 +143,12 @@ func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint,
 			return
 		}
 	case epToken:
-		p, ok := h.phones.byToken(token)
+		p, ok := h.phones.ByToken(token)
 		if !ok {
 			h.refuse(w, r, http.StatusForbidden, "unknown phone token")
 			return
 		}
+		h.phones.Saw(p.Token, visit(r, "send", h.now()))
 		phone = &p
 	}
 	if !isMMSType(r.Header.Get("Content-Type")) {
@@ -212,7 +200,7 @@ func queryNumber(rawQuery string) (string, error) {
 		}
 		found = true
 		var err error
-		if n, err = url.PathUnescape(v); err != nil || !ValidNumber(n) {
+		if n, err = url.PathUnescape(v); err != nil || !phones.ValidNumber(n) {
 			return "", errors.New("invalid ?n=: want + and 3-20 digits")
 		}
 	}
@@ -231,7 +219,7 @@ type result struct {
 }
 
 // receive reads the body (capped), decides, stores, and answers.
-func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *Phone, n string) {
+func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.Phone, n string) {
 	start := h.now()
 	body, over, err := h.readBody(w, r)
 	if err != nil {
@@ -287,7 +275,7 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte,
 }
 
 // process turns a body into a result, storing it when it deserves to be.
-func (h *handler) process(r *http.Request, body []byte, over bool, phone *Phone, n string) result {
+func (h *handler) process(r *http.Request, body []byte, over bool, phone *phones.Phone, n string) result {
 	res := result{peek: peek(body)}
 	if over {
 		return res.fail(outTooLarge, nil, fmt.Sprintf("message larger than %d bytes", h.maxSize))
@@ -311,7 +299,7 @@ func (h *handler) process(r *http.Request, body []byte, over bool, phone *Phone,
 	if msg.Version == 0 || msg.ContentType.MediaType == "" {
 		return res.fail(outCorrupt, errors.New("mmsc: M-Send.req without MMS-Version or Content-Type"), "malformed MMS PDU")
 	}
-	sender, ok := h.phones.identify(phone, msg, n)
+	sender, ok := identify(h.phones, phone, msg, n)
 	res.sender = sender
 	if !ok && !h.cfg.Anonymous {
 		return res.fail(outNoSender, nil, "sender unknown: use your MMSC URL with its token")

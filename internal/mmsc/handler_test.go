@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -419,22 +420,6 @@ func TestOneLogLinePerMessage(t *testing.T) {
 	}
 }
 
-func TestInvalidPhonesIgnored(t *testing.T) {
-	fs := &fakeStore{}
-	h := NewHandler(Config{Store: fs, Phones: []Phone{
-		{Name: "weak", Number: "+15551234567", Token: "aaaaaaaaaaaaaaaaaaaa"},
-		{Name: "empty", Number: "+15551234567"},
-		testPhones[0],
-		{Name: "dup", Number: "+15550000000", Token: tokA},
-	}})
-	textOf(t, post(h, "/mms/aaaaaaaaaaaaaaaaaaaa", sendReq(t, mms.Version12, nil)), http.StatusForbidden)
-	textOf(t, post(h, "/mms/", sendReq(t, mms.Version12, nil)), http.StatusForbidden)
-	confOf(t, post(h, "/mms/"+tokA, sendReq(t, mms.Version12, nil)))
-	if s := fs.only(t).Sender; s.Name != "Anna" {
-		t.Fatalf("sender %+v, want Anna (first owner of the token)", s)
-	}
-}
-
 func TestBodyReadError(t *testing.T) {
 	fs := &fakeStore{}
 	h := NewHandler(Config{Store: fs, Phones: testPhones})
@@ -446,4 +431,43 @@ func TestBodyReadError(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	textOf(t, rec, http.StatusBadRequest)
 	fs.none(t)
+}
+
+func TestOpenUnpairedClosesOnFirstPairing(t *testing.T) {
+	reg, err := phones.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fakeStore{}
+	h := NewHandler(Config{Store: fs, Phones: reg, OpenUnpaired: true})
+	confOf(t, post(h, "/mms?n=%2B15550001111", sendReq(t, mms.Version12, nil)))
+	p, err := reg.Add("Anna", "+15551234567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	textOf(t, post(h, "/mms?n=%2B15550001111", sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+	confOf(t, post(h, "/mms/"+p.Token, sendReq(t, mms.Version12, nil)))
+	if len(fs.puts) != 2 {
+		t.Fatalf("%d messages stored, want 2", len(fs.puts))
+	}
+}
+
+func TestTokenPostRecordsVisit(t *testing.T) {
+	reg, err := phones.Open("", []phones.Phone{{Name: "Anna", Number: "+15551234567", Token: tokA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(Config{Store: &fakeStore{}, Phones: reg})
+	req := httptest.NewRequest(http.MethodPost, "/mms/"+tokA, bytes.NewReader(sendReq(t, mms.Version12, nil)))
+	req.Header.Set("Content-Type", ContentType)
+	req.Header.Set("User-Agent", "Nokia6230i/2.0\x01")
+	req.Header.Set("X-Wap-Profile", `"http://nds.nokia.com/uaprof/N6230ir200.xml"`)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	v, ok := reg.LastVisit(tokA)
+	if !ok || v.What != "send" || v.UserAgent != "Nokia6230i/2.0?" || v.Profile == "" || v.Remote != req.RemoteAddr || v.Time.IsZero() {
+		t.Fatalf("visit = %+v, %v", v, ok)
+	}
+	if _, ok := reg.LastVisit(tokB); ok {
+		t.Fatal("visit recorded for a phone that did not post")
+	}
 }

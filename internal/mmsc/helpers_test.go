@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 	"github.com/homemmsc/homemmsc/internal/testcorpus"
 )
@@ -99,11 +100,23 @@ func (l *logRecorder) attrs(msg string) []map[string]slog.Value {
 	return out
 }
 
+// Tokens of the test phones.
+const (
+	tokA = "Q2xhcmEtcGhvbmUtdG9rZW4"
+	tokB = "x9_Kd-3mPq7ZtW2vLr8n"
+)
+
 // testPhones are the paired phones of the tests.
-var testPhones = []Phone{
-	{Name: "Anna", Number: "+15551234567", Token: tokA},
-	{Name: "Ben", Number: "+15557654321", Token: tokB},
-}
+var testPhones = func() *phones.Registry {
+	r, err := phones.Open("", []phones.Phone{
+		{Name: "Anna", Number: "+15551234567", Token: tokA},
+		{Name: "Ben", Number: "+15557654321", Token: tokB},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()
 
 // sendReq builds an M-Send.req with the codec's encoder: version v, the
 // insert-address token as From (what phones send), one text part. edit

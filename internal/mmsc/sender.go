@@ -1,12 +1,13 @@
 package mmsc
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -37,43 +38,39 @@ var hintHeaders = [...]string{
 	"X-Wap-Network-Client-Msisdn",
 }
 
-// phoneTable finds phones by token in constant time per phone, so the
-// time to refuse a token says nothing about how much of it was right.
-type phoneTable struct{ phones []Phone }
-
-func (t phoneTable) byToken(tok string) (Phone, bool) {
-	var found Phone
-	ok := 0
-	for _, p := range t.phones {
-		if subtle.ConstantTimeCompare([]byte(p.Token), []byte(tok)) == 1 {
-			found, ok = p, 1
-		}
-	}
-	return found, ok == 1
-}
-
-func (t phoneTable) nameOf(number string) string {
-	for _, p := range t.phones {
-		if p.Number == number {
-			return p.Name
-		}
-	}
-	return ""
+// nameOf is the name of the paired phone with this number, if any: a
+// claimed number is shown with the name, but Source still says it is
+// only claimed.
+func nameOf(reg *phones.Registry, number string) string {
+	p, _ := reg.ByNumber(number)
+	return p.Name
 }
 
 // identify applies the sender identity order: URL token, then the PDU's
 // From address, then ?n= (open endpoint only; already validated).
-func (t phoneTable) identify(phone *Phone, msg *mms.Message, n string) (store.Sender, bool) {
+func identify(reg *phones.Registry, phone *phones.Phone, msg *mms.Message, n string) (store.Sender, bool) {
 	if phone != nil {
 		return store.Sender{Number: phone.Number, Name: phone.Name, Source: SourceToken}, true
 	}
 	if addr, ok := fromAddress(msg.From); ok {
-		return store.Sender{Number: addr, Name: t.nameOf(addr), Source: SourceFrom}, true
+		return store.Sender{Number: addr, Name: nameOf(reg, addr), Source: SourceFrom}, true
 	}
 	if n != "" {
-		return store.Sender{Number: n, Name: t.nameOf(n), Source: SourceQuery}, true
+		return store.Sender{Number: n, Name: nameOf(reg, n), Source: SourceQuery}, true
 	}
 	return store.Sender{Source: SourceNone}, false
+}
+
+// visit is what the phone registry records of a phone's request.
+func visit(r *http.Request, what string, now time.Time) phones.Visit {
+	profile := r.Header.Get("X-Wap-Profile")
+	if profile == "" {
+		profile = r.Header.Get("Profile")
+	}
+	return phones.Visit{
+		Time: now, Remote: r.RemoteAddr, What: what,
+		UserAgent: clean(r.Header.Get("User-Agent")), Profile: clean(profile),
+	}
 }
 
 // fromAddress returns the sender the PDU names in From (a phone number
@@ -111,6 +108,12 @@ func hints(r *http.Request, msg *mms.Message, sender store.Sender) map[string]st
 		}
 	}
 	return h
+}
+
+// printable reports whether s is valid UTF-8 without control characters:
+// what clean leaves as it is.
+func printable(s string) bool {
+	return clean(s) == s && !strings.ContainsRune(s, utf8.RuneError)
 }
 
 // clean makes a header value safe to keep and show: valid UTF-8, control

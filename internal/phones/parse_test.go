@@ -1,4 +1,4 @@
-package mmsc
+package phones
 
 import (
 	"errors"
@@ -17,9 +17,9 @@ func TestParsePhone(t *testing.T) {
 		want Phone
 		err  error
 	}{
-		{"Anna:+15551234567:" + tokA, Phone{"Anna", "+15551234567", tokA}, nil},
-		{"  Anna's old phone : 0612345678 : " + tokB + " ", Phone{"Anna's old phone", "0612345678", tokB}, nil},
-		{"Work: desk:+4930123456:" + tokA, Phone{"Work: desk", "+4930123456", tokA}, nil},
+		{"Anna:+15551234567:" + tokA, Phone{Name: "Anna", Number: "+15551234567", Token: tokA}, nil},
+		{"  Anna's old phone : 0612345678 : " + tokB + " ", Phone{Name: "Anna's old phone", Number: "0612345678", Token: tokB}, nil},
+		{"Work: desk:+4930123456:" + tokA, Phone{Name: "Work: desk", Number: "+4930123456", Token: tokA}, nil},
 		{"Anna:+15551234567", Phone{}, ErrBadPhone},
 		{tokA, Phone{}, ErrBadPhone},
 		{":+15551234567:" + tokA, Phone{}, ErrBadPhone},
@@ -51,7 +51,7 @@ func TestParsePhonesInline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Phone{{"Anna", "+15551234567", tokA}, {"Ben", "+15557654321", tokB}}
+	want := []Phone{{Name: "Anna", Number: "+15551234567", Token: tokA}, {Name: "Ben", Number: "+15557654321", Token: tokB}}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}

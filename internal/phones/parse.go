@@ -1,4 +1,4 @@
-package mmsc
+package phones
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Phone is one paired phone: the owner's name for it, its number and the
@@ -13,9 +14,13 @@ import (
 // how the appliance knows which phone posted, because phones send the
 // insert-address token instead of their own number (see the package doc).
 type Phone struct {
-	Name   string // shown to the owner, e.g. "Anna's phone"
-	Number string // "+" and 3–20 digits, e.g. "+15551234567"
-	Token  string // at least MinTokenLen characters of [A-Za-z0-9_-]
+	Name   string `json:"name"`   // shown to the owner, e.g. "Anna's phone"
+	Number string `json:"number"` // "+" and 3–20 digits, e.g. "+15551234567"
+	Token  string `json:"token"`  // at least MinTokenLen characters of [A-Za-z0-9_-]
+
+	Paired   time.Time `json:"paired,omitzero"`   // when the owner added it in the inbox; zero for -phones entries
+	Fixed    bool      `json:"-"`                 // from the -phones flag or file: read-only here
+	Fallback bool      `json:"fallback,omitzero"` // also text a link when a message for it arrives (carrier drops WAP push)
 }
 
 // Limits of the phone list.
@@ -30,11 +35,11 @@ const (
 
 // Errors of the phone list. Each error wraps one of these.
 var (
-	ErrWeakToken     = errors.New("mmsc: weak phone token")
-	ErrBadNumber     = errors.New("mmsc: invalid phone number")
-	ErrBadPhone      = errors.New("mmsc: invalid phone entry")
-	ErrDupPhone      = errors.New("mmsc: duplicate phone")
-	ErrTooManyPhones = errors.New("mmsc: too many phones")
+	ErrWeakToken     = errors.New("phones: weak phone token")
+	ErrBadNumber     = errors.New("phones: invalid phone number")
+	ErrBadPhone      = errors.New("phones: invalid phone entry")
+	ErrDupPhone      = errors.New("phones: duplicate phone")
+	ErrTooManyPhones = errors.New("phones: too many phones")
 )
 
 // tokenAdvice tells the owner how to make a good token.
