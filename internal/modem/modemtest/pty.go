@@ -43,11 +43,11 @@ type Pty struct {
 	cmgs     int            // AT+CMGS commands seen
 	unplugAt map[int]string // AT+CMGS number → "prompt" (before the prompt) or "pdu" (after the PDU, before the reply)
 	bad      []string
-	changed  chan struct{}
+	changed  chan struct{} // closed and replaced when a message is accepted
 }
 
 func New(t testing.TB) *Pty {
-	m := &Pty{t: t, link: filepath.Join(t.TempDir(), "usb-Fake_Modem_0123-if00-port0"), changed: make(chan struct{}, 100)}
+	m := &Pty{t: t, link: filepath.Join(t.TempDir(), "usb-Fake_Modem_0123-if00-port0"), changed: make(chan struct{})}
 	m.Plug()
 	t.Cleanup(m.Unplug)
 	return m
@@ -173,9 +173,10 @@ func (m *Pty) cmgsExchange(r *bufio.Reader, w func(string), cmd string) bool {
 	m.mu.Lock()
 	m.accepted = append(m.accepted, Accepted{Submit: s, At: at})
 	mr := len(m.accepted)
+	close(m.changed)
+	m.changed = make(chan struct{})
 	m.mu.Unlock()
 	w(fmt.Sprintf("\r\n+CMGS: %d\r\n\r\nOK\r\n", mr))
-	m.changed <- struct{}{}
 	return true
 }
 
@@ -189,19 +190,19 @@ func (m *Pty) Texts() []string {
 	return out
 }
 
-// waitTexts waits until the modem accepted n messages; the deadline is
-// only a guard against a hang, not a timing assertion.
+// WaitTexts waits until the modem accepted n SMS (parts, not reassembled
+// messages); the deadline is only a guard against a hang, not a timing
+// assertion.
 func (m *Pty) WaitTexts(t testing.TB, n int) []string {
 	t.Helper()
-	guard := time.After(30 * time.Second)
-	for len(m.Texts()) < n {
-		select {
-		case <-m.changed:
-		case <-guard:
-			t.Fatalf("after 30 s the modem accepted %q, want %d texts", m.Texts(), n)
-		}
-	}
-	return m.Texts()
+	return waitFor(t, m, n, "SMS", m.Texts)
+}
+
+// changes returns a channel closed when the modem next accepts a message.
+func (m *Pty) changes() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changed
 }
 
 // Link is the by-id style path of the modem: pass it to -modem.
