@@ -14,6 +14,7 @@ type Message struct {
 	Data    []byte // 8-bit data; for a WAP push, the WSP Push PDU
 	DstPort int    // -1 when absent
 	Parts   int
+	PDUs    [][]byte  // the parts as received, in order
 	At      time.Time // when the last part arrived
 }
 
@@ -66,6 +67,7 @@ func message(parts []Accepted) Message {
 	for _, p := range parts {
 		msg.Text += p.Text
 		msg.Data = append(msg.Data, p.Data...)
+		msg.PDUs = append(msg.PDUs, p.PDU)
 	}
 	return msg
 }
@@ -82,10 +84,10 @@ func (m *Pty) WaitMessages(t testing.TB, n int) []Message {
 // uses — 06, headers length 3, 0xBE (application/vnd.wap.mms-message),
 // 0xAF 0x84 (X-Wap-Application-Id mms.ua) — stripped off.
 type Push struct {
-	To    string
-	TID   byte
-	Body  []byte // the MMS PDU
-	Parts int
+	To   string
+	TID  byte
+	Body []byte   // the MMS PDU
+	PDUs [][]byte // the SMS parts as received, in order
 }
 
 // mmsPushHeader is the WSP Push header after the transaction id.
@@ -103,7 +105,7 @@ func (m *Pty) Pushes() []Push {
 			m.t.Errorf("modemtest: WAP push to %s without the MMS WSP header: % X", msg.To, msg.Data)
 			continue
 		}
-		out = append(out, Push{To: msg.To, TID: msg.Data[0], Body: msg.Data[6:], Parts: msg.Parts})
+		out = append(out, Push{To: msg.To, TID: msg.Data[0], Body: msg.Data[6:], PDUs: msg.PDUs})
 	}
 	return out
 }

@@ -23,7 +23,8 @@ import (
 // Accepted is a message the fake modem took, and when its PDU arrived.
 type Accepted struct {
 	*sms.Submit
-	At time.Time
+	PDU []byte // as written after the prompt: SMSC field and TPDU
+	At  time.Time
 }
 
 // Pty is a fake USB modem on a pseudo-terminal, reached through a
@@ -171,7 +172,7 @@ func (m *Pty) cmgsExchange(r *bufio.Reader, w func(string), cmd string) bool {
 		return true
 	}
 	m.mu.Lock()
-	m.accepted = append(m.accepted, Accepted{Submit: s, At: at})
+	m.accepted = append(m.accepted, Accepted{Submit: s, PDU: b, At: at})
 	mr := len(m.accepted)
 	close(m.changed)
 	m.changed = make(chan struct{})
