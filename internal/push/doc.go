@@ -33,6 +33,13 @@
 // goes in several SMS, which every phone reassembles but which a lost part
 // makes useless.
 //
+// From and Subject go only as plain Text-strings of printable ASCII. An
+// Encoded-string-value with a charset (a UTF-8 subject: value length,
+// 0xEA, text) is valid OMA-MMS-ENC, but libGammu's MMS indicator decoder,
+// the independent oracle of our tests, takes its octets as text, and
+// small notification parsers do the same; it costs octets from a tight
+// budget too. A phone shows the real subject from the M-Retrieve.conf.
+//
 // # Sending
 //
 // A [Pusher] sends now or returns an error; it keeps no queue, since the

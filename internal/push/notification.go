@@ -15,12 +15,16 @@ var ErrNotNotification = errors.New("push: not an M-Notification.ind with a Cont
 // mms.NewNotificationInd with From and Subject set when known, so that its
 // push fits one SMS: when it does not, Subject is left out, then From too.
 // When even the mandatory headers do not fit, it returns them anyway, and
-// the push takes several SMS. n is not modified.
+// the push takes several SMS. A From or Subject that is not printable
+// ASCII is always left out (see the package documentation). n is not
+// modified.
 func Notification(n *mms.Message) ([]byte, error) {
 	if n.Type != mms.TypeNotificationInd || n.ContentLocation == "" {
 		return nil, ErrNotNotification
 	}
 	m := *n
+	m.Subject = plain(m.Subject)
+	m.From = mms.Address{Value: plain(m.From.Value)}
 	b, err := m.Encode()
 	if err != nil || len(b) <= OneSegment {
 		return b, err
@@ -34,4 +38,18 @@ func Notification(n *mms.Message) ([]byte, error) {
 		return nil, fmt.Errorf("push: %w", err)
 	}
 	return b, nil
+}
+
+// plain returns s as a plain Text-string when it is printable ASCII, the
+// form every notification parser reads, and nothing otherwise.
+func plain(s mms.EncodedString) mms.EncodedString {
+	if len(s.Raw) == 0 || s.Charset != 0 && s.Charset != mms.CharsetUSASCII && s.Charset != mms.CharsetUTF8 {
+		return mms.EncodedString{}
+	}
+	for _, c := range s.Raw {
+		if c < 0x20 || c > 0x7E {
+			return mms.EncodedString{}
+		}
+	}
+	return mms.EncodedString{Raw: s.Raw}
 }
