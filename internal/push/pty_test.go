@@ -121,3 +121,32 @@ func notification(t *testing.T, tid, url string) []byte {
 	}
 	return b
 }
+
+// A refusal by the network comes back through the real serial code with
+// its classification: retry after +CMS ERROR: 500, not after 305; a retry
+// sends the whole push again.
+func TestPtyRefusals(t *testing.T) {
+	m := modemtest.New(t)
+	m.RefuseAt(1, 500)
+	m.RefuseAt(3, 305)
+	p := push.New(startDevice(t, m), push.Config{})
+	long := notification(t, "T-long", "http://mms.example.org/retrieve/"+hex.EncodeToString(make([]byte, 48)))
+	ctx := context.Background()
+	if err := p.Push(ctx, "+15557654321", long); err == nil || !push.Temporary(err) {
+		t.Errorf("push refused with 500: %v, want a temporary error", err)
+	}
+	// The retry: AT+CMGS 2 is part 1, 3 (part 2) is refused for good.
+	if err := p.Push(ctx, "+15557654321", long); err == nil || push.Temporary(err) {
+		t.Errorf("push refused with 305: %v, want a permanent error", err)
+	}
+	if err := p.Push(ctx, "+15557654321", long); err != nil {
+		t.Fatal(err)
+	}
+	pushes := m.WaitPushes(t, 1)
+	if len(pushes) != 1 || !bytes.Equal(pushes[0].Body, long) {
+		t.Errorf("after the refusals the phone got %d pushes", len(pushes))
+	}
+	if got := len(m.Accepted()); got != 3 {
+		t.Errorf("the modem took %d SMS, want 3 (an orphan part and a whole push)", got)
+	}
+}

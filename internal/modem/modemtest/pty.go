@@ -43,6 +43,7 @@ type Pty struct {
 	accepted []Accepted
 	cmgs     int            // AT+CMGS commands seen
 	unplugAt map[int]string // AT+CMGS number → "prompt" (before the prompt) or "pdu" (after the PDU, before the reply)
+	refuseAt map[int]int    // AT+CMGS number → +CMS ERROR code answered after the PDU
 	bad      []string
 	changed  chan struct{} // closed and replaced when a message is accepted
 }
@@ -145,6 +146,7 @@ func (m *Pty) cmgsExchange(r *bufio.Reader, w func(string), cmd string) bool {
 	m.mu.Lock()
 	m.cmgs++
 	when := m.unplugAt[m.cmgs]
+	refuse := m.refuseAt[m.cmgs]
 	m.mu.Unlock()
 	if when == "prompt" {
 		m.Replug()
@@ -169,6 +171,10 @@ func (m *Pty) cmgsExchange(r *bufio.Reader, w func(string), cmd string) bool {
 		m.bad = append(m.bad, fmt.Sprintf("%s %q: %v %v", cmd, hexPDU, err, derr))
 		m.mu.Unlock()
 		w("\r\n+CMS ERROR: 304\r\n")
+		return true
+	}
+	if refuse != 0 {
+		w(fmt.Sprintf("\r\n+CMS ERROR: %d\r\n", refuse))
 		return true
 	}
 	m.mu.Lock()
@@ -219,6 +225,18 @@ func (m *Pty) UnplugAt(n int, when string) {
 		m.unplugAt = map[int]string{}
 	}
 	m.unplugAt[n] = when
+}
+
+// RefuseAt makes the modem answer the n-th AT+CMGS (counting from 1) with
+// +CMS ERROR: code after taking the PDU, as a network or SMSC refusal
+// does (500 is temporary, 304 and 305 permanent).
+func (m *Pty) RefuseAt(n, code int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refuseAt == nil {
+		m.refuseAt = map[int]int{}
+	}
+	m.refuseAt[n] = code
 }
 
 // Accepted returns the messages the modem took, in order.
