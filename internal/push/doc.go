@@ -25,13 +25,14 @@
 //
 // The notification's mandatory headers (OMA-MMS-ENC §6.2: Message-Type,
 // Transaction-Id, MMS-Version, Message-Class, Message-Size, Expiry,
-// Content-Location) take about 25 octets plus the transaction id and the
-// URL, so a short URL leaves room for From and Subject. [Notification]
-// leaves out Subject, then From, when the push would otherwise need a
-// second SMS: a phone fetches the message anyway and shows both from the
-// M-Retrieve.conf. A notification that does not fit even so (a long URL)
-// goes in several SMS, which every phone reassembles but which a lost part
-// makes useless.
+// Content-Location) take 17 to 22 octets, depending on the size and the
+// expiry, besides the characters of the transaction id and the URL (Expiry
+// is relative: the Pi may not know the date), so a short URL leaves room
+// for From and Subject. [Notification] leaves out Subject,
+// then From, when the push would otherwise need a second SMS: a phone
+// fetches the message anyway and shows both from the M-Retrieve.conf. A
+// notification that does not fit even so (a long URL) goes in several
+// SMS, which every phone reassembles but which a lost part makes useless.
 //
 // From and Subject go only as plain Text-strings of printable ASCII. An
 // Encoded-string-value with a charset (a UTF-8 subject: value length,

@@ -8,8 +8,10 @@ import (
 )
 
 // ErrNotNotification is returned by Notification for a message that is
-// not an M-Notification.ind with a Content-Location.
-var ErrNotNotification = errors.New("push: not an M-Notification.ind with a Content-Location")
+// not an M-Notification.ind with every mandatory header (OMA-MMS-ENC §6.2:
+// Transaction-Id, MMS-Version, Message-Class, Message-Size, Expiry,
+// Content-Location).
+var ErrNotNotification = errors.New("push: not an M-Notification.ind with its mandatory headers")
 
 // Notification encodes n, an M-Notification.ind made by
 // mms.NewNotificationInd with From and Subject set when known, so that its
@@ -19,7 +21,8 @@ var ErrNotNotification = errors.New("push: not an M-Notification.ind with a Cont
 // ASCII is always left out (see the package documentation). n is not
 // modified.
 func Notification(n *mms.Message) ([]byte, error) {
-	if n.Type != mms.TypeNotificationInd || n.ContentLocation == "" {
+	if n.Type != mms.TypeNotificationInd || n.TransactionID == "" || n.Version == 0 || n.MessageClass == "" ||
+		n.MessageSize == 0 || n.Expiry.IsZero() || n.ContentLocation == "" {
 		return nil, ErrNotNotification
 	}
 	m := *n

@@ -97,8 +97,15 @@ func TestNotificationRefusesOtherPDUs(t *testing.T) {
 	if _, err := Notification(d); !errors.Is(err, ErrNotNotification) {
 		t.Errorf("M-Delivery.ind: %v", err)
 	}
-	if _, err := Notification(mms.NewNotificationInd("T", "", 1, time.Hour)); !errors.Is(err, ErrNotNotification) {
-		t.Errorf("no Content-Location: %v", err)
+	for name, n := range map[string]*mms.Message{
+		"Content-Location": mms.NewNotificationInd("T", "", 1, time.Hour),
+		"Transaction-Id":   mms.NewNotificationInd("", "http://h/x", 1, time.Hour),
+		"Message-Size":     mms.NewNotificationInd("T", "http://h/x", 0, time.Hour),
+		"Expiry":           mms.NewNotificationInd("T", "http://h/x", 1, 0),
+	} {
+		if _, err := Notification(n); !errors.Is(err, ErrNotNotification) {
+			t.Errorf("no %s: %v", name, err)
+		}
 	}
 }
 
