@@ -28,17 +28,21 @@ func Notification(n *mms.Message) ([]byte, error) {
 	m := *n
 	m.Subject = plain(m.Subject)
 	m.From = mms.Address{Value: plain(m.From.Value)}
-	b, err := m.Encode()
-	if err != nil || len(b) <= OneSegment {
-		return b, err
+	leaveOut := []func(){
+		func() {},
+		func() { m.Subject = mms.EncodedString{} },
+		func() { m.From = mms.Address{} },
 	}
-	m.Subject = mms.EncodedString{}
-	if b, err = m.Encode(); err != nil || len(b) <= OneSegment {
-		return b, err
-	}
-	m.From = mms.Address{}
-	if b, err = m.Encode(); err != nil {
-		return nil, fmt.Errorf("push: %w", err)
+	var b []byte
+	for _, step := range leaveOut {
+		step()
+		var err error
+		if b, err = m.Encode(); err != nil {
+			return nil, fmt.Errorf("push: %w", err)
+		}
+		if len(b) <= OneSegment {
+			break
+		}
 	}
 	return b, nil
 }
