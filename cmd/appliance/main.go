@@ -354,9 +354,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		MaxSize: o.maxSize, Logger: log,
 	})
 	logStartup(log, o, reg, ln.Addr().String())
-	modemState, stopModem := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
-	defer stopModem()
-	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: modemState}, log)
+	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
+	defer mr.stop()
+	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status}, log)
 	defer stopDisplay()
 	return runServer(ctx, newServer(h, log), ln, log)
 }

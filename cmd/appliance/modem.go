@@ -17,6 +17,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
 	"github.com/homemmsc/homemmsc/internal/modem/serialport"
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
+	"github.com/homemmsc/homemmsc/internal/push"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -67,13 +68,20 @@ func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
 	}
 }
 
-// startModem runs the modem and the owner notifications. status reports
-// the modem for the display (nil without a modem); stop ends both. With
-// -modem none it logs one line and the rest of the appliance goes on.
-func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (status func() *display.Modem, stop func()) {
+// modemRun is the running modem: what the display shows of it, the
+// pusher that texts recipients through it (issue 7), and how to stop it.
+type modemRun struct {
+	status func() *display.Modem // nil without a modem
+	pusher *push.Pusher          // nil without a modem; shares the device with the owner notifier
+	stop   func()
+}
+
+// startModem runs the modem and the owner notifications. With -modem none
+// it logs one line and the rest of the appliance goes on.
+func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) modemRun {
 	if modemOff(spec) {
 		log.Info("modem absent (-modem none): no SMS notifications")
-		return nil, func() {}
+		return modemRun{stop: func() {}}
 	}
 	owners, err := parseOwners(ownerSpec) // checked by parseOptions too
 	if err != nil {
@@ -89,7 +97,11 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	} else if n, err = startNotifier(ctx, &wg, dev, owners, mo, dataDir, st, log); err != nil {
 		log.Error("modem: notifications off", "err", err)
 	}
-	return modemStatus(dev, n), func() { cancel(); wg.Wait() }
+	return modemRun{
+		status: modemStatus(dev, n),
+		pusher: push.New(dev, push.Config{Logger: log}),
+		stop:   func() { cancel(); wg.Wait() },
+	}
 }
 
 // startNotifier opens the outbox under the data directory, queues what

@@ -1,166 +1,19 @@
 package mms
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/mms/mmstest"
 )
 
-// Wireshark's MMSE dissector is the independent decoder: a PDU we emit
-// must decode there with the expected fields and no malformed-packet or
-// expert warning. Each PDU is written to a pcap as the body of an HTTP
-// response (Content-Type application/vnd.wap.mms-message, as a phone
-// receives it) on link type 147 (DLT_USER0), which the user_dlts table
-// maps to the HTTP dissector; HTTP hands the body to MMSE by its media
-// type.
-
-const tsharkUserDLT = `uat:user_dlts:"User 0 (DLT=147)","http","0","","0",""`
-
-// maxPcapRecord is the largest record Wireshark reads from a pcap file
-// (WTAP_MAX_PACKET_SIZE_STANDARD).
-const maxPcapRecord = 262144
-
-func tsharkPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tshark not found and CI is set: .ci/run must install it (apt-get install -y tshark): %v", err)
-		}
-		t.Skip("tshark not installed: skipping the Wireshark cross-check (apt-get install -y tshark)")
-	}
-	return p
-}
-
-// httpFrame wraps a PDU as an HTTP response.
-func httpFrame(pdu []byte) []byte {
-	h := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.wap.mms-message\r\nContent-Length: %d\r\n\r\n", len(pdu))
-	return append([]byte(h), pdu...)
-}
-
-// writePcap writes one packet per frame, link type 147.
-func writePcap(t *testing.T, path string, frames [][]byte) {
-	t.Helper()
-	var b bytes.Buffer
-	le := binary.LittleEndian
-	hdr := []uint32{0xA1B2C3D4, 0, 0, maxPcapRecord, 147}
-	_ = binary.Write(&b, le, hdr[0])
-	_ = binary.Write(&b, le, uint16(2))
-	_ = binary.Write(&b, le, uint16(4))
-	_ = binary.Write(&b, le, hdr[1:])
-	for i, f := range frames {
-		_ = binary.Write(&b, le, []uint32{uint32(i), 0, uint32(len(f)), uint32(len(f))})
-		b.Write(f)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-type pdmlNode struct {
-	Name     string     `xml:"name,attr"`
-	Show     string     `xml:"show,attr"`
-	ShowName string     `xml:"showname,attr"`
-	Value    string     `xml:"value,attr"` // the field's octets in hex
-	Fields   []pdmlNode `xml:"field"`
-	Protos   []pdmlNode `xml:"proto"`
-}
-
-type pdmlDoc struct {
-	Packets []struct {
-		Protos []pdmlNode `xml:"proto"`
-	} `xml:"packet"`
-}
-
-// dissected is what tshark made of one packet: every field by name, in
-// order.
-type dissected map[string][]pdmlNode
-
-func (d dissected) add(n pdmlNode) {
-	d[n.Name] = append(d[n.Name], n)
-	for _, c := range n.Fields {
-		d.add(c)
-	}
-	for _, c := range n.Protos {
-		d.add(c)
-	}
-}
-
-func (d dissected) shows(name string) []string {
-	var out []string
-	for _, n := range d[name] {
-		out = append(out, n.Show)
-	}
-	return out
-}
-
-// problems lists malformed-packet markers and expert infos of severity
-// Warning or Error.
-func (d dissected) problems() []string {
-	var out []string
-	for _, n := range d["_ws.malformed"] {
-		out = append(out, "malformed: "+n.ShowName)
-	}
-	const warning = 0x00600000 // PI_WARN; PI_ERROR is 0x00800000
-	msgs := d["_ws.expert.message"]
-	for i, n := range d["_ws.expert.severity"] {
-		sev, _ := strconv.ParseUint(n.Show, 10, 32)
-		if sev >= warning {
-			msg := n.ShowName
-			if i < len(msgs) {
-				msg = msgs[i].Show
-			}
-			out = append(out, "expert: "+msg)
-		}
-	}
-	return out
-}
-
-// runTshark dissects the PDUs and returns one dissected per PDU.
-func runTshark(t *testing.T, pdus [][]byte) []dissected {
-	t.Helper()
-	bin := tsharkPath(t)
-	frames := make([][]byte, len(pdus))
-	for i, p := range pdus {
-		frames[i] = httpFrame(p)
-	}
-	pcap := filepath.Join(t.TempDir(), "pdus.pcap")
-	writePcap(t, pcap, frames)
-	cmd := exec.Command(bin, "-n", "-o", tsharkUserDLT, "-r", pcap, "-T", "pdml")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, stderr.String())
-	}
-	var doc pdmlDoc
-	if err := xml.Unmarshal(out, &doc); err != nil {
-		t.Fatalf("tshark PDML: %v", err)
-	}
-	if len(doc.Packets) != len(pdus) {
-		t.Fatalf("tshark dissected %d packets, wrote %d\n%s", len(doc.Packets), len(pdus), stderr.String())
-	}
-	res := make([]dissected, len(doc.Packets))
-	for i, p := range doc.Packets {
-		res[i] = dissected{}
-		for _, pr := range p.Protos {
-			res[i].add(pr)
-		}
-		if len(res[i]["mmse"]) == 0 {
-			t.Fatalf("packet %d: tshark did not hand the body to MMSE", i)
-		}
-	}
-	return res
-}
+// The tshark cross-checks: internal/mms/mmstest runs Wireshark's MMSE
+// dissector on the PDUs.
 
 func TestGoldenTshark(t *testing.T) {
 	gs := goldens()
@@ -172,15 +25,15 @@ func TestGoldenTshark(t *testing.T) {
 		}
 		pdus[i] = b
 	}
-	res := runTshark(t, pdus)
+	res := mmstest.Tshark(t, pdus)
 	for i, g := range gs {
 		t.Run(g.file, func(t *testing.T) {
 			d := res[i]
-			for _, p := range d.problems() {
+			for _, p := range d.Problems() {
 				t.Errorf("tshark: %s", p)
 			}
 			for f, want := range g.fields {
-				got := d.shows(f)
+				got := d.Shows(f)
 				if len(got) == 1 && f == "mmse.subject" && got[0] == asWireshark40(want) {
 					// Wireshark 4.0 shows an Encoded-string-value's
 					// octets as ASCII, U+FFFD for each octet ≥ 0x80;
@@ -209,7 +62,7 @@ func TestGoldenTshark(t *testing.T) {
 				for _, p := range m.Parts {
 					ids = append(ids, `"`+p.ContentID+`"`)
 				}
-				if got := d.shows("wsp.header.content_id"); strings.Join(got, ",") != strings.Join(ids, ",") {
+				if got := d.Shows("wsp.header.content_id"); strings.Join(got, ",") != strings.Join(ids, ",") {
 					t.Errorf("tshark Content-IDs %q, want %q", got, ids)
 				}
 			}
@@ -235,8 +88,8 @@ func asWireshark40(s string) string {
 // malformed.
 func TestTsharkSeesMalformed(t *testing.T) {
 	b := corpusFiles(t)["derived__send-req-truncated-in-headers.bin"]
-	d := runTshark(t, [][]byte{b})[0]
-	if len(d.problems()) == 0 {
+	d := mmstest.Tshark(t, [][]byte{b})[0]
+	if len(d.Problems()) == 0 {
 		t.Errorf("tshark reported no problem in a truncated PDU: the check cannot fail")
 	}
 }
@@ -250,13 +103,13 @@ func TestCorpusTshark(t *testing.T) {
 	var pdus [][]byte
 	for _, w := range corpusTable {
 		b := files[w.file]
-		if w.err || len(b) > maxPcapRecord-256 {
+		if w.err || len(b) > mmstest.MaxPcapRecord-256 {
 			continue // malformed, or too big for one pcap record
 		}
 		names = append(names, w.file)
 		pdus = append(pdus, b)
 	}
-	res := runTshark(t, pdus)
+	res := mmstest.Tshark(t, pdus)
 	for i, name := range names {
 		t.Run(name, func(t *testing.T) {
 			m, err := Decode(pdus[i])
@@ -268,11 +121,11 @@ func TestCorpusTshark(t *testing.T) {
 	}
 }
 
-func compareTshark(t *testing.T, m *Message, d dissected) {
+func compareTshark(t *testing.T, m *Message, d mmstest.Dissected) {
 	t.Helper()
 	one := func(f, want string) {
 		t.Helper()
-		got := d.shows(f)
+		got := d.Shows(f)
 		if want == "" && len(got) == 0 {
 			return
 		}
@@ -295,7 +148,7 @@ func compareTshark(t *testing.T, m *Message, d dissected) {
 	for _, a := range m.To {
 		to = append(to, asWireshark40(string(a.Value.Raw)))
 	}
-	if got := d.shows("mmse.to"); strings.Join(got, "|") != strings.Join(to, "|") {
+	if got := d.Shows("mmse.to"); strings.Join(got, "|") != strings.Join(to, "|") {
 		t.Errorf("tshark To %q, we decode %q", got, to)
 	}
 	var parts []string

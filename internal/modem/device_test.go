@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -169,6 +171,47 @@ func TestDeviceSilentPortReopened(t *testing.T) {
 		if ps.opened != 2 {
 			t.Errorf("opened %d times, want 2", ps.opened)
 		}
+		ps.verify(t)
+	})
+}
+
+// Send is safe for concurrent callers (the owner notifier and the WAP
+// pusher share one Device): each AT+CMGS exchange is whole. The strict
+// playback fails on a command written where it expects a PDU.
+func TestDeviceConcurrentSends(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := testPDU(t)
+		const n = 8
+		steps := startSteps()
+		for i := range n {
+			steps = append(steps, ex("AT+CMGS=22\r", "\r\n> "), ex(p.Hex()+"\x1a", reply("+CMGS: "+strconv.Itoa(i), "OK")))
+		}
+		ps := &ports{list: []*attest.Playback{attest.New(steps...)}}
+		d := NewDevice(DeviceConfig{Path: "/dev/ttyUSB0", Open: ps.open})
+		ready := d.Ready()
+		stop := runDevice(d)
+		<-ready
+		var wg sync.WaitGroup
+		seen := make(chan int, n)
+		for range n {
+			wg.Go(func() {
+				mr, err := d.Send(context.Background(), p)
+				if err != nil {
+					t.Errorf("concurrent send: %v", err)
+				}
+				seen <- mr
+			})
+		}
+		wg.Wait()
+		close(seen)
+		refs := map[int]bool{}
+		for mr := range seen {
+			refs[mr] = true
+		}
+		if len(refs) != n {
+			t.Errorf("message references %v: want %d distinct, one per exchange", refs, n)
+		}
+		stop()
 		ps.verify(t)
 	})
 }

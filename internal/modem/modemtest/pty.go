@@ -23,7 +23,8 @@ import (
 // Accepted is a message the fake modem took, and when its PDU arrived.
 type Accepted struct {
 	*sms.Submit
-	At time.Time
+	PDU []byte // as written after the prompt: SMSC field and TPDU
+	At  time.Time
 }
 
 // Pty is a fake USB modem on a pseudo-terminal, reached through a
@@ -42,12 +43,13 @@ type Pty struct {
 	accepted []Accepted
 	cmgs     int            // AT+CMGS commands seen
 	unplugAt map[int]string // AT+CMGS number → "prompt" (before the prompt) or "pdu" (after the PDU, before the reply)
+	refuseAt map[int]int    // AT+CMGS number → +CMS ERROR code answered after the PDU
 	bad      []string
-	changed  chan struct{}
+	changed  chan struct{} // closed and replaced when a message is accepted
 }
 
 func New(t testing.TB) *Pty {
-	m := &Pty{t: t, link: filepath.Join(t.TempDir(), "usb-Fake_Modem_0123-if00-port0"), changed: make(chan struct{}, 100)}
+	m := &Pty{t: t, link: filepath.Join(t.TempDir(), "usb-Fake_Modem_0123-if00-port0"), changed: make(chan struct{})}
 	m.Plug()
 	t.Cleanup(m.Unplug)
 	return m
@@ -144,6 +146,7 @@ func (m *Pty) cmgsExchange(r *bufio.Reader, w func(string), cmd string) bool {
 	m.mu.Lock()
 	m.cmgs++
 	when := m.unplugAt[m.cmgs]
+	refuse := m.refuseAt[m.cmgs]
 	m.mu.Unlock()
 	if when == "prompt" {
 		m.Replug()
@@ -170,12 +173,17 @@ func (m *Pty) cmgsExchange(r *bufio.Reader, w func(string), cmd string) bool {
 		w("\r\n+CMS ERROR: 304\r\n")
 		return true
 	}
+	if refuse != 0 {
+		w(fmt.Sprintf("\r\n+CMS ERROR: %d\r\n", refuse))
+		return true
+	}
 	m.mu.Lock()
-	m.accepted = append(m.accepted, Accepted{Submit: s, At: at})
+	m.accepted = append(m.accepted, Accepted{Submit: s, PDU: b, At: at})
 	mr := len(m.accepted)
+	close(m.changed)
+	m.changed = make(chan struct{})
 	m.mu.Unlock()
 	w(fmt.Sprintf("\r\n+CMGS: %d\r\n\r\nOK\r\n", mr))
-	m.changed <- struct{}{}
 	return true
 }
 
@@ -189,19 +197,19 @@ func (m *Pty) Texts() []string {
 	return out
 }
 
-// waitTexts waits until the modem accepted n messages; the deadline is
-// only a guard against a hang, not a timing assertion.
+// WaitTexts waits until the modem accepted n SMS (parts, not reassembled
+// messages); the deadline is only a guard against a hang, not a timing
+// assertion.
 func (m *Pty) WaitTexts(t testing.TB, n int) []string {
 	t.Helper()
-	guard := time.After(30 * time.Second)
-	for len(m.Texts()) < n {
-		select {
-		case <-m.changed:
-		case <-guard:
-			t.Fatalf("after 30 s the modem accepted %q, want %d texts", m.Texts(), n)
-		}
-	}
-	return m.Texts()
+	return waitFor(t, m, n, "SMS", m.Texts)
+}
+
+// changes returns a channel closed when the modem next accepts a message.
+func (m *Pty) changes() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changed
 }
 
 // Link is the by-id style path of the modem: pass it to -modem.
@@ -217,6 +225,18 @@ func (m *Pty) UnplugAt(n int, when string) {
 		m.unplugAt = map[int]string{}
 	}
 	m.unplugAt[n] = when
+}
+
+// RefuseAt makes the modem answer the n-th AT+CMGS (counting from 1) with
+// +CMS ERROR: code after taking the PDU, as a network or SMSC refusal
+// does (500 is temporary, 304 and 305 permanent).
+func (m *Pty) RefuseAt(n, code int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refuseAt == nil {
+		m.refuseAt = map[int]int{}
+	}
+	m.refuseAt[n] = code
 }
 
 // Accepted returns the messages the modem took, in order.

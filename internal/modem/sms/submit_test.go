@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/modem/sms/smstest"
 )
 
 func mustEncode(t *testing.T, m Message) []PDU {
@@ -238,13 +240,13 @@ func TestOracle(t *testing.T) {
 	}
 }
 
-func checkOracle(t *testing.T, c oracleCase, pdus []PDU, r gammuResult) {
+func checkOracle(t *testing.T, c oracleCase, pdus []PDU, r smstest.Result) {
 	t.Helper()
 	m := c.m
 	if len(r.Parts) != len(pdus) {
 		t.Fatalf("%q: gammu decoded %d parts, want %d", m.Text, len(r.Parts), len(pdus))
 	}
-	parts := append([]gammuSMS(nil), r.Parts...)
+	parts := append([]smstest.SMS(nil), r.Parts...)
 	sort.Slice(parts, func(a, b int) bool { return parts[a].UDH.PartNumber < parts[b].UDH.PartNumber })
 	var text strings.Builder
 	var data []byte
@@ -273,7 +275,7 @@ func checkOracle(t *testing.T, c oracleCase, pdus []PDU, r gammuResult) {
 	}
 }
 
-func checkOracleUDH(t *testing.T, m Message, p gammuSMS, part, parts int) {
+func checkOracleUDH(t *testing.T, m Message, p smstest.SMS, part, parts int) {
 	t.Helper()
 	if ie := fmt.Sprintf("0504%04x%04x", m.DstPort, m.SrcPort); m.DstPort != 0 && !strings.Contains(p.UDH.Text, ie) {
 		t.Errorf("part %d: UDH %s lacks the 16-bit port element %s", part, p.UDH.Text, ie)
@@ -296,7 +298,7 @@ func checkOracleUDH(t *testing.T, m Message, p gammuSMS, part, parts int) {
 	}
 }
 
-func checkOracleData(t *testing.T, m Message, n *notification, data []byte, r gammuResult) {
+func checkOracleData(t *testing.T, m Message, n *notification, data []byte, r smstest.Result) {
 	t.Helper()
 	if !bytes.Equal(data, m.Data) {
 		t.Errorf("gammu data %x, want %x", data, m.Data)
@@ -322,7 +324,7 @@ func checkOracleData(t *testing.T, m Message, n *notification, data []byte, r ga
 // TP-UDL (septets) as the character count, so each extension character
 // (two septets) leaves one junk character at the end: keep the prefix whose
 // septets add up to Length.
-func gammuText(p gammuSMS) string {
+func gammuText(p smstest.SMS) string {
 	if p.Coding != "Default_No_Compression" {
 		return p.Text
 	}
