@@ -30,6 +30,8 @@ func sampleRegistry() *Registry {
 			{Labels: []Label{{"kind", "ninf"}}, Value: math.Inf(-1)},
 			{Labels: []Label{{"kind", "nan"}}, Value: math.NaN()},
 			{Labels: []Label{{"kind", "small"}}, Value: 1.5e-9},
+			{Labels: []Label{{"kind", "time"}}, Value: 1795730973.9},
+			{Labels: []Label{{"kind", "huge"}}, Value: 1e300},
 			{Labels: []Label{{"wrong", "x"}}, Value: 7}, // dropped: not the declared label
 		}
 	})
@@ -54,10 +56,12 @@ test_temperature_celsius 21.25
 test_state{state="on",device="/dev/i2c-1"} 1
 # HELP test_special Special values.
 # TYPE test_special gauge
+test_special{kind="huge"} 1e+300
 test_special{kind="nan"} NaN
 test_special{kind="ninf"} -Inf
 test_special{kind="pinf"} +Inf
 test_special{kind="small"} 1.5e-09
+test_special{kind="time"} 1795730973.9
 # HELP test_build_info Build information.
 # TYPE test_build_info gauge
 test_build_info 1

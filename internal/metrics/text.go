@@ -122,7 +122,7 @@ var (
 )
 
 // formatValue spells a sample value as the format wants: Go float syntax,
-// with +Inf, -Inf and NaN; whole numbers without an exponent.
+// with +Inf, -Inf and NaN; no exponent unless the number is tiny or huge.
 func formatValue(v float64) string {
 	switch {
 	case math.IsInf(v, 1):
@@ -133,6 +133,8 @@ func formatValue(v float64) string {
 		return "NaN"
 	case v == math.Trunc(v) && math.Abs(v) < 1<<53:
 		return strconv.FormatInt(int64(v), 10) // 1000000, not 1e+06
+	case math.Abs(v) >= 1e-4 && math.Abs(v) < 1e15:
+		return strconv.FormatFloat(v, 'f', -1, 64) // 1795730973.9, not 1.7957309739e+09
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
