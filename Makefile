@@ -59,7 +59,8 @@ fuzz:
 ## bench: codec and store benchmarks, then the HTTP load matrix against the
 ##        appliance and, when Apache + mod_php are installed, the seed PHP page
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics
+	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) run ./cmd/mmsload -compare
 
 ## soak: the kill -9 end-to-end test for 20 rounds (make test runs 2)

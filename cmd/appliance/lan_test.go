@@ -354,3 +354,18 @@ func TestLANOptions(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScrape is one GET /metrics of the appliance with a real store
+// (its Stats does a statfs) and the /proc reads, without a modem.
+func BenchmarkScrape(b *testing.B) {
+	st, err := store.Open(store.Config{Dir: b.TempDir(), MinFree: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	m := newAppMetrics(metricSources{start: time.Now(), stats: st.Stats, synced: func() bool { return true }, display: &displayWatch{}})
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	for b.Loop() {
+		m.reg.ServeHTTP(httptest.NewRecorder(), req)
+	}
+}

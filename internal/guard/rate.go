@@ -10,7 +10,8 @@ import (
 )
 
 // DefaultMaxClients bounds the rate limiter's table when RateConfig
-// leaves it zero: about 100 bytes each, 400 KB at most.
+// leaves it zero. A client costs about 175 bytes of heap (173 measured
+// for IPv6 keys by BenchmarkTableMemory), so a full table is about 700 KB.
 const DefaultMaxClients = 4096
 
 // RateConfig configures a RateLimiter.
