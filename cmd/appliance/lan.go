@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -199,32 +198,6 @@ func shutdownAll(servers []server, log *slog.Logger) error {
 	wg.Wait()
 	log.Info("homemmsc: stopped")
 	return errors.Join(errs...)
-}
-
-// healthReply is the JSON body of /healthz.
-type healthReply struct {
-	Status      string   `json:"status"` // "ok" or "failing"
-	Problems    []string `json:"problems,omitempty"`
-	ClockSynced bool     `json:"clock_synced"`
-	FreeBytes   int64    `json:"free_bytes"`
-	LastError   string   `json:"last_store_error,omitempty"`
-}
-
-func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	rep := h.check(r.Context())
-	code := http.StatusOK
-	if rep.Status != "ok" {
-		code = http.StatusServiceUnavailable
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(rep)
 }
 
 // lanOptions are the -lan flag and the MMSC listener's protections.

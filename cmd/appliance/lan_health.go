@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +34,32 @@ type health struct {
 	probe   *writeProbe
 	synced  func() bool
 	now     func() time.Time
+}
+
+// healthReply is the JSON body of /healthz.
+type healthReply struct {
+	Status      string   `json:"status"` // "ok" or "failing"
+	Problems    []string `json:"problems,omitempty"`
+	ClockSynced bool     `json:"clock_synced"`
+	FreeBytes   int64    `json:"free_bytes"`
+	LastError   string   `json:"last_store_error,omitempty"`
+}
+
+func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rep := h.check(r.Context())
+	code := http.StatusOK
+	if rep.Status != "ok" {
+		code = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(rep)
 }
 
 // check gathers every problem; none means healthy.
