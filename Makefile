@@ -29,10 +29,11 @@ pi:
 	GOOS=linux GOARCH=arm64       $(GOBUILD) -o dist/homemmsc-linux-arm64 ./cmd/appliance
 
 ## run: build and run with development defaults: listens on 127.0.0.1:8080,
-##      stores under ./mmsc-data, open endpoint on, no modem, OLED drawn to run/oled.png
+##      stores under ./mmsc-data, open endpoint on, no modem, OLED drawn to run/oled.png,
+##      /healthz and /metrics on 127.0.0.1:8081
 run: build
 	@mkdir -p $(RUNDIR)
-	./bin/appliance -display png:$(RUNDIR)/oled.png
+	./bin/appliance -display png:$(RUNDIR)/oled.png -lan 127.0.0.1:8081
 
 ## test: every package's tests, plus a short fuzz of the PDU decoder
 test:
@@ -58,7 +59,8 @@ fuzz:
 ## bench: codec and store benchmarks, then the HTTP load matrix against the
 ##        appliance and, when Apache + mod_php are installed, the seed PHP page
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics
+	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) run ./cmd/mmsload -compare
 
 ## soak: the kill -9 end-to-end test for 20 rounds (make test runs 2)

@@ -91,6 +91,7 @@ type displayDeps struct {
 	synced func() bool                         // if nil, clock.Synced
 	now    func() time.Time                    // if nil, time.Now
 	button func(context.Context, func()) error // if nil, no button
+	watch  *displayWatch                       // if set, follows the panel's state for /metrics
 }
 
 // startDisplay starts the display described by spec and d and returns a
@@ -108,8 +109,10 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 	screen, reopen, release, err := openScreen(ds, d)
 	if err != nil {
 		log.Warn("display absent; running without it", "display", spec, "err", err)
+		deps.watch.set(displayAbsent)
 		return func() {}
 	}
+	screen, reopen = deps.watch.wrap(screen), deps.watch.wrapReopen(reopen)
 	if d.button != "" && deps.button == nil {
 		deps.button, err = gpioButton(d.button)
 		if err != nil {

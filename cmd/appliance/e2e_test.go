@@ -197,7 +197,7 @@ func runHostile(t *testing.T, p *e2eProc, c hostile) {
 // 50 entries (the seed page overwrites files posted in the same second).
 func testConcurrent(t *testing.T, bin, corpus string) {
 	_, cwd, data := dirs(t)
-	p := e2eStart(t, bin, cwd, data)
+	p := e2eStart(t, bin, cwd, data, loadFromOneClient...)
 	gallery := e2eRead(t, corpus, "python-messaging__gallery2test.mms")
 	const n = 50
 	var mu sync.Mutex
@@ -355,7 +355,7 @@ func testKill9(t *testing.T, bin, corpus string) {
 // SIGKILL at a random moment once a few messages were acknowledged, and
 // returns those acknowledged.
 func killRound(t *testing.T, bin, cwd, data string, pdus [][]byte, round int) []stored {
-	p := e2eStart(t, bin, cwd, data)
+	p := e2eStart(t, bin, cwd, data, loadFromOneClient...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var mu sync.Mutex

@@ -107,6 +107,7 @@ type options struct {
 	modem       string
 	owner       string
 	modemOpts   modemOptions // -modem-* and notification flags, see modem.go
+	lanOpts     lanOptions   // -lan, -rate, -rate-burst, -allow: see lan.go
 	showVersion bool
 }
 
@@ -128,6 +129,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs.StringVar(&o.modem, "modem", "", "GSM modem for SMS notifications: serial port (best /dev/serial/by-id/...), auto, or none (empty = none)")
 	fs.StringVar(&o.owner, "owner", "", "owner's phone number(s), comma-separated, texted when an MMS arrives")
 	o.modemOpts.register(fs)
+	o.lanOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return o, err
@@ -145,6 +147,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 		return o, err
 	}
 	if _, err := parseOwners(o.owner); err != nil {
+		return o, err
+	}
+	if err := o.lanOpts.load(); err != nil {
 		return o, err
 	}
 	var err error
@@ -324,9 +329,11 @@ func (v enumValue) Set(s string) error {
 	return fmt.Errorf("want one of %s", strings.Join(v.words, ", "))
 }
 
-// serve opens the store, serves the MMSC until ctx is done, then drains
-// the requests in flight and closes the store.
+// serve opens the store, serves the MMSC (and the LAN listener, with
+// -lan) until ctx is done, then drains the requests in flight and closes
+// the store.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
+	start := time.Now()
 	st, err := store.Open(store.Config{Dir: o.data, MaxBytes: o.quota, ClockSynced: clock.Synced, Logger: log})
 	if err != nil {
 		return fmt.Errorf("store %s: %w", o.data, err)
@@ -345,40 +352,29 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 			log.Warn("homemmsc: saving the phones' last visits", "err", err)
 		}
 	}()
-	ln, err := net.Listen("tcp", o.listen)
+	ln, lanLn, err := listen(o.listen, o.lanOpts.addr)
 	if err != nil {
-		return fmt.Errorf("-listen: %w", err)
+		return err
 	}
+	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
+	defer mr.stop()
+	a := newAppliance(o, st, ln, mr.report, start)
 	h := mmsc.NewHandler(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log,
+		OnResult: a.metrics.onResult, Allow: o.lanOpts.allowFunc(),
 	})
 	logStartup(log, o, reg, ln.Addr().String())
-	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
-	defer mr.stop()
-	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status}, log)
+	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status, watch: a.display}, log)
 	defer stopDisplay()
-	return runServer(ctx, newServer(h, log), ln, log)
+	go watchClock(ctx, clock.Synced, time.Tick(clockPoll), log)
+	return runServers(ctx, log, a.servers(h, lanLn, log)...)
 }
 
 // runServer serves on ln until ctx is done, then stops accepting and
 // waits (up to shutdownTimeout) for the requests in flight to finish.
 func runServer(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("homemmsc: shutting down, draining requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("homemmsc: stopped")
-	return nil
+	return runServers(ctx, log, server{name: "MMSC", srv: srv, ln: ln})
 }
 
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
@@ -397,7 +393,9 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 // Tokens are shortened: the owner has them in the phone list.
 func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) {
 	log.Info("homemmsc: started", "version", version, "listen", addr, "data", o.data,
-		"phones", reg.Len(), "open_endpoint", o.openEndpoint(reg), "max_size", o.maxSize)
+		"phones", reg.Len(), "open_endpoint", o.openEndpoint(reg), "max_size", o.maxSize,
+		"lan", o.lanOpts.addr, "rate", o.lanOpts.rate, "rate_burst", o.lanOpts.burst,
+		"allow", o.lanOpts.allow.Len(), "clock_synced", clock.Synced())
 	base := "http://" + publicHost(addr)
 	for _, p := range reg.List() {
 		log.Info("homemmsc: MMSC URL for phone", "name", p.Name, "number", p.Number,

@@ -68,10 +68,12 @@ func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
 	}
 }
 
-// modemRun is the running modem: what the display shows of it, the
-// pusher that texts recipients through it (issue 7), and how to stop it.
+// modemRun is the running modem: what the display shows of it, what the
+// metrics read, the pusher that texts recipients through it (issue 7),
+// and how to stop it.
 type modemRun struct {
 	status func() *display.Modem // nil without a modem
+	report func() modemReport    // nil without a modem; for /metrics
 	pusher *push.Pusher          // nil without a modem; shares the device with the owner notifier
 	stop   func()
 }
@@ -99,6 +101,7 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	}
 	return modemRun{
 		status: modemStatus(dev, n),
+		report: modemReporter(dev, n),
 		pusher: push.New(dev, push.Config{Logger: log}),
 		stop:   func() { cancel(); wg.Wait() },
 	}

@@ -33,6 +33,7 @@
 //	not an M-Send.req, or MMS major ≥ 2   0x88        0x88 Error-unsupported-message
 //	body over MaxSize, or a codec limit   0x87        0xE5 permanent content-not-accepted
 //	no sender identified (anonymous off)  0x84        0xE3 permanent sending-address-unresolved
+//	sender not on the allow-list          0x82        0xE1 permanent service-denied
 //	store full (quota, disk) or failing   0x86        0xC0 transient failure
 //
 // MMS 1.1 made the 1.0 error codes obsolete (OMA-MMS-ENC §7.3.48); 1.0
@@ -73,6 +74,13 @@
 // recorded as hints with User-Agent and X-Wap-Profile/Profile: any client
 // can send them. With no sender, the message is refused with
 // sending-address-unresolved unless Config.Anonymous is set.
+//
+// Config.Allow, when set (the appliance's -allow list), must accept the
+// number of a sender identified by From or ?n=; otherwise the message is
+// refused with service-denied and nothing is stored. A paired phone's
+// token is proof enough and is never checked against it. Since From and
+// ?n= are claims anyone can make, the allow-list narrows who can fill the
+// store through the open endpoint; it does not authenticate.
 //
 // # Limits
 //

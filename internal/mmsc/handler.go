@@ -53,6 +53,15 @@ type Config struct {
 	Logger   *slog.Logger       // if nil, logs are discarded
 	Now      func() time.Time   // if nil, time.Now; used for the duration logged
 	OnStored func(m store.Meta) // if set, called once a message is durable; must not block
+
+	// OnResult, if set, is called once for each POST to an MMSC endpoint
+	// with its result (one of the Result constants) and the body bytes
+	// read; for metrics, it must not block.
+	OnResult func(result string, size int)
+	// Allow, if set, must accept the number of a sender identified by
+	// From or ?n=, or the message is refused as not allowed (nothing is
+	// stored). Phones identified by their token are always accepted.
+	Allow func(number string) bool
 }
 
 // handler is the MMSC: it receives M-Send.req PDUs and answers M-Send.conf.
@@ -161,6 +170,7 @@ func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint,
 // refuse answers plain text and logs why; nothing is read or stored.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, code int, why string) {
 	h.log.Warn("mmsc: refused", "remote", r.RemoteAddr, "path", redactPath(r.URL.Path), "http", code, "why", why)
+	h.report(refusedResult(code), 0) // before the answer: a client that saw it sees it counted
 	writeText(w, code, why)
 }
 
@@ -224,6 +234,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 	body, over, err := h.readBody(w, r)
 	if err != nil {
 		h.log.Warn("mmsc: body not read", "remote", r.RemoteAddr, "err", err)
+		h.report(ResultBadRequest, len(body))
 		writeText(w, http.StatusBadRequest, "incomplete body")
 		return
 	}
@@ -241,6 +252,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 	if res.out == outStored {
 		c.messageID = res.meta.ID
 	}
+	h.report(res.out.result(), res.size) // before the answer: a client that saw it sees it counted
 	pdu, err := c.encode()
 	if err != nil {
 		h.log.Error("mmsc: M-Send.conf not encoded", "err", err)
@@ -303,6 +315,9 @@ func (h *handler) process(r *http.Request, body []byte, over bool, phone *phones
 	res.sender = sender
 	if !ok && !h.cfg.Anonymous {
 		return res.fail(outNoSender, nil, "sender unknown: use your MMSC URL with its token")
+	}
+	if h.cfg.Allow != nil && sender.Source != SourceToken && !h.cfg.Allow(sender.Number) {
+		return res.fail(outNotAllowed, nil, "sender not allowed on this MMSC")
 	}
 	return h.store(r, res, body, msg)
 }

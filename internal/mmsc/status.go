@@ -13,6 +13,7 @@ const (
 	outTooLarge                   // over the size limit or a codec limit
 	outNoSender                   // no token, no From, no ?n=, anonymous off
 	outTransient                  // store full or failing: try again later
+	outNotAllowed                 // sender identified, but not on the allow-list
 )
 
 func (o outcome) String() string {
@@ -29,6 +30,8 @@ func (o outcome) String() string {
 		return "sending-address-unresolved"
 	case outTransient:
 		return "transient-failure"
+	case outNotAllowed:
+		return "service-denied"
 	}
 	return "unknown"
 }
@@ -57,6 +60,9 @@ func replyVersion(req mms.Version) mms.Version {
 //   - Error-unsupported-message (0x88) has no transient/permanent twin and
 //     is not obsoleted: it is also what the spec's version management asks
 //     for when the major version is not ours, so every version gets 0x88.
+//   - A sender not on the allow-list is a refusal of service to that
+//     sender: Error-service-denied (0x82) for 1.0, its permanent twin
+//     0xE1 for 1.2, so the phone does not retry.
 //   - A full or failing store is transient: 0xC0 for 1.2, so Android
 //     retries; 1.0 has no transient range and its closest code is
 //     Error-network-problem (0x86), the ancestor of 0xC3.
@@ -75,6 +81,8 @@ func status(o outcome, v mms.Version) mms.ResponseStatus {
 		return pick(v1, mms.StatusErrSendingAddressUnresolved, mms.StatusPermanentSendingAddrUnresolved)
 	case outTransient:
 		return pick(v1, mms.StatusErrNetworkProblem, mms.StatusTransientFailure)
+	case outNotAllowed:
+		return pick(v1, mms.StatusErrServiceDenied, mms.StatusPermanentServiceDenied)
 	}
 	return pick(v1, mms.StatusErrUnspecified, mms.StatusPermanentFailure)
 }

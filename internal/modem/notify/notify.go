@@ -56,6 +56,8 @@ type Notifier struct {
 	lastSend  time.Time
 	lastErr   string
 	dirty     bool // the ledger has IDs not yet saved
+
+	count counters // for Stats
 }
 
 // Open loads the outbox in cfg.Dir (creating it) and returns a notifier;
@@ -384,12 +386,14 @@ func (n *Notifier) sendEntry(ctx context.Context, e *entry) {
 	switch {
 	case err == nil:
 		n.log.Info("notify: sent", "to", e.To, "parts", len(pdus))
+		n.count.sent.Add(1)
 		n.drop(e)
 	case ctx.Err() != nil:
 	case modem.Temporary(err) && e.Attempts+1 < n.cfg.MaxAttempts:
 		n.retryLater(e, err)
 	default:
 		n.log.Error("notify: dropped", "to", e.To, "text", e.Text, "attempts", e.Attempts+1, "err", err)
+		n.count.failed.Add(1)
 		n.setErr(err)
 		n.drop(e)
 	}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// Health check limits: /healthz answers within probeTimeout whatever the
+// SD card does, and writes to it at most once per probeEvery.
+const (
+	probeTimeout = 2 * time.Second
+	probeEvery   = 10 * time.Second
+	acceptRecent = 30 * time.Second // an accept error this recent makes the listener unhealthy
+)
+
+// health decides /healthz: the store's filesystem takes a write and has
+// room, the quota is not reached, and the MMSC listener serves.
+type health struct {
+	stats   func() store.Stats
+	quota   int64
+	serving *atomic.Bool              // the MMSC server's Serve is running
+	accept  func() (time.Time, error) // the MMSC listener's last accept error
+	probe   *writeProbe
+	synced  func() bool
+	now     func() time.Time
+}
+
+// healthReply is the JSON body of /healthz.
+type healthReply struct {
+	Status      string   `json:"status"` // "ok" or "failing"
+	Problems    []string `json:"problems,omitempty"`
+	ClockSynced bool     `json:"clock_synced"`
+	FreeBytes   int64    `json:"free_bytes"`
+	LastError   string   `json:"last_store_error,omitempty"`
+}
+
+func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rep := h.check(r.Context())
+	code := http.StatusOK
+	if rep.Status != "ok" {
+		code = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(rep)
+}
+
+// check gathers every problem; none means healthy.
+func (h *health) check(ctx context.Context) healthReply {
+	st := h.stats()
+	rep := healthReply{Status: "ok", ClockSynced: h.synced(), FreeBytes: st.FreeBytes, LastError: st.LastError}
+	add := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
+	if !h.serving.Load() {
+		add("MMSC listener not serving")
+	}
+	if at, err := h.accept(); err != nil && h.now().Sub(at) < acceptRecent {
+		add("MMSC listener cannot accept connections: %v", err)
+	}
+	if err := h.probe.check(ctx); err != nil {
+		add("store not writable: %v", err)
+	}
+	if st.FreeBytes >= 0 && st.FreeBytes < lowFree {
+		add("disk full: %d bytes free, new messages need %d", st.FreeBytes, lowFree)
+	}
+	if h.quota > 0 && st.Bytes >= h.quota {
+		add("quota full: %d of %d bytes used", st.Bytes, h.quota)
+	}
+	if len(rep.Problems) > 0 {
+		rep.Status = "failing"
+	}
+	return rep
+}
+
+// writeProbe checks that a directory takes a write: create, write, close
+// and remove one small file (no fsync: the point is EROFS, ENOSPC, EIO or
+// a hung card, not durability). One probe runs at a time; its result is
+// reused for probeEvery; a caller waits at most probeTimeout for it.
+type writeProbe struct {
+	dir   string
+	write func(dir string) error // if nil, tryWrite
+	now   func() time.Time
+
+	mu   sync.Mutex
+	done chan struct{} // closed when the latest probe finished; nil before the first
+	err  error         // of the latest finished probe
+	at   time.Time
+}
+
+func (p *writeProbe) check(ctx context.Context) error {
+	p.mu.Lock()
+	if p.done == nil || (closed(p.done) && p.now().Sub(p.at) >= probeEvery) {
+		p.done = make(chan struct{})
+		go p.run(p.done)
+	}
+	done := p.done
+	p.mu.Unlock()
+	t := time.NewTimer(probeTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return fmt.Errorf("a test write in %s has taken over %v", p.dir, probeTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (p *writeProbe) run(done chan struct{}) {
+	write := p.write
+	if write == nil {
+		write = tryWrite
+	}
+	err := write(p.dir)
+	p.mu.Lock()
+	p.err, p.at = err, p.now()
+	p.mu.Unlock()
+	close(done)
+}
+
+func closed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// probeName is the probe's file in the data directory; a fixed name, so a
+// crash mid-probe leaves one small file at most, reused next time.
+const probeName = ".healthz-probe"
+
+func tryWrite(dir string) error {
+	path := filepath.Join(dir, probeName)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return shortErr(err)
+	}
+	_, werr := f.Write([]byte("ok\n"))
+	cerr := f.Close()
+	rerr := os.Remove(path)
+	return shortErr(errors.Join(werr, cerr, rerr))
+}
+
+// shortErr drops the path from an *os.PathError: the reply names the
+// directory already.
+func shortErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	if err != nil && strings.Contains(err.Error(), "\n") {
+		return errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return err
+}

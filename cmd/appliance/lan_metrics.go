@@ -1,0 +1,216 @@
+package main
+
+import (
+	"os"
+	"runtime"
+	rtmetrics "runtime/metrics"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/metrics"
+	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/modem"
+	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// appMetrics are the counters the appliance bumps; everything else is
+// read from its source at each scrape.
+type appMetrics struct {
+	reg           *metrics.Registry
+	received      *metrics.Counter
+	receivedBytes *metrics.Counter
+	refused       *metrics.CounterVec // by reason
+	connRefused   *metrics.Counter
+}
+
+// metricSources are where the scrape-time metrics come from.
+type metricSources struct {
+	start   time.Time
+	stats   func() store.Stats
+	quota   int64
+	synced  func() bool
+	modem   func() modemReport // nil: no modem configured
+	display *displayWatch
+	conns   func() int // open MMSC connections; nil: unknown
+}
+
+// newAppMetrics registers every metric of the appliance; the README lists them.
+func newAppMetrics(src metricSources) *appMetrics {
+	r := metrics.NewRegistry()
+	m := &appMetrics{
+		reg:           r,
+		received:      r.Counter("homemmsc_mms_received_total", "MMS stored and acknowledged with Ok."),
+		receivedBytes: r.Counter("homemmsc_mms_received_bytes_total", "Bytes of the MMS stored (PDUs as posted)."),
+		refused:       r.CounterVec("homemmsc_mms_refused_total", "Requests to the MMSC listener refused, by reason.", "reason"),
+		connRefused:   r.Counter("homemmsc_mmsc_connections_refused_total", "Connections to the MMSC listener closed at once for being over a per-client or total cap."),
+	}
+	for _, reason := range refusalReasons() {
+		m.refused.With(reason)
+	}
+	registerProcess(r, src.start)
+	r.GaugeFunc("homemmsc_clock_synced", "1 if the system clock is synchronised (NTP), else 0: a Pi has no clock battery.", func() float64 { return b2f(src.synced()) })
+	if src.conns != nil {
+		r.GaugeFunc("homemmsc_mmsc_connections_open", "Connections open on the MMSC listener.", func() float64 { return float64(src.conns()) })
+	}
+	registerStore(r, src.stats, src.quota)
+	registerModem(r, src.modem)
+	registerDisplay(r, src.display)
+	return m
+}
+
+// onResult counts one mmsc result (mmsc.Config.OnResult).
+func (m *appMetrics) onResult(result string, size int) {
+	if result == mmsc.ResultStored {
+		m.received.Inc()
+		m.receivedBytes.Add(uint64(size))
+		return
+	}
+	m.refused.With(result).Inc()
+}
+
+func registerProcess(r *metrics.Registry, start time.Time) {
+	r.Func("homemmsc_build_info", "The running build; the value is always 1.", metrics.TypeGauge, []string{"version", "goversion"},
+		func() []metrics.Sample {
+			return []metrics.Sample{{Labels: []metrics.Label{{Name: "version", Value: version}, {Name: "goversion", Value: runtime.Version()}}, Value: 1}}
+		})
+	r.GaugeFunc("process_start_time_seconds", "Start time of the process, seconds since the Unix epoch (wrong if the clock was not synced then).", func() float64 { return float64(start.UnixMilli()) / 1000 })
+	r.GaugeFunc("homemmsc_uptime_seconds", "Seconds since the process started (monotonic: right even when the clock jumps).", func() float64 { return time.Since(start).Seconds() })
+	r.GaugeFunc("go_goroutines", "Goroutines that currently exist.", func() float64 { return float64(runtime.NumGoroutine()) })
+	r.GaugeFunc("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", func() float64 { return readRuntime("/memory/classes/heap/objects:bytes") })
+	r.GaugeFunc("go_memstats_sys_bytes", "Bytes of memory obtained from the OS by the Go runtime.", func() float64 { return readRuntime("/memory/classes/total:bytes") })
+	r.Func("go_gc_cycles_total", "Completed GC cycles.", metrics.TypeCounter, nil, func() []metrics.Sample {
+		return []metrics.Sample{{Value: readRuntime("/gc/cycles/total:gc-cycles")}}
+	})
+	r.Func("process_resident_memory_bytes", "Resident set size in bytes.", metrics.TypeGauge, nil, func() []metrics.Sample { return optional(residentBytes()) })
+	r.Func("process_open_fds", "Open file descriptors.", metrics.TypeGauge, nil, func() []metrics.Sample { return optional(openFDs()) })
+}
+
+// readRuntime reads one runtime/metrics value (no stop-the-world, unlike
+// runtime.ReadMemStats).
+func readRuntime(name string) float64 {
+	s := []rtmetrics.Sample{{Name: name}}
+	rtmetrics.Read(s)
+	switch s[0].Value.Kind() {
+	case rtmetrics.KindUint64:
+		return float64(s[0].Value.Uint64())
+	case rtmetrics.KindFloat64:
+		return s[0].Value.Float64()
+	}
+	return 0
+}
+
+// residentBytes is the RSS from /proc/self/statm; -1 if unknown.
+func residentBytes() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return -1
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return float64(pages * int64(os.Getpagesize()))
+}
+
+// openFDs counts /proc/self/fd; -1 if unknown.
+func openFDs() float64 {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return -1
+	}
+	return float64(len(names) - 1) // not the one reading the directory
+}
+
+// optional is one sample, or none for a negative (unknown) value.
+func optional(v float64) []metrics.Sample {
+	if v < 0 {
+		return nil
+	}
+	return []metrics.Sample{{Value: v}}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func registerStore(r *metrics.Registry, stats func() store.Stats, quota int64) {
+	gauge := func(name, help string, f func(store.Stats) float64) {
+		r.Func(name, help, metrics.TypeGauge, nil, func() []metrics.Sample { return optional(f(stats())) })
+	}
+	gauge("homemmsc_store_messages", "Messages in the store.", func(s store.Stats) float64 { return float64(s.Messages) })
+	gauge("homemmsc_store_unseen_messages", "Messages not yet seen.", func(s store.Stats) float64 { return float64(s.New) })
+	gauge("homemmsc_store_bytes", "Bytes the store holds (PDUs and metadata).", func(s store.Stats) float64 { return float64(s.Bytes) })
+	gauge("homemmsc_store_free_bytes", "Free bytes on the store's filesystem for unprivileged users.", func(s store.Stats) float64 { return float64(s.FreeBytes) })
+	if quota > 0 {
+		r.GaugeFunc("homemmsc_store_quota_bytes", "The -quota on stored bytes.", func() float64 { return float64(quota) })
+	}
+}
+
+// modemReport is what the metrics read from the modem and the notifier.
+type modemReport struct {
+	status   modem.Status
+	notify   notify.Stats
+	notifier bool // notifications are on (an -owner and an outbox)
+}
+
+// modemReporter reads dev and n (nil without notifications).
+func modemReporter(dev *modem.Device, n *notify.Notifier) func() modemReport {
+	return func() modemReport {
+		r := modemReport{status: dev.Status()}
+		if n != nil {
+			r.notify, r.notifier = n.Stats(), true
+		}
+		return r
+	}
+}
+
+func registerModem(r *metrics.Registry, report func() modemReport) {
+	if report == nil {
+		return // -modem none: no modem metrics at all
+	}
+	type getter func(modemReport) (float64, bool)
+	add := func(name, help string, typ metrics.Type, get getter) {
+		r.Func(name, help, typ, nil, func() []metrics.Sample {
+			if v, ok := get(report()); ok {
+				return []metrics.Sample{{Value: v}}
+			}
+			return nil
+		})
+	}
+	add("homemmsc_modem_present", "1 if the modem answers on its port.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return b2f(m.status.Present), true })
+	add("homemmsc_modem_registered", "1 if the modem is registered on a network that takes SMS.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return b2f(m.status.Registered), true })
+	add("homemmsc_modem_signal_rssi", "Signal as +CSQ rssi, 0-31 (2 dBm steps from -113 dBm); absent when unknown.", metrics.TypeGauge, func(m modemReport) (float64, bool) {
+		return float64(m.status.Signal), m.status.Present && m.status.Signal >= 0 && m.status.Signal <= 31
+	})
+	r.Func("homemmsc_modem_registration", "The modem's registration state as its label; the value is always 1.", metrics.TypeGauge, []string{"state"}, func() []metrics.Sample {
+		return []metrics.Sample{{Labels: []metrics.Label{{Name: "state", Value: report().status.Reg}}, Value: 1}}
+	})
+	add("homemmsc_sms_sent_total", "Notification texts handed to the network.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.notify.Sent), m.notifier })
+	add("homemmsc_sms_failed_total", "Notification texts given up on.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.notify.Failed), m.notifier })
+	add("homemmsc_sms_queued", "Notification texts waiting in the outbox.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return float64(m.notify.Queued), m.notifier })
+}
+
+func registerDisplay(r *metrics.Registry, w *displayWatch) {
+	r.Func("homemmsc_display_state", "1 for the display's current state (none, absent, on, off, failing), 0 for the others.", metrics.TypeGauge, []string{"state"}, func() []metrics.Sample {
+		cur := w.State()
+		var out []metrics.Sample
+		for _, s := range displayStates {
+			out = append(out, metrics.Sample{Labels: []metrics.Label{{Name: "state", Value: s}}, Value: b2f(s == cur)})
+		}
+		return out
+	})
+}
