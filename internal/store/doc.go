@@ -48,22 +48,26 @@
 // Put, in this order:
 //
 //  1. creates messages/<id>.mms (O_EXCL: the id is new), writes the PDU
-//     in one call, fdatasyncs and closes it;
-//  2. appends the metadata line to journal.jsonl (one write of a whole
-//     line, under a mutex);
-//  3. waits for a group sync that started after its append:
-//     fdatasync(journal.jsonl), then fsync(messages/);
+//     in one call, and fdatasyncs and closes it, while another goroutine
+//     fsyncs messages/ to make the new name durable (a sync shared with
+//     the concurrent Puts, see below);
+//  2. once both are done, appends the metadata line to journal.jsonl
+//     (one write of a whole line, under a mutex);
+//  3. waits for an fdatasync of journal.jsonl that started after its
+//     append (shared too);
 //  4. returns, and only then does the MMSC answer the phone Ok.
 //
 // The journal line is the commit point. Why an Ok message survives a
-// power cut: step 1's fdatasync returned before step 2 began, so when its
-// line exists, the PDU's bytes and size are already on the card; step
-// 3's fdatasync makes the line durable and its directory fsync the PDU's
-// name (Linux: fsync of a directory persists the entries made in it).
-// None of this relies on how ext4 orders its own metadata writes — it
-// holds with the journal (data=ordered, the Pi OS default), without one
-// (this project's CI VM) and with data=writeback, because every step a
-// later one depends on has been explicitly synced first. What no software
+// power cut: step 1's syncs returned before step 2 began, so when its
+// line exists, the PDU's bytes, size and name are already on the card
+// (Linux: fsync of a directory persists the entries made in it); step
+// 3 makes the line durable. None of this relies on how ext4 orders its
+// own metadata writes — it holds with the journal (data=ordered, the Pi
+// OS default), without one (this project's CI VM) and with
+// data=writeback, because every step a later one depends on has been
+// explicitly synced first. Syncing the data and the name at the same
+// time is safe for the same reason: a name whose data did not make it is
+// a PDU without a line, which is never acknowledged. What no software
 // can fix is a card that acknowledges a cache flush it has not done;
 // buy cards that honour flushes (industrial or "endurance" lines).
 //
@@ -71,8 +75,9 @@
 //
 //   - a PDU without a line: Put had not returned, the phone got no Ok and
 //     will send again, so keeping it would store it twice: removed;
-//   - a line without its PDU (the line reached the card, the directory
-//     entry did not): never acknowledged either: dropped;
+//   - a line without its PDU cannot come from a crash (the line is
+//     written only once the PDU is durable); the owner removed the file
+//     by hand, or a failed Put could not: the line is dropped;
 //   - bytes after the last whole line: a write that never completed its
 //     sync — possibly zeros, since without a journal ext4 may persist a
 //     file's size before its data: cut off. Every sync flushes the whole
@@ -83,10 +88,11 @@
 //   - a PDU whose size differs from its line: moved to damaged/ with its
 //     metadata as <id>.json.
 //
-// The group sync is a group commit: a writer that arrives while a sync
-// runs waits for the next one, which then covers every writer that
-// appended meanwhile, so eight concurrent phones share one fdatasync and
-// one directory fsync instead of each paying both. A failed sync fails
+// Both shared syncs are a group commit: a writer that arrives while a
+// sync runs waits for the next one, which then covers every writer that
+// arrived meanwhile, so eight concurrent phones share one journal
+// fdatasync and one directory fsync instead of each paying both; only
+// the PDU's own fdatasync is per message. A failed sync fails
 // exactly the writers it was to cover: a Put removes its PDU (its line,
 // if it reaches the card, is dropped at Open for want of a PDU) and
 // appends a del line in case the removal failed; a change of metadata

@@ -120,17 +120,6 @@ func (f osFile) Sync() error {
 // tempPrefix starts the name of every temporary file; Open removes them.
 const tempPrefix = ".tmp-"
 
-// writeNew writes data to a new file name: create (it must not exist),
-// write, fdatasync, close. The caller syncs the directory. On failure
-// the file is removed.
-func writeNew(fsys fileSystem, name string, data []byte) (err error) {
-	f, err := fsys.Create(name)
-	if err != nil {
-		return err
-	}
-	return finish(fsys, f, name, data)
-}
-
 // writeFile replaces path atomically: a temporary file in the same
 // directory, write, fdatasync, close, rename. The caller syncs the
 // directory. On failure no temporary file is left behind and path is

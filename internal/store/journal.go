@@ -67,9 +67,8 @@ func decodeRecord(line []byte) (record, error) {
 
 // A journal is the append-only metadata file of an open store. Writers
 // append whole lines under mu, then wait for a group sync that makes
-// their lines durable together with the message directory (which holds
-// the names of new PDUs): one fdatasync of the journal and one fsync of
-// the directory answer every writer that appended before it started.
+// their lines durable: one fdatasync answers every writer that appended
+// before it started.
 type journal struct {
 	fs   fileSystem
 	path string
@@ -81,18 +80,13 @@ type journal struct {
 	broken error // a failed append could not be cut off: refuse more
 }
 
-func openJournal(fsys fileSystem, path, dir string, size int64) (*journal, error) {
+func openJournal(fsys fileSystem, path string, size int64) (*journal, error) {
 	f, err := fsys.OpenAppend(path)
 	if err != nil {
 		return nil, err
 	}
 	j := &journal{fs: fsys, path: path, f: f, size: size}
-	j.sync = newGroupSync(func() error {
-		if err := j.f.Sync(); err != nil {
-			return err
-		}
-		return fsys.SyncDir(dir)
-	})
+	j.sync = newGroupSync(j.f.Sync)
 	return j, nil
 }
 
@@ -117,8 +111,7 @@ func (j *journal) append(line []byte) error {
 	return nil
 }
 
-// commit returns once every line appended before the call, and every
-// PDU name created in the directory before it, is durable.
+// commit returns once every line appended before the call is durable.
 func (j *journal) commit() error { return j.sync.wait() }
 
 func (j *journal) close() error { return j.f.Close() }

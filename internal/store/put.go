@@ -19,6 +19,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	defer s.inflight.Done()
 
 	meta := buildMeta(in)
+	s.interner.meta(&meta)
 	meta.seq = s.allocSeq()
 	meta.Received = s.cfg.Now()
 	meta.ClockSynced = s.cfg.ClockSynced()
@@ -94,15 +95,30 @@ func (s *Store) reserve(need int64) error {
 }
 
 // commit makes a new message durable: the PDU is written under its final
-// name and fdatasynced, and only then is its metadata line appended to
-// the journal (the commit point); a group sync then makes the line and
-// the PDU's name durable. See the package documentation for why this
+// name, and its data (fdatasync) and its name (the directory's fsync,
+// shared with concurrent Puts) are made durable at the same time; only
+// then is its metadata line appended to the journal (the commit point)
+// and synced (shared too). See the package documentation for why this
 // order keeps every acknowledged message across a power cut. On failure
 // it removes the PDU; whatever a crash leaves is cleaned by Open.
 func (s *Store) commit(id string, pdu, line []byte) error {
 	pduPath := filepath.Join(s.msgDir, id+pduExt)
-	if err := writeNew(s.fs, pduPath, pdu); err != nil {
+	f, err := s.fs.Create(pduPath)
+	if err != nil {
 		return classify("write PDU", err)
+	}
+	// The directory entry exists now: its sync can start while the data
+	// is written out. Both finish before the line is appended.
+	dirErr := make(chan error, 1)
+	go func() { dirErr <- s.dirSync.wait() }()
+	err = finish(s.fs, f, pduPath, pdu)
+	derr := <-dirErr
+	switch {
+	case err != nil:
+		return classify("write PDU", err)
+	case derr != nil:
+		s.undo(pduPath)
+		return classify("sync directory", derr)
 	}
 	if err := s.journal.append(line); err != nil {
 		s.undo(pduPath)
@@ -115,7 +131,7 @@ func (s *Store) commit(id string, pdu, line []byte) error {
 			s.journal.append(del)
 		}
 		s.undo(pduPath)
-		return classify("sync", err)
+		return classify("sync metadata", err)
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func (s *Store) recover() error {
 		}
 		s.removeLegacy(r.legacy)
 	}
-	if s.journal, err = openJournal(s.fs, jpath, s.msgDir, size); err != nil {
+	if s.journal, err = openJournal(s.fs, jpath, size); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	if len(raw) == 0 && !r.dirty {
@@ -165,6 +165,7 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 	switch {
 	case m != nil && e.pdu && m.Size == e.pduSize:
 		s.account(m, m.Size+lineSize(m))
+		s.interner.meta(m)
 		s.order = append(s.order, m) // sorted once at the end
 	case m != nil && e.pdu:
 		s.quarantine(id, m, fmt.Errorf("metadata says %d PDU bytes, file has %d", m.Size, e.pduSize))

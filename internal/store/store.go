@@ -157,7 +157,9 @@ type Store struct {
 	// is new.
 	mutateMu sync.Mutex
 
-	journal *journal // the metadata journal; set by Open
+	journal  *journal   // the metadata journal; set by Open
+	dirSync  *groupSync // the fsync of messages/ that Puts share
+	interner interner   // shares the index's repeated strings
 
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
@@ -211,6 +213,7 @@ func Open(cfg Config) (*Store, error) {
 	if s.cfg.MinFree == 0 {
 		s.cfg.MinFree = defaultMinFree
 	}
+	s.dirSync = newGroupSync(func() error { return s.fs.SyncDir(s.msgDir) })
 	if err := os.MkdirAll(s.msgDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
