@@ -119,6 +119,7 @@ func (j *journal) close() error { return j.f.Close() }
 // parsedJournal is what Open read from the journal.
 type parsedJournal struct {
 	live    map[string]*Meta // latest put of each id not deleted since
+	lineLen map[string]int64 // bytes of the line of each live put
 	deleted map[string]bool  // ids whose last record is a del
 	hiSeq   uint64           // highest sequence named anywhere
 	lines   int              // whole, valid lines
@@ -131,7 +132,7 @@ type parsedJournal struct {
 // end are a write that never completed its sync (never acknowledged);
 // an unreadable line with valid ones after it is damage, counted in bad.
 func parseJournal(b []byte) *parsedJournal {
-	p := &parsedJournal{live: map[string]*Meta{}, deleted: map[string]bool{}}
+	p := &parsedJournal{live: map[string]*Meta{}, lineLen: map[string]int64{}, deleted: map[string]bool{}}
 	pendingBad := 0
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -149,16 +150,17 @@ func parseJournal(b []byte) *parsedJournal {
 		p.bad += pendingBad
 		pendingBad = 0
 		p.lines++
-		p.apply(r)
+		p.apply(r, int64(i+1))
 	}
 	p.torn = pendingBad > 0
 	return p
 }
 
-func (p *parsedJournal) apply(r record) {
+func (p *parsedJournal) apply(r record, n int64) {
 	switch {
 	case r.Put != nil:
 		p.live[r.Put.ID] = r.Put
+		p.lineLen[r.Put.ID] = n
 		delete(p.deleted, r.Put.ID)
 		p.hiSeq = max(p.hiSeq, r.Put.seq)
 	case r.Del != "":

@@ -164,7 +164,11 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 	}
 	switch {
 	case m != nil && e.pdu && m.Size == e.pduSize:
-		s.account(m, m.Size+lineSize(m))
+		n, ok := r.j.lineLen[id]
+		if !ok { // imported from a legacy file: its line is written at compaction
+			n = lineSize(m)
+		}
+		s.account(m, m.Size+n)
 		s.interner.meta(m)
 		s.order = append(s.order, m) // sorted once at the end
 	case m != nil && e.pdu:
