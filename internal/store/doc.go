@@ -22,7 +22,10 @@
 //
 // so `grep <id> journal.jsonl | tail -1` shows what the store knows about
 // a message. Open reads the journal in order into the index, then checks
-// it against the PDUs present.
+// it against the PDUs present (stat'ed, not read): 88-95 ms for 1000
+// messages, against 158-237 ms to read 1000 metadata files in the
+// earlier layout (go test -run '^$' -bench Open -benchtime 20x, same VM,
+// same minute).
 //
 // An id is "YYYYMMDD-hhmmss-NNNNNN": the UTC time the message arrived and
 // a sequence number of at least six digits. Ids hold only digits and '-',
