@@ -70,8 +70,6 @@ func decodeRecord(line []byte) (record, error) {
 // their lines durable: one fdatasync answers every writer that appended
 // before it started.
 type journal struct {
-	fs   fileSystem
-	path string
 	f    file
 	sync *groupSync
 
@@ -85,7 +83,7 @@ func openJournal(fsys fileSystem, path string, size int64) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &journal{fs: fsys, path: path, f: f, size: size}
+	j := &journal{f: f, size: size}
 	j.sync = newGroupSync(j.f.Sync)
 	return j, nil
 }
