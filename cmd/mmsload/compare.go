@@ -12,13 +12,19 @@ import (
 
 // A row is one measured cell of the matrix for one server.
 type row struct {
-	Server   string
-	Size     int
-	Clients  int
-	Load     loadResult
-	Store    storeCheck
-	CPU      cpuTime // CPU the server used in the measured window
-	PeakKB   int64   // peak VmRSS (ours) or peak sum of Pss (Apache tree)
+	Server  string
+	Size    int
+	Clients int
+	Load    loadResult
+	Store   storeCheck
+	CPU     cpuTime // CPU the server used in the measured window
+	// Host is the CPU the whole machine used in the window, minus the
+	// load generator's own: it also counts the kernel's writeback
+	// threads, which flush the seed's files later (it never syncs) while
+	// our fsyncs do the same work in our process. Only meaningful on an
+	// otherwise idle machine.
+	Host     time.Duration
+	PeakKB   int64 // peak VmRSS (ours) or peak sum of Pss (Apache tree)
 	IdleKB   int64
 	Problems []string // anything that went wrong around the load itself
 }
@@ -29,6 +35,15 @@ func (r row) CPUPerMsg() time.Duration {
 		return 0
 	}
 	return r.CPU.Total() / time.Duration(r.Load.OK)
+}
+
+// HostPerMsg is the machine's CPU time (minus the load generator's) per
+// message answered OK.
+func (r row) HostPerMsg() time.Duration {
+	if r.Load.OK == 0 {
+		return 0
+	}
+	return r.Host / time.Duration(r.Load.OK)
 }
 
 // SysShare is the part of the CPU time spent in the kernel (fsync,
@@ -59,15 +74,21 @@ func measureRow(ctx context.Context, s *server, rs rowSpec) row {
 		return r
 	}
 	var cpu0 cpuTime
+	var host0 time.Duration
 	window := func(end bool) {
 		c, err := s.Procs.cpu()
 		if err != nil {
 			r.Problems = append(r.Problems, "cpu: "+err.Error())
 		}
+		h, herr := hostBusy()
+		h -= selfCPU()
 		if end {
 			r.CPU = c.sub(cpu0)
+			if herr == nil {
+				r.Host = h - host0
+			}
 		} else {
-			cpu0 = c
+			cpu0, host0 = c, h
 		}
 	}
 	interval := 50 * time.Millisecond
@@ -192,17 +213,19 @@ func oneRow(ctx context.Context, out io.Writer, rs rowSpec, start func() (*serve
 func printRows(out io.Writer, rows []row) {
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\tsize\tclients\treq/s\tp50 ms\tp99 ms\tok\tfailed\tlost\tcorrupt\tCPU ms/msg\tsys %\tpeak MB\tidle MB\t")
+	fmt.Fprintln(tw, "server\tsize\tclients\treq/s\tp50 ms\tp99 ms\tok\tfailed\tlost\tcorrupt\tCPU ms/msg\tsys %\thost ms/msg\tpeak MB\tidle MB\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d KB\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%.0f\t%.1f\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d KB\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%.0f\t%.3f\t%.1f\t%s\t\n",
 			r.Server, r.Size/1024, r.Clients, r.Load.ReqPerSec(),
 			ms(r.Load.Percentile(0.50)), ms(r.Load.Percentile(0.99)),
 			r.Load.OK, r.Load.Failed, r.Store.Lost, r.Store.Corrupt,
-			ms(r.CPUPerMsg()), r.SysShare(), float64(r.PeakKB)/1024, idleMB(r))
+			ms(r.CPUPerMsg()), r.SysShare(), ms(r.HostPerMsg()), float64(r.PeakKB)/1024, idleMB(r))
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "(ok/failed: measured window; lost/corrupt: every message answered OK, warm-up included,")
-	fmt.Fprintln(out, " looked up by sha256 in the server's store after it stopped; peak: homemmsc VmRSS, seed-php sum of Pss)")
+	fmt.Fprintln(out, " looked up by sha256 in the server's store after it stopped; peak: homemmsc VmRSS, seed-php sum of Pss;")
+	fmt.Fprintln(out, " CPU: the server's processes; host: the whole machine but mmsload, kernel writeback included,")
+	fmt.Fprintln(out, " meaningful only when nothing else runs)")
 	for _, r := range rows {
 		for _, p := range r.Problems {
 			fmt.Fprintf(out, "problem: %s %d KB × %d: %s\n", r.Server, r.Size/1024, r.Clients, p)

@@ -22,7 +22,13 @@
 // warm-up and a measured window, stops it, and looks every message that
 // was answered OK up in its store by sha256 ("lost" when it is not there
 // intact). CPU is utime+stime from /proc/PID/stat over the window (for
-// Apache, the master, its children and its reaped children). Memory is
+// Apache, the master, its children and its reaped children). That is
+// not all the CPU a server causes: the seed page never syncs, so the
+// kernel's writeback threads flush its files later and are charged for
+// it, while our fsyncs do the same flushing in our process. The "host"
+// column is therefore the whole machine's busy time (/proc/stat) minus
+// mmsload's own, per message: the fairer comparison, but only on a
+// machine where nothing else runs. Memory is
 // VmRSS sampled every 50 ms and VmHWM for ours, and the sum of Pss over
 // Apache's master and children sampled every 100 ms for the seed.
 // Everything listens on 127.0.0.1 only.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 func TestParseStat(t *testing.T) {
@@ -61,5 +62,16 @@ func TestProcSetTree(t *testing.T) {
 	}
 	if sum, err := tree.mem(); err != nil || sum <= alone {
 		t.Errorf("tree pss %d not above the child's %d (%v)", sum, alone, err)
+	}
+}
+
+func TestParseHostBusy(t *testing.T) {
+	b := []byte("cpu  100 5 50 9000 40 3 2 7 0 0\ncpu0 50 2 25 4500 20 1 1 3 0 0\n")
+	got, err := parseHostBusy(b)
+	if want := 160 * (time.Second / clockTicks); err != nil || got != want {
+		t.Errorf("parseHostBusy = %v, %v; want %v (user+nice+system+irq+softirq)", got, err, want)
+	}
+	if _, err := parseHostBusy([]byte("intr 1 2 3\n")); err == nil {
+		t.Error("parseHostBusy accepted a file without the cpu line")
 	}
 }

@@ -87,7 +87,11 @@
 // The body is capped with http.MaxBytesReader before it is read:
 // DefaultMaxSize (1 MiB) unless Config.MaxSize says otherwise, never above
 // MaxMaxSize (5 MiB). A body declared larger is not read beyond the
-// first peekLen octets, which hold the Transaction-Id. Tokens are at least
+// first peekLen octets, which hold the Transaction-Id. Bodies are read
+// into recycled buffers, and all requests together hold at most
+// maxBodyBytes (8 MiB) of bodies: a request waits before reading its body
+// until there is room, so memory stays bounded whatever the number of
+// phones posting (body.go). Tokens are at least
 // phones.MinTokenLen characters of [A-Za-z0-9_-]; the registry holds at
 // most phones.MaxPhones phones.
 //

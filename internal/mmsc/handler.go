@@ -71,6 +71,7 @@ type handler struct {
 	maxSize int64
 	log     *slog.Logger
 	now     func() time.Time
+	bodies  bodies // recycled body buffers, bounded in total
 }
 
 // NewHandler returns the HTTP handler of the MMSC listener.
@@ -231,7 +232,8 @@ type result struct {
 // receive reads the body (capped), decides, stores, and answers.
 func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.Phone, n string) {
 	start := h.now()
-	body, over, err := h.readBody(w, r)
+	body, release, over, err := h.readBody(w, r)
+	defer release()
 	if err != nil {
 		h.log.Warn("mmsc: body not read", "remote", r.RemoteAddr, "err", err)
 		h.report(ResultBadRequest, len(body))
@@ -265,25 +267,38 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 
 // readBody reads at most maxSize bytes. over reports a body larger than
 // that; body then holds only a prefix, enough to find the transaction id.
-func (h *handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, over bool, err error) {
+// A body of declared length is read into a recycled buffer once the
+// bodies in flight leave room for it (see bodies); release gives the
+// buffer back and must be called once body is no longer used.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), over bool, err error) {
 	rd := http.MaxBytesReader(w, r.Body, h.maxSize)
+	release = func() {}
 	if r.ContentLength > h.maxSize {
 		// Declared too large: don't read further than the id.
 		buf := make([]byte, peekLen)
 		n, _ := io.ReadFull(rd, buf)
-		return buf[:n], true, nil
+		return buf[:n], release, true, nil
 	}
 	if r.ContentLength >= 0 {
-		buf := make([]byte, r.ContentLength)
+		buf, rel, err := h.bodies.get(r.Context(), int(r.ContentLength))
+		if err != nil {
+			return nil, release, false, err
+		}
 		n, err := io.ReadFull(rd, buf)
-		return buf[:n], false, err
+		return buf[:n], rel, false, err
 	}
+	// Chunked: the length is unknown, so count the largest allowed.
+	weight := min(h.maxSize, maxBodyBytes)
+	if err := h.bodies.limit.acquire(r.Context(), weight); err != nil {
+		return nil, release, false, err
+	}
+	release = func() { h.bodies.limit.release(weight) }
 	var b bytes.Buffer
 	_, err = b.ReadFrom(rd)
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return b.Bytes(), true, nil
+		return b.Bytes(), release, true, nil
 	}
-	return b.Bytes(), false, err
+	return b.Bytes(), release, false, err
 }
 
 // process turns a body into a result, storing it when it deserves to be.

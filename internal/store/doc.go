@@ -4,14 +4,28 @@
 //
 // # Layout on disk
 //
-// Everything lives under Config.Dir (the appliance uses /var/lib/homemmsc):
+// Everything lives under Config.Dir (the appliance uses /var/lib/homemmsc),
+// as plain files that a backup can copy and a person can read:
 //
 //	lock                      flock(2) held while a Store is open: one process per directory
-//	seq                       sequence high-water mark; written only by Delete
-//	messages/<id>.mms         the PDU exactly as received
-//	messages/<id>.json        the metadata (Meta as JSON); its presence commits the entry
-//	messages/.tmp-*           a write in progress; removed by Open
-//	damaged/<id>.{mms,json}   entries Open could not trust; kept for the owner, never indexed
+//	journal.jsonl             the metadata: one JSON object per line, appended (below)
+//	messages/<id>.mms         the PDU exactly as received, one file per message
+//	messages/.tmp-*, .tmp-*   a rewrite in progress; removed by Open
+//	damaged/                  what Open could not trust; kept for the owner, never indexed
+//	seq, messages/<id>.json   the layout before the journal; Open imports and removes them
+//
+// Each journal line is one of
+//
+//	{"put":{...Meta...}}      a message's whole metadata; a later put of the same id replaces it
+//	{"del":"<id>"}            the message was deleted
+//	{"seq":N}                 the sequence high-water mark (first line after a compaction)
+//
+// so `grep <id> journal.jsonl | tail -1` shows what the store knows about
+// a message. Open reads the journal in order into the index, then checks
+// it against the PDUs present (stat'ed, not read): 88-95 ms for 1000
+// messages, against 158-237 ms to read 1000 metadata files in the
+// earlier layout (go test -run '^$' -bench Open -benchtime 20x, same VM,
+// same minute).
 //
 // An id is "YYYYMMDD-hhmmss-NNNNNN": the UTC time the message arrived and
 // a sequence number of at least six digits. Ids hold only digits and '-',
@@ -19,11 +33,11 @@
 // id validates it (ErrInvalidID) before it comes near a path. The
 // sequence makes ids unique: it is allocated under the store's lock (50
 // Puts in the same second get 50 ids) and recovered at Open as one more
-// than the highest of every id on disk (messages/ and damaged/) and the
-// seq file. Delete writes the seq file before it removes the newest
-// message, so a deleted id is not issued again after a restart. The
-// clock is not trusted for uniqueness or order: a Pi has no RTC and may
-// boot in 1970; List orders by sequence, and Meta.ClockSynced says
+// than the highest id the journal, messages/ or damaged/ name. A del line
+// keeps a deleted id until the journal is compacted, and compaction
+// writes the high-water mark first, so a deleted id is not issued again.
+// The clock is not trusted for uniqueness or order: a Pi has no RTC and
+// may boot in 1970; List orders by sequence, and Meta.ClockSynced says
 // whether Meta.Received can be believed.
 //
 // Part files are not stored: Meta.Parts[i].File ("part-01.jpg", the
@@ -32,97 +46,122 @@
 // from the PDU (Meta.Parts[i].Name) is metadata for display, never a
 // path.
 //
-// # Writing: atomic and durable
+// # Writing: nothing acknowledged is lost, even to a power cut
 //
-// Every file is written as a temporary file in its final directory,
-// written, fsynced, closed and renamed over its final name. Put does this
-// for the PDU and the metadata, renames the PDU before the metadata,
-// fsyncs the messages directory and only then returns: a nil error means
-// both files and both names are on the card.
-// The metadata rename is the commit point of an entry, and it is issued
-// only after both fsyncs returned, so no crash can leave a committed name
-// whose PDU or metadata bytes are not on the card; a crash between the
-// renames and the directory sync leaves at worst one of the two names,
-// which Open removes (below). Delete removes the metadata first, so its
-// removal is the commit point of a deletion. SetSeen and MarkAllSeen
-// replace the metadata file the same way (MarkAllSeen syncs the directory
-// once for all of them); the index changes only after the file did.
+// Put, in this order:
 //
-// Two things make this cheaper than three fsyncs one after the other,
-// without weakening any of it:
+//  1. creates messages/<id>.mms (O_EXCL: the id is new), writes the PDU
+//     in one call, and fdatasyncs and closes it, while another goroutine
+//     fsyncs messages/ to make the new name durable (a sync shared with
+//     the concurrent Puts, see below);
+//  2. once both are done, appends the metadata line to journal.jsonl
+//     (one write of a whole line, under a mutex);
+//  3. waits for an fdatasync of journal.jsonl that started after its
+//     append (shared too);
+//  4. returns, and only then does the MMSC answer the phone Ok.
 //
-//   - A Put that runs alone (no other Put placing its files now, nor for
-//     the last 64 Puts) fsyncs its two files at the same time, one on a
-//     second goroutine, so an otherwise idle card serves both flushes at
-//     once. Under load the device is busy with other Puts anyway and the
-//     extra thread only costs CPU, so those Puts sync their two files one
-//     after the other.
-//   - Concurrent Puts share the directory fsync (group commit): a Put
-//     that finds a directory sync already running waits for the next one,
-//     which starts after its renames and so covers them, and that one
-//     sync answers every Put that arrived meanwhile. A failed sync fails
-//     exactly the Puts it was to cover, which undo their renames.
+// The journal line is the commit point. Why an Ok message survives a
+// power cut: step 1's syncs returned before step 2 began, so when its
+// line exists, the PDU's bytes, size and name are already on the card
+// (Linux: fsync of a directory persists the entries made in it); step
+// 3 makes the line durable. None of this relies on how ext4 orders its
+// own metadata writes — it holds with the journal (data=ordered, the Pi
+// OS default), without one (this project's CI VM) and with
+// data=writeback, because every step a later one depends on has been
+// explicitly synced first. Syncing the data and the name at the same
+// time is safe for the same reason: a name whose data did not make it is
+// a PDU without a line, which is never acknowledged. What no software
+// can fix is a card that acknowledges a cache flush it has not done;
+// buy cards that honour flushes (industrial or "endurance" lines).
 //
-// syncfs(2) once per batch instead of the per-file fsyncs was measured
-// too and rejected: it flushes every file of the filesystem (on a Pi, the
-// root filesystem, logs included), and it reports a writeback error once
-// per descriptor, to whichever caller syncs next, so a Put whose data
-// failed to reach the card could be answered Ok.
+// What a crash before step 4 can leave, and what Open does with it:
 //
-// Measured with cmd/mmsload on the VM of the figures below (ext4 without
-// a journal on virtio; quiet runs of 800-1500 messages, 3 each): fsync
-// calls per message went from 3.00 to 2.61 with 8 clients and 2.17 with
-// 64 (perf stat); overlapping a lone Put's two fsyncs took one client
-// from 474-510 to 528-583 req/s at 30 KB and from 247-307 to 314-356 at
-// 300 KB, for 0.05-0.1 ms more CPU per message. Most of Put's CPU is the
-// kernel's: the fsyncs, the Go runtime handing its P over around each
-// blocking one (about 20 context switches per message), and ext4 inode
-// allocation, which on a filesystem without a journal scans past every
-// inode freed in the last minutes (a benchmark that deletes the previous
-// run's store pays up to a quarter of its CPU there). statfs(2) and
+//   - a PDU without a line: Put had not returned, the phone got no Ok and
+//     will send again, so keeping it would store it twice: removed;
+//   - a line without its PDU cannot come from a crash (the line is
+//     written only once the PDU is durable); the owner removed the file
+//     by hand, or a failed Put could not: the line is dropped;
+//   - bytes after the last whole line: a write that never completed its
+//     sync — possibly zeros, since without a journal ext4 may persist a
+//     file's size before its data: cut off. Every sync flushes the whole
+//     file, so what reached the card is always a prefix of the journal;
+//   - an unreadable line with valid lines after it is therefore not a
+//     crash but damage: the journal is copied to damaged/, and PDUs
+//     without a line are moved to damaged/ instead of removed;
+//   - a PDU whose size differs from its line: moved to damaged/ with its
+//     metadata as <id>.json.
+//
+// Both shared syncs are a group commit: a writer that arrives while a
+// sync runs waits for the next one, which then covers every writer that
+// arrived meanwhile, so eight concurrent phones share one journal
+// fdatasync and one directory fsync instead of each paying both; only
+// the PDU's own fdatasync is per message. A failed sync fails
+// exactly the writers it was to cover: a Put removes its PDU (its line,
+// if it reaches the card, is dropped at Open for want of a PDU) and
+// appends a del line in case the removal failed; a change of metadata
+// appends the old metadata again. A write of a line that fails is cut
+// off again (ftruncate), so the file only ever holds whole lines.
+//
+// Every file the store syncs is new or only appended to, so fdatasync(2)
+// flushes everything a reader needs (data and size); fsync would add the
+// timestamps. syncfs(2) per batch was measured in an earlier design and
+// rejected: it flushes the whole filesystem and reports a writeback
+// error to whichever caller syncs next, so a Put whose data failed to
+// reach the card could be answered Ok.
+//
+// SetSeen appends the message's whole metadata with the new state (the
+// internal update helper does this for any change of one message's
+// metadata; MarkAllSeen appends one line per message and syncs once).
+// Delete appends a del line — its commit point —, syncs, and then removes
+// the PDU; a crash in between leaves a PDU whose last line is a del,
+// which Open removes. The index changes only after the sync.
+//
+// Open compacts the journal — writes the live lines to a temporary file,
+// fdatasync, rename, fsync the directory — when it had to repair
+// anything, or when superseded and del lines outnumber the live ones;
+// not at every start, to spare the card. Between starts the journal
+// grows by one line per change (about 1 KB), which for a home appliance
+// is a few MB a year.
+//
+// # What this costs, measured
+//
+// The earlier layout wrote the metadata as a second file per message
+// (<id>.json: temporary file, fsync, rename), so a Put allocated two
+// inodes, made two temporary names and two renames, and synced two files
+// and the directory. BenchmarkPut, same VM, same hour, load average 20
+// (2 cores shared with other builds, so wall times are noise; the CPU
+// per Put is what the change is about):
+//
+//	go test -run '^$' -bench 'Put$' -benchtime 300x -count 2 ./internal/store/
+//
+//	                 CPU per Put (of which kernel)
+//	                 30 KB                         300 KB
+//	two files        1.73-1.78 ms (1.46-1.48)      2.26-2.74 ms (1.60-2.06)
+//	journal          0.84-0.98 ms (0.60-0.71)      1.39-1.65 ms (0.84-1.23)
+//
+// Most of what remains is the kernel's: the fdatasync of the PDU, the
+// Go runtime handing its P over around each blocking sync, and ext4
+// allocating the PDU's inode, which on a filesystem without a journal
+// scans past every inode freed in the last minutes. statfs(2) and
 // adjtimex(2) cost about 2 µs each per Put and are not worth caching.
 //
-// A write that fails (ENOSPC, EDQUOT, EIO, at any step) removes its
-// temporary file and whatever it had already renamed into place, so
-// nothing is half-written; ENOSPC and EDQUOT are returned as ErrFull
-// (wrapping the errno). The filesystem calls go through a small internal
-// interface so that tests inject faults at every step.
-//
-// # Crash recovery
-//
-// Open takes the lock, then repairs the directory before anything reads
-// it:
-//
-//   - temporary files (.tmp-*) are removed: a write that never renamed;
-//   - a PDU without metadata is removed. It is either a Put that crashed
-//     before its commit point — Put had not returned, so the phone got no
-//     M-Send.conf Ok and will send the message again; rebuilding the
-//     metadata from the PDU would store it twice — or a Delete that
-//     crashed after its commit point, which this completes;
-//   - metadata without a PDU is removed: it can only be a Put whose
-//     renames reached the disk out of order before its directory sync,
-//     which was never acknowledged either;
-//   - an entry whose metadata does not parse, names another id, or gives
-//     a PDU size that differs from the file's is moved to damaged/ and
-//     logged: the store does not delete what it cannot explain.
-//
-// The index is then rebuilt from the metadata files alone (the PDUs are
-// only stat'ed), which keeps Open fast: 52-93 ms for 1000 messages on
-// the machine of the figures below (go test -run '^$' -bench Open
-// -benchtime 20x ./internal/store/).
+// A write that fails (ENOSPC, EDQUOT, EIO, at any step) removes what it
+// wrote, so nothing is half-written; ENOSPC and EDQUOT are returned as
+// ErrFull (wrapping the errno). The filesystem calls go through a small
+// internal interface so that tests inject faults at every step.
 //
 // TestKill9KeepsAcknowledged kills a process storing from 8 goroutines
 // with SIGKILL three times over one directory and checks that every
 // message whose Put returned survives intact (sha256) and that Open left
 // no temporary file or half entry. A power cut is stronger than kill -9
-// (the page cache is lost too); surviving it rests on the fsync calls
+// (the page cache is lost too); surviving it rests on the sync calls
 // above, which a test on a running kernel cannot show.
 //
 // # Quota and free space
 //
 // Two limits, both checked by Put before it writes, counting the other
 // Puts in flight: Config.MaxBytes caps the bytes the store holds (PDUs
-// plus metadata; Stats.Bytes), and Config.MinFree keeps a floor of free
+// plus their journal lines; Stats.Bytes), and Config.MinFree keeps a floor of free
 // space on the filesystem (statfs(2) f_bavail; 32 MiB if zero) so that a
 // full store never fills the card the system runs from. The store never
 // deletes a message on its own: a message is the owner's data, and
@@ -157,8 +196,9 @@
 // on demand costs 0.1-0.8 ms more per full view than reading extracted
 // files. A message is stored once and looked at a few times, so on
 // demand wins on CPU until a message has been viewed several times over,
-// and always on SD wear, which is what limits a Pi's card. Put itself
-// costs 1.3-2.9 ms of CPU, 80-90 % of it system time in fsync.
+// and always on SD wear, which is what limits a Pi's card. (These
+// figures are of the earlier two-files-per-message layout; the journal
+// made Put cheaper still, which only widens the gap.)
 //
 // # Events
 //
@@ -183,6 +223,10 @@
 //     renamed or removed in it durable (POSIX leaves directory fsync
 //     implementation-defined); without it a renamed file may vanish after
 //     a power cut even though its data was synced.
+//   - fdatasync(2): flushes a file's data and the metadata needed to read
+//     it back (size, block map), not its timestamps.
+//   - O_APPEND write(2) of a regular file: each write lands at the end of
+//     the file; a write cut short by an error is truncated back by Put.
 //   - statfs(2) f_bavail: blocks available to unprivileged users.
 //   - flock(2): advisory lock, released when the process dies (kill -9 included).
 package store

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,7 +13,11 @@ import (
 // Reads use package os directly; writes go through here so that tests can
 // inject ENOSPC, EIO or a crash at any step.
 type fileSystem interface {
-	CreateTemp(dir, pattern string) (tempFile, error)
+	// Create creates a new file for writing; it fails if name exists.
+	Create(name string) (file, error)
+	CreateTemp(dir, pattern string) (file, error)
+	// OpenAppend opens name for appending, creating it if missing.
+	OpenAppend(name string) (file, error)
 	Rename(oldpath, newpath string) error
 	Remove(name string) error
 	SyncDir(dir string) error
@@ -23,10 +26,13 @@ type fileSystem interface {
 	Free(dir string) (int64, error)
 }
 
-// tempFile is the subset of *os.File the store writes with.
-type tempFile interface {
+// file is the subset of *os.File the store writes with.
+type file interface {
 	io.Writer
+	// Sync makes the data durable (fdatasync(2): the data and what is
+	// needed to read it back, such as the size, not the timestamps).
 	Sync() error
+	Truncate(size int64) error
 	Close() error
 	Name() string
 }
@@ -34,8 +40,28 @@ type tempFile interface {
 // osFS is the real filesystem.
 type osFS struct{}
 
-func (osFS) CreateTemp(dir, pattern string) (tempFile, error) {
-	return os.CreateTemp(dir, pattern)
+func (osFS) Create(name string) (file, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	return osFile{f}, nil
+}
+
+func (osFS) CreateTemp(dir, pattern string) (file, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return osFile{f}, nil
+}
+
+func (osFS) OpenAppend(name string) (file, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	return osFile{f}, nil
 }
 
 func (osFS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
@@ -65,39 +91,78 @@ func (osFS) Free(dir string) (int64, error) {
 	return int64(free), nil
 }
 
+// osFile is an *os.File whose Sync is fdatasync(2). Every file the store
+// syncs is new or only appended to, so fdatasync flushes all that a
+// reader needs: the data and the size. It skips the timestamps.
+type osFile struct{ *os.File }
+
+func (f osFile) Sync() error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			if serr = unix.Fdatasync(int(fd)); serr != unix.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	}
+	return nil
+}
+
 // tempPrefix starts the name of every temporary file; Open removes them.
 const tempPrefix = ".tmp-"
 
-// writeFile writes data to path atomically: a temporary file in the same
-// directory, write, fsync, close, rename. The caller syncs the directory
-// (once for several files). On failure no temporary file is left behind
-// and path is untouched.
-func writeFile(fsys fileSystem, path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
+// writeFile replaces path atomically: a temporary file in the same
+// directory, write, fdatasync, close, rename. The caller syncs the
+// directory. On failure no temporary file is left behind and path is
+// untouched.
+func writeFile(fsys fileSystem, dir, base string, data []byte) error {
 	f, err := fsys.CreateTemp(dir, tempPrefix+base+"-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			if rerr := fsys.Remove(tmp); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-				err = errors.Join(err, rerr)
-			}
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	if err := finish(fsys, f, tmp, data); err != nil {
 		return err
+	}
+	if err := fsys.Rename(tmp, dir+string(os.PathSeparator)+base); err != nil {
+		return removeAfter(fsys, tmp, err)
+	}
+	return nil
+}
+
+// finish writes data to f, syncs and closes it; on failure it removes
+// name (f's path).
+func finish(fsys fileSystem, f file, name string, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		f.Close() // already failing; the close error adds nothing
+		return removeAfter(fsys, name, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return err
+		return removeAfter(fsys, name, err)
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return removeAfter(fsys, name, err)
 	}
-	return fsys.Rename(tmp, path)
+	return nil
+}
+
+// removeAfter removes name after err and returns err with whatever the
+// removal said.
+func removeAfter(fsys fileSystem, name string, err error) error {
+	if rerr := fsys.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }
 
 // isFull reports whether err says the filesystem or the user's quota is
@@ -113,45 +178,4 @@ func classify(op string, err error) error {
 		return fmt.Errorf("store: %s: %w: %w", op, ErrFull, err)
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
-}
-
-// staged is a temporary file written but not yet synced, closed or
-// renamed: a lone Put writes both of its files before it syncs either, so
-// that their two fsyncs can run at the same time.
-type staged struct {
-	f    tempFile
-	path string // final name
-}
-
-// stage creates a temporary file for path in its directory and writes
-// data to it. On failure no temporary file is left behind.
-func stage(fsys fileSystem, path string, data []byte) (*staged, error) {
-	dir, base := filepath.Split(path)
-	f, err := fsys.CreateTemp(dir, tempPrefix+base+"-*")
-	if err != nil {
-		return nil, err
-	}
-	st := &staged{f: f, path: path}
-	if _, err := f.Write(data); err != nil {
-		return nil, st.discard(fsys, err)
-	}
-	return st, nil
-}
-
-// discard closes and removes the temporary file after err, and returns
-// err with whatever the removal said.
-func (st *staged) discard(fsys fileSystem, err error) error {
-	st.f.Close() // already failing; the close error adds nothing
-	if rerr := fsys.Remove(st.f.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-		err = errors.Join(err, rerr)
-	}
-	return err
-}
-
-// syncPair fsyncs a and b at the same time, a on another goroutine.
-func syncPair(a, b *staged) (aerr, berr error) {
-	done := make(chan error, 1)
-	go func() { done <- a.f.Sync() }()
-	berr = b.f.Sync()
-	return <-done, berr
 }

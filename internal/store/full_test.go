@@ -28,7 +28,7 @@ func TestQuotaRefusesWithErrFull(t *testing.T) {
 		t.Fatalf("Put over quota = %v, want ErrFull", err)
 	}
 	st := s.Stats()
-	if st.Messages != 2 || len(dirNames(t, s.msgDir)) != 4 {
+	if st.Messages != 2 || len(dirNames(t, s.msgDir)) != 2 {
 		t.Fatalf("after refusal: %d messages, files %v", st.Messages, dirNames(t, s.msgDir))
 	}
 	if !strings.Contains(st.LastError, "quota") || st.LastErrorAt.IsZero() {
@@ -60,40 +60,33 @@ func TestMinFreeRefusesWithErrFull(t *testing.T) {
 }
 
 // TestWriteFaults injects ENOSPC, EDQUOT and EIO into every write step
-// of Put and checks that nothing is left: no temp file, no half entry,
-// an unchanged index, and ErrFull exactly for the full-disk errors.
+// of Put and checks that nothing is left: no PDU, no temp file, an
+// unchanged index before and after reopening, and ErrFull exactly for
+// the full-disk errors.
 func TestWriteFaults(t *testing.T) {
 	steps := []struct {
 		op    string
-		after int // 0: the PDU's step; 1: the metadata's
+		after int // 0: the PDU's step; 1: the journal's
 	}{
-		{"create", 0}, {"write", 0}, {"sync", 0}, {"close", 0}, {"rename", 0},
-		{"create", 1}, {"write", 1}, {"sync", 1}, {"close", 1}, {"rename", 1},
-		{"syncdir", 0},
+		{"create", 0}, {"write", 0}, {"sync", 0}, {"close", 0}, // the PDU
+		{"write", 1}, {"sync", 1}, {"syncdir", 0}, // its journal line, the group sync
 	}
-	// A lone Put syncs its two files together (placeTogether); one that
-	// follows concurrent Puts syncs them in turn (placeInTurn).
-	for _, together := range []bool{true, false} {
-		for _, errno := range []unix.Errno{unix.ENOSPC, unix.EDQUOT, unix.EIO} {
-			for _, st := range steps {
-				t.Run(fmt.Sprintf("together=%v/%v/%s#%d", together, errno, st.op, st.after), func(t *testing.T) {
-					testWriteFault(t, together, errno, st.op, st.after)
-				})
-			}
+	for _, errno := range []unix.Errno{unix.ENOSPC, unix.EDQUOT, unix.EIO} {
+		for _, st := range steps {
+			t.Run(fmt.Sprintf("%v/%s#%d", errno, st.op, st.after), func(t *testing.T) {
+				testWriteFault(t, errno, st.op, st.after)
+			})
 		}
 	}
 }
 
-func testWriteFault(t *testing.T, together bool, errno unix.Errno, op string, after int) {
+func testWriteFault(t *testing.T, errno unix.Errno, op string, after int) {
 	cfg := testConfig(t)
 	ffs := &faultFS{}
 	cfg.fs = ffs
 	s := openStore(t, cfg)
 	first, err := s.Put(message("first", 5000))
 	must(t, err)
-	if !together {
-		s.quiet.Store(quietPuts) // as if Puts had just overlapped
-	}
 	ffs.op, ffs.after, ffs.err = op, after, errno
 	_, err = s.Put(message("second", 5000))
 	ffs.check(t)
@@ -103,28 +96,21 @@ func testWriteFault(t *testing.T, together bool, errno unix.Errno, op string, af
 	if full := errno != unix.EIO; errors.Is(err, ErrFull) != full {
 		t.Fatalf("Put = %v: ErrFull should be %v", err, full)
 	}
-	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{first.ID + ".json", first.ID + ".mms"}) {
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{first.ID + ".mms"}) {
 		t.Fatalf("files after failed Put: %v", names)
-	}
-	if op == "sync" && after == 0 {
-		// Together, both files exist before the first sync; in turn,
-		// the metadata is not written yet.
-		temps := 0
-		for _, n := range ffs.removed {
-			if strings.HasPrefix(n, tempPrefix) {
-				temps++
-			}
-		}
-		if want := map[bool]int{true: 2, false: 1}[together]; temps != want {
-			t.Fatalf("together=%v: %d temporary files removed after the first sync failed, want %d", together, temps, want)
-		}
 	}
 	if got := ids(s.List()); !slices.Equal(got, []string{first.ID}) {
 		t.Fatalf("List after failed Put: %v", got)
 	}
 	ffs.disarm()
-	if _, err := s.Put(message("third", 5000)); err != nil {
+	third, err := s.Put(message("third", 5000))
+	if err != nil {
 		t.Fatalf("Put once the fault is gone: %v", err)
+	}
+	s.Close()
+	s = openStore(t, cfg)
+	if got := ids(s.List()); !slices.Equal(got, []string{third.ID, first.ID}) {
+		t.Fatalf("List after reopening: %v, want %s and %s", got, third.ID, first.ID)
 	}
 }
 
@@ -142,10 +128,11 @@ func TestSetSeenFaultKeepsState(t *testing.T) {
 	if got, _ := s.Get(m.ID); got.Seen || s.Stats().New != 1 {
 		t.Fatal("failed SetSeen changed the state")
 	}
-	if names := dirNames(t, s.msgDir); len(names) != 2 {
+	if names := dirNames(t, s.msgDir); len(names) != 1 {
 		t.Fatalf("files after failed SetSeen: %v", names)
 	}
 	s.Close()
+	ffs.disarm()
 	if got, _ := openStore(t, cfg).Get(m.ID); got.Seen {
 		t.Fatal("failed SetSeen reached the disk")
 	}
@@ -169,6 +156,7 @@ func TestMarkAllSeenFaultMidway(t *testing.T) {
 		t.Fatalf("after a failure on the second message: New=%d, List unseen=%d; want 2", st.New, countNew(s.List()))
 	}
 	s.Close()
+	ffs.disarm()
 	if n := countNew(openStore(t, cfg).List()); n != 2 {
 		t.Fatalf("after reopen %d unseen, want 2", n)
 	}

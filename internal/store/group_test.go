@@ -77,30 +77,3 @@ func TestGroupSyncSharesOneSyncAmongLateArrivals(t *testing.T) {
 		}
 	})
 }
-
-// TestSyncPairReportsEachFile checks that the overlapped sync of a
-// Put's two files syncs both and says which one failed.
-func TestSyncPairReportsEachFile(t *testing.T) {
-	for after := range 2 {
-		ffs := &faultFS{op: "sync", after: after, err: errors.New("EIO")}
-		dir := t.TempDir()
-		a, err := stage(ffs, dir+"/a", []byte("a"))
-		must(t, err)
-		b, err := stage(ffs, dir+"/b", []byte("b"))
-		must(t, err)
-		aerr, berr := syncPair(a, b)
-		ffs.check(t)
-		// The fault fires on every sync after the first `after`.
-		nerr := 0
-		for _, err := range []error{aerr, berr} {
-			if err != nil {
-				nerr++
-			}
-		}
-		if ffs.calls != 2 || nerr != 2-after {
-			t.Fatalf("after=%d: %d syncs, errors %v / %v", after, ffs.calls, aerr, berr)
-		}
-		a.discard(ffs, nil)
-		b.discard(ffs, nil)
-	}
-}

@@ -118,6 +118,7 @@ func countNew(ms []Meta) int {
 
 // faultFS is the real filesystem with one fault armed: the first call of
 // the named operation whose counter reaches the trigger fails with err.
+// Writes and syncs of the journal count as "write" and "sync" too.
 // Check verifies the fault fired, so a test cannot pass without it.
 type faultFS struct {
 	osFS
@@ -154,15 +155,29 @@ func (f *faultFS) check(t *testing.T) {
 
 func (f *faultFS) disarm() { f.mu.Lock(); f.err = nil; f.mu.Unlock() }
 
-func (f *faultFS) CreateTemp(dir, pattern string) (tempFile, error) {
+func (f *faultFS) Create(name string) (file, error) {
+	if err := f.hit("create"); err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return f.wrap(f.osFS.Create(name))
+}
+
+func (f *faultFS) CreateTemp(dir, pattern string) (file, error) {
 	if err := f.hit("create"); err != nil {
 		return nil, &os.PathError{Op: "open", Path: filepath.Join(dir, pattern), Err: err}
 	}
-	tf, err := f.osFS.CreateTemp(dir, pattern)
+	return f.wrap(f.osFS.CreateTemp(dir, pattern))
+}
+
+func (f *faultFS) OpenAppend(name string) (file, error) {
+	return f.wrap(f.osFS.OpenAppend(name))
+}
+
+func (f *faultFS) wrap(fl file, err error) (file, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &faultFile{tempFile: tf, fs: f}, nil
+	return &faultFile{file: fl, fs: f}, nil
 }
 
 func (f *faultFS) Rename(o, n string) error {
@@ -194,28 +209,28 @@ func (f *faultFS) Free(dir string) (int64, error) {
 }
 
 type faultFile struct {
-	tempFile
+	file
 	fs *faultFS
 }
 
 func (f *faultFile) Write(p []byte) (int, error) {
 	if err := f.fs.hit("write"); err != nil {
 		// A full disk typically accepts part of the write.
-		n, _ := f.tempFile.Write(p[:len(p)/2])
+		n, _ := f.file.Write(p[:len(p)/2])
 		return n, &os.PathError{Op: "write", Path: f.Name(), Err: err}
 	}
-	return f.tempFile.Write(p)
+	return f.file.Write(p)
 }
 
 func (f *faultFile) Sync() error {
 	if err := f.fs.hit("sync"); err != nil {
 		return &os.PathError{Op: "sync", Path: f.Name(), Err: err}
 	}
-	return f.tempFile.Sync()
+	return f.file.Sync()
 }
 
 func (f *faultFile) Close() error {
-	err := f.tempFile.Close()
+	err := f.file.Close()
 	if ferr := f.fs.hit("close"); ferr != nil {
 		return &os.PathError{Op: "close", Path: f.Name(), Err: ferr}
 	}

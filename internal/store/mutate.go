@@ -2,69 +2,85 @@ package store
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
 	"path/filepath"
 )
 
 // SetSeen records whether the owner has seen the message. The new state
 // is durable when it returns; setting the current state writes nothing.
 func (s *Store) SetSeen(id string, seen bool) error {
+	_, err := s.update("set seen", id, func(m *Meta) bool {
+		if m.Seen == seen {
+			return false
+		}
+		m.Seen = seen
+		return true
+	})
+	return err
+}
+
+// update durably changes the metadata of one message: change gets a copy
+// of the current metadata and reports whether it changed it (false:
+// nothing is written). The changed metadata is appended to the journal,
+// synced, and only then put in the index, and subscribers get a Changed
+// event. change must not modify the copy's slices or map in place (they
+// are shared with the index): assign new ones. op names the change in
+// errors and Stats.LastError. New methods that change one message's
+// metadata go through here.
+func (s *Store) update(op, id string, change func(*Meta) bool) (Meta, error) {
 	if _, err := s.lookup(id); err != nil {
-		return err
+		return Meta{}, err
 	}
 	if err := s.begin(); err != nil {
-		return err
+		return Meta{}, err
 	}
 	defer s.inflight.Done()
 	s.mutateMu.Lock()
 	m, err := s.lookup(id) // it may have been deleted meanwhile
-	if err != nil || m.Seen == seen {
-		s.mutateMu.Unlock()
-		return err
-	}
-	nm, err := s.rewrite(m, seen)
-	if err == nil {
-		err = s.fs.SyncDir(s.msgDir)
-	}
 	if err != nil {
 		s.mutateMu.Unlock()
-		err = classify("set seen "+id, err)
-		s.setError("set seen", err)
-		return err
+		return Meta{}, err
 	}
+	nm := *m
+	if !change(&nm) {
+		s.mutateMu.Unlock()
+		return nm, nil
+	}
+	nm.ID, nm.seq = m.ID, m.seq // the id is not the change's to make
+	err = s.rewrite([]*Meta{m}, []*Meta{&nm})
 	s.mutateMu.Unlock()
-	s.notify(Event{Kind: Changed, Meta: *nm})
-	return nil
+	if err != nil {
+		err = classify(op+" "+id, err)
+		s.setError(op, err)
+		return Meta{}, err
+	}
+	s.notify(Event{Kind: Changed, Meta: nm})
+	return nm, nil
 }
 
-// MarkAllSeen marks every new message seen, with one directory sync for
-// all of them. On error the messages already rewritten stay seen.
+// MarkAllSeen marks every new message seen, with one sync for all of
+// them. On error the messages already recorded stay seen.
 func (s *Store) MarkAllSeen() error {
 	if err := s.begin(); err != nil {
 		return err
 	}
 	defer s.inflight.Done()
 	s.mutateMu.Lock()
-	var changed []Meta
-	var err error
+	var olds, news []*Meta
 	for _, m := range s.unseenEntries() {
-		var nm *Meta
-		if nm, err = s.rewrite(m, true); err != nil {
-			break
-		}
-		changed = append(changed, *nm)
+		nm := *m
+		nm.Seen = true
+		olds, news = append(olds, m), append(news, &nm)
 	}
-	if len(changed) > 0 {
-		err = errors.Join(err, s.fs.SyncDir(s.msgDir))
-	}
+	err := s.rewrite(olds, news)
 	s.mutateMu.Unlock()
 	if err != nil {
 		err = classify("mark all seen", err)
 		s.setError("mark all seen", err)
 	}
-	for _, m := range changed {
-		s.notify(Event{Kind: Changed, Meta: m})
+	for _, m := range news {
+		if m.ID != "" {
+			s.notify(Event{Kind: Changed, Meta: *m})
+		}
 	}
 	return err
 }
@@ -81,29 +97,54 @@ func (s *Store) unseenEntries() []*Meta {
 	return out
 }
 
-// rewrite atomically replaces the metadata file of m with seen set, and
-// then the index entry. The caller holds mutateMu and syncs the directory.
-func (s *Store) rewrite(m *Meta, seen bool) (*Meta, error) {
-	nm := *m
-	nm.Seen = seen
-	mb, err := marshalMeta(&nm)
-	if err != nil {
-		return nil, err
+// rewrite appends the new metadata of messages (news[i] replaces
+// olds[i]), syncs once, and then updates the index. An append that
+// fails stops there; the lines already appended are synced and kept.
+// If the sync fails, the old metadata is appended again (best effort),
+// so that the failed change does not come back at the next Open, and
+// nothing changes in the index. Entries of news not recorded get an
+// empty ID. The caller holds mutateMu.
+func (s *Store) rewrite(olds, news []*Meta) error {
+	lines := make([]int64, 0, len(news))
+	var err error
+	for _, nm := range news {
+		var line []byte
+		if line, err = putRecord(nm); err == nil {
+			err = s.journal.append(line)
+		}
+		if err != nil {
+			break
+		}
+		lines = append(lines, int64(len(line)))
 	}
-	if err := writeFile(s.fs, filepath.Join(s.msgDir, m.ID+metaExt), mb); err != nil {
-		return nil, err
+	for i := len(lines); i < len(news); i++ {
+		news[i].ID = ""
+	}
+	if len(lines) == 0 {
+		return err
+	}
+	if serr := s.journal.commit(); serr != nil {
+		for i := range lines {
+			if line, lerr := putRecord(olds[i]); lerr == nil {
+				s.journal.append(line)
+			}
+			news[i].ID = ""
+		}
+		return errors.Join(err, serr)
 	}
 	s.mu.Lock()
-	s.replace(&nm, nm.Size+int64(len(mb)))
+	for i, n := range lines {
+		s.replace(news[i], news[i].Size+n)
+	}
 	s.mu.Unlock()
-	return &nm, nil
+	return err
 }
 
-// Delete removes a message. Removing the metadata file is the commit
-// point: a crash after it leaves a PDU without metadata, which Open
-// removes. Before the first removal the sequence high-water mark is
-// persisted so that the id is never issued again, even for the newest
-// message.
+// Delete removes a message. The del line in the journal is the commit
+// point; the PDU file is removed after it is durable. A crash in between
+// leaves a PDU whose last record is a del, which Open removes. The del
+// line keeps the id until the journal is compacted, and compaction
+// records the sequence high-water mark, so the id is never issued again.
 func (s *Store) Delete(id string) error {
 	if _, err := s.lookup(id); err != nil {
 		return err
@@ -120,6 +161,7 @@ func (s *Store) Delete(id string) error {
 	s.mutateMu.Unlock()
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
+			err = classify("delete "+id, err)
 			s.setError("delete", err)
 		}
 		return err
@@ -129,29 +171,28 @@ func (s *Store) Delete(id string) error {
 	return nil
 }
 
-// remove deletes m's files and index entry; the caller holds mutateMu.
+// remove records the deletion of m, removes its PDU and its index
+// entry; the caller holds mutateMu.
 func (s *Store) remove(m *Meta) error {
-	if m.seq > s.seqMark {
-		s.mu.RLock()
-		hi := s.nextSeq - 1
-		s.mu.RUnlock()
-		if err := s.writeSeqMark(hi); err != nil {
-			return classify("delete "+m.ID+": sequence mark", err)
-		}
-		s.seqMark = hi
+	line, err := encodeRecord(record{Del: m.ID})
+	if err != nil {
+		return err
 	}
-	for _, ext := range []string{metaExt, pduExt} {
-		err := s.fs.Remove(filepath.Join(s.msgDir, m.ID+ext))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("store: delete %s: %w", m.ID, err)
-		}
+	if err := s.journal.append(line); err != nil {
+		return err
 	}
-	if err := s.fs.SyncDir(s.msgDir); err != nil {
-		s.log.Error("store: sync after delete", "id", m.ID, "err", err)
+	if err := s.journal.commit(); err != nil {
+		if put, perr := putRecord(m); perr == nil {
+			s.journal.append(put) // undo, so the failed deletion does not happen at Open
+		}
+		return err
 	}
 	s.mu.Lock()
 	s.drop(m.ID)
 	s.mu.Unlock()
+	if err := s.fs.Remove(filepath.Join(s.msgDir, m.ID+pduExt)); err != nil {
+		s.log.Error("store: delete: PDU left for the next Open to remove", "id", m.ID, "err", err)
+	}
 	return nil
 }
 

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 )
@@ -22,20 +19,21 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	defer s.inflight.Done()
 
 	meta := buildMeta(in)
+	s.interner.meta(&meta)
 	meta.seq = s.allocSeq()
 	meta.Received = s.cfg.Now()
 	meta.ClockSynced = s.cfg.ClockSynced()
 	meta.ID = makeID(meta.Received, meta.seq)
-	mb, err := marshalMeta(&meta)
+	line, err := putRecord(&meta)
 	if err != nil {
 		return Meta{}, err
 	}
-	need := meta.Size + int64(len(mb))
+	need := meta.Size + int64(len(line))
 	if err := s.reserve(need); err != nil {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	err = s.commit(meta.ID, in.PDU, mb)
+	err = s.commit(meta.ID, in.PDU, line)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
@@ -96,154 +94,52 @@ func (s *Store) reserve(need int64) error {
 	return nil
 }
 
-// marshalMeta encodes metadata as indented JSON (for an owner reading it
-// with cat), without HTML escaping, which would inflate '<' in a
-// Content-ID sixfold. It refuses what Open would not load back.
-func marshalMeta(m *Meta) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "\t")
-	if err := enc.Encode(m); err != nil {
-		return nil, fmt.Errorf("store: metadata %s: %w", m.ID, err)
-	}
-	if b.Len() > maxMetaSize {
-		return nil, fmt.Errorf("%w: metadata of %s would be %d bytes (limit %d)", ErrTooLarge, m.ID, b.Len(), maxMetaSize)
-	}
-	return b.Bytes(), nil
-}
-
-// commit makes the PDU and the metadata durable under their final names:
-// each is written to a temporary file, fsynced, closed and renamed, PDU
-// first and metadata (the commit point) second, and then the directory is
-// synced so that both renames are durable; concurrent Puts share that
-// directory sync (groupSync). The metadata rename is issued only after
-// both fsyncs returned, so a crash can never leave a committed name whose
-// PDU data is not on the card. On failure it removes what it wrote or
-// renamed into place; whatever a crash leaves is cleaned by Open.
-func (s *Store) commit(id string, pdu, mb []byte) error {
+// commit makes a new message durable: the PDU is written under its final
+// name, and its data (fdatasync) and its name (the directory's fsync,
+// shared with concurrent Puts) are made durable at the same time; only
+// then is its metadata line appended to the journal (the commit point)
+// and synced (shared too). See the package documentation for why this
+// order keeps every acknowledged message across a power cut. On failure
+// it removes the PDU; whatever a crash leaves is cleaned by Open.
+func (s *Store) commit(id string, pdu, line []byte) error {
 	pduPath := filepath.Join(s.msgDir, id+pduExt)
-	metaPath := filepath.Join(s.msgDir, id+metaExt)
-	var err error
-	if s.alone() {
-		err = s.placeTogether(pduPath, metaPath, pdu, mb)
-	} else {
-		err = s.placeInTurn(pduPath, metaPath, pdu, mb)
-	}
-	s.placing.Add(-1)
+	f, err := s.fs.Create(pduPath)
 	if err != nil {
-		return err
-	}
-	if err := s.dirSync.wait(); err != nil {
-		// Both renames may yet reach the disk and would then look like
-		// a committed entry: remove them and try to make that durable.
-		s.undo(metaPath, pduPath)
-		if serr := s.fs.SyncDir(s.msgDir); serr != nil {
-			s.log.Error("store: sync after failed put", "err", serr)
-		}
-		return classify("sync directory", err)
-	}
-	return nil
-}
-
-// quietPuts is how many Puts in a row must find no other Put placing its
-// files before a Put overlaps its two fsyncs again.
-const quietPuts = 64
-
-// alone registers a Put that starts placing its files (the caller
-// decrements s.placing when done) and reports whether it should sync
-// them together. It says yes only when no other Put is placing and none
-// was for the last quietPuts Puts: with one client the card is otherwise
-// idle and serves both flushes at once (10-40 % more req/s measured on an
-// amd64 VM, ext4 on virtio, 30 KB and 300 KB); under load it is busy with
-// other Puts anyway, and the extra thread cost CPU and 10-25 % req/s
-// (300 KB, 8 clients, where most commits are still alone at any instant
-// while the other requests read their bodies).
-func (s *Store) alone() bool {
-	if s.placing.Add(1) > 1 {
-		s.quiet.Store(quietPuts)
-		return false
-	}
-	for {
-		q := s.quiet.Load()
-		if q <= 0 {
-			return true
-		}
-		if s.quiet.CompareAndSwap(q, q-1) {
-			return false
-		}
-	}
-}
-
-// placeInTurn writes, syncs and renames the PDU, then the metadata.
-func (s *Store) placeInTurn(pduPath, metaPath string, pdu, mb []byte) error {
-	if err := writeFile(s.fs, pduPath, pdu); err != nil {
 		return classify("write PDU", err)
 	}
-	if err := writeFile(s.fs, metaPath, mb); err != nil {
+	// The directory entry exists now: its sync can start while the data
+	// is written out. Both finish before the line is appended.
+	dirErr := make(chan error, 1)
+	go func() { dirErr <- s.dirSync.wait() }()
+	err = finish(s.fs, f, pduPath, pdu)
+	derr := <-dirErr
+	switch {
+	case err != nil:
+		return classify("write PDU", err)
+	case derr != nil:
 		s.undo(pduPath)
-		return classify("write metadata", err)
+		return classify("sync directory", derr)
 	}
-	return nil
-}
-
-// placeTogether writes both temporary files, fsyncs them at the same
-// time (an idle card serves both flushes at once), then renames the PDU
-// and the metadata.
-func (s *Store) placeTogether(pduPath, metaPath string, pdu, mb []byte) error {
-	pf, err := stage(s.fs, pduPath, pdu)
-	if err != nil {
-		return classify("write PDU", err)
+	if err := s.journal.append(line); err != nil {
+		s.undo(pduPath)
+		return classify("append metadata", err)
 	}
-	mf, err := stage(s.fs, metaPath, mb)
-	if err != nil {
-		return pf.discard(s.fs, classify("write metadata", err))
-	}
-	if err := s.settle(pf, mf); err != nil {
-		return err
-	}
-	if err := s.fs.Rename(pf.f.Name(), pduPath); err != nil {
-		s.undo(pf.f.Name(), mf.f.Name())
-		return classify("rename PDU", err)
-	}
-	if err := s.fs.Rename(mf.f.Name(), metaPath); err != nil {
-		s.undo(mf.f.Name(), pduPath)
-		return classify("rename metadata", err)
-	}
-	return nil
-}
-
-// settle fsyncs and closes both staged files; on failure it removes both.
-func (s *Store) settle(pf, mf *staged) error {
-	perr, merr := syncPair(pf, mf)
-	if perr == nil {
-		perr = pf.f.Close()
-	}
-	if merr == nil {
-		merr = mf.f.Close()
-	}
-	if perr == nil && merr == nil {
-		return nil
-	}
-	var errs []error
-	if perr != nil {
-		errs = append(errs, classify("sync PDU", perr))
-	}
-	if merr != nil {
-		errs = append(errs, classify("sync metadata", merr))
-	}
-	err := errors.Join(errs...)
-	pf.discard(s.fs, nil)
-	mf.discard(s.fs, nil)
-	return err
-}
-
-// undo removes files a failed Put renamed into place. A PDU it cannot
-// remove is cleaned by the next Open (a PDU without metadata).
-func (s *Store) undo(paths ...string) {
-	for _, p := range paths {
-		if err := s.fs.Remove(p); err != nil {
-			s.log.Error("store: cannot remove after failed put", "path", p, "err", err)
+	if err := s.journal.commit(); err != nil {
+		// The line may yet reach the disk: without its PDU, Open drops
+		// it. Say so in the journal too, in case the removal fails.
+		if del, derr := encodeRecord(record{Del: id}); derr == nil {
+			s.journal.append(del)
 		}
+		s.undo(pduPath)
+		return classify("sync metadata", err)
+	}
+	return nil
+}
+
+// undo removes the PDU of a failed Put. One it cannot remove is cleaned
+// by the next Open (a PDU without metadata).
+func (s *Store) undo(path string) {
+	if err := s.fs.Remove(path); err != nil {
+		s.log.Error("store: cannot remove after failed put", "path", path, "err", err)
 	}
 }

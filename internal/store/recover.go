@@ -10,52 +10,83 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
-	pduExt      = ".mms"
-	metaExt     = ".json"
-	seqFile     = "seq"
-	damagedDir  = "damaged"
-	maxMetaSize = 4 << 20 // a metadata file larger than this is damaged; Put never writes one
+	pduExt        = ".mms"
+	legacyMetaExt = ".json" // one metadata file per message, before the journal
+	seqFile       = "seq"   // sequence mark of stores before the journal; read, never written
+	damagedDir    = "damaged"
+	maxRecordSize = 4 << 20 // a journal line larger than this is refused; Put never writes one
 )
 
 // entryFiles is what the directory scan found for one id.
 type entryFiles struct {
-	pdu, meta         bool
-	pduSize, metaSize int64
+	pdu, legacy         bool
+	pduSize, legacySize int64
 }
 
-// recover cleans crash leftovers and rebuilds the index. It runs in Open
-// before the store is shared, so it takes no lock.
+// recovery is the state of Open while it repairs the directory.
+type recovery struct {
+	j       *parsedJournal
+	files   map[string]*entryFiles
+	dirty   bool     // the journal must be rewritten (compacted)
+	legacy  []string // legacy metadata files to remove once compacted
+	removed bool     // names were removed from the message directory
+}
+
+// recover cleans crash leftovers, rebuilds the index from the journal
+// and the PDUs present, compacts the journal when it holds anything but
+// the live messages, and opens it for appending. It runs in Open before
+// the store is shared, so it takes no lock.
 func (s *Store) recover() error {
 	mark, err := s.readSeqMark()
 	if err != nil {
 		return err
 	}
-	s.seqMark = mark
 	s.removeTemps(s.dir)
-	s.nextSeq = max(mark, s.highestDamagedSeq()) + 1
-	entries, err := s.scan()
-	if err != nil {
+	jpath := filepath.Join(s.dir, journalName)
+	raw, err := os.ReadFile(jpath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	r := &recovery{j: parseJournal(raw)}
+	// Superseded and del lines cost only space: compact when they
+	// outnumber the live ones, not at every Open (SD wear).
+	r.dirty = r.j.torn || r.j.bad > 0 || r.j.lines-len(r.j.live) > len(r.j.live)
+	if r.j.bad > 0 {
+		s.keepDamagedJournal(raw, r.j.bad)
+	}
+	if r.files, err = s.scan(); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(entries))
-	for id := range entries {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	removed := false
-	for _, id := range ids {
+	s.nextSeq = max(mark, s.highestDamagedSeq(), r.j.hiSeq) + 1
+	for _, id := range r.ids() {
 		seq, _ := parseID(id)
 		s.nextSeq = max(s.nextSeq, seq+1)
-		if s.recoverEntry(id, entries[id]) {
-			removed = true
-		}
+		s.recoverEntry(r, id)
 	}
 	s.sortOrder()
-	if removed {
+	if r.removed {
 		if err := s.fs.SyncDir(s.msgDir); err != nil {
+			return fmt.Errorf("store: open: %w", err)
+		}
+	}
+	size := int64(len(raw))
+	if r.dirty {
+		if size, err = s.compact(); err != nil {
+			return fmt.Errorf("store: open: compact journal: %w", err)
+		}
+		s.removeLegacy(r.legacy)
+	}
+	if s.journal, err = openJournal(s.fs, jpath, size); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	if len(raw) == 0 && !r.dirty {
+		// A new journal: make its name durable before the first Put
+		// relies on its lines.
+		if err := s.fs.SyncDir(s.dir); err != nil {
 			return fmt.Errorf("store: open: %w", err)
 		}
 	}
@@ -63,8 +94,24 @@ func (s *Store) recover() error {
 	return nil
 }
 
+// ids returns every id the journal or the directory names, sorted.
+func (r *recovery) ids() []string {
+	ids := make([]string, 0, len(r.files)+len(r.j.live))
+	for id := range r.files {
+		ids = append(ids, id)
+	}
+	for id := range r.j.live {
+		if r.files[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // scan lists the message directory, removes temporary files and groups
-// the rest by id. Names that are neither are left alone and logged.
+// the PDUs and legacy metadata files by id. Other names are left alone
+// and logged.
 func (s *Store) scan() (map[string]*entryFiles, error) {
 	des, err := os.ReadDir(s.msgDir)
 	if err != nil {
@@ -79,7 +126,7 @@ func (s *Store) scan() (map[string]*entryFiles, error) {
 		}
 		ext := filepath.Ext(name)
 		id := strings.TrimSuffix(name, ext)
-		if (ext != pduExt && ext != metaExt) || !ValidID(id) || !de.Type().IsRegular() {
+		if (ext != pduExt && ext != legacyMetaExt) || !ValidID(id) || !de.Type().IsRegular() {
 			s.log.Warn("store: unexpected file in message directory", "name", name)
 			continue
 		}
@@ -95,43 +142,90 @@ func (s *Store) scan() (map[string]*entryFiles, error) {
 		if ext == pduExt {
 			e.pdu, e.pduSize = true, info.Size()
 		} else {
-			e.meta, e.metaSize = true, info.Size()
+			e.legacy, e.legacySize = true, info.Size()
 		}
 	}
 	return entries, nil
 }
 
-// recoverEntry indexes one complete entry, or removes or quarantines an
-// incomplete one. It reports whether it changed the directory.
-func (s *Store) recoverEntry(id string, e *entryFiles) bool {
+// recoverEntry indexes one message, or removes or quarantines what a
+// crash left of one.
+func (s *Store) recoverEntry(r *recovery, id string) {
+	e := r.files[id]
+	if e == nil {
+		e = &entryFiles{}
+	}
+	m := r.j.live[id]
+	if m == nil && e.legacy && e.pdu {
+		m = s.importLegacy(r, id, e)
+	} else if e.legacy {
+		s.removeLeftover(id+legacyMetaExt, "legacy metadata already in the journal, or without its PDU")
+		r.removed = true
+	}
 	switch {
-	case e.pdu && !e.meta:
-		// The metadata rename is the commit point: without it Put never
-		// returned success (or Delete had begun), so the phone was never
-		// told Ok and will send again. Keeping it would duplicate it.
-		s.removeLeftover(id+pduExt, "PDU without metadata (never committed, or deletion interrupted)")
-		return true
-	case e.meta && !e.pdu:
-		// Only possible when the directory was not synced after both
-		// renames, i.e. Put had not returned: never acknowledged.
-		s.removeLeftover(id+metaExt, "metadata without PDU (never acknowledged)")
-		return true
+	case m != nil && e.pdu && m.Size == e.pduSize:
+		n, ok := r.j.lineLen[id]
+		if !ok { // imported from a legacy file: its line is written at compaction
+			n = lineSize(m)
+		}
+		s.account(m, m.Size+n)
+		s.interner.meta(m)
+		s.order = append(s.order, m) // sorted once at the end
+	case m != nil && e.pdu:
+		s.quarantine(id, m, fmt.Errorf("metadata says %d PDU bytes, file has %d", m.Size, e.pduSize))
+		r.dirty = true
+	case m != nil:
+		// The line reached the disk but the PDU's name did not, which
+		// only happens when the group sync did not complete: the Put
+		// never returned Ok. (Or the owner removed the file by hand.)
+		s.log.Warn("store: dropped metadata without its PDU (never acknowledged, or the file was removed)", "id", id)
+		r.dirty = true
+	case !e.pdu:
+	case r.j.deleted[id]:
+		s.removeLeftover(id+pduExt, "PDU of a deleted message (deletion interrupted)")
+		r.removed = true
+	case r.j.bad > 0:
+		// The journal is damaged: this may be a message whose line was
+		// lost. Keep it for the owner rather than delete it.
+		s.quarantine(id, nil, errors.New("PDU without metadata in a damaged journal"))
+	default:
+		// Its line never reached the journal: Put had not returned,
+		// the phone got no Ok and will send it again. Keeping it would
+		// store it twice.
+		s.removeLeftover(id+pduExt, "PDU without metadata (never committed)")
+		r.removed = true
 	}
-	meta, err := s.loadMeta(id, e)
-	if err != nil {
-		s.quarantine(id, err)
-		return true
-	}
-	s.account(meta, e.pduSize+e.metaSize)
-	s.order = append(s.order, meta) // sorted once at the end
-	return false
 }
 
-func (s *Store) loadMeta(id string, e *entryFiles) (*Meta, error) {
-	if e.metaSize > maxMetaSize {
-		return nil, fmt.Errorf("metadata is %d bytes", e.metaSize)
+// lineSize is the bytes the journal line of m takes.
+func lineSize(m *Meta) int64 {
+	line, err := putRecord(m)
+	if err != nil {
+		return 0
 	}
-	b, err := os.ReadFile(filepath.Join(s.msgDir, id+metaExt))
+	return int64(len(line))
+}
+
+// importLegacy reads the metadata file a store of the one-file-per-message
+// layout kept for id; it goes into the journal when Open compacts it.
+func (s *Store) importLegacy(r *recovery, id string, e *entryFiles) *Meta {
+	m, err := s.loadLegacy(id, e)
+	if err != nil {
+		s.log.Error("store: legacy metadata unreadable", "id", id, "err", err)
+		s.quarantineLegacy(id)
+		r.dirty = true
+		return nil
+	}
+	r.legacy = append(r.legacy, id)
+	r.dirty = true
+	return m
+}
+
+func (s *Store) loadLegacy(id string, e *entryFiles) (*Meta, error) {
+	if e.legacySize > maxRecordSize {
+		return nil, fmt.Errorf("metadata is %d bytes", e.legacySize)
+	}
+	b, err := os.ReadFile(filepath.Join(s.msgDir, id+legacyMetaExt))
 	if err != nil {
 		return nil, err
 	}
@@ -142,14 +236,49 @@ func (s *Store) loadMeta(id string, e *entryFiles) (*Meta, error) {
 	if m.ID != id {
 		return nil, fmt.Errorf("metadata names id %q", m.ID)
 	}
-	if m.Size != e.pduSize {
-		return nil, fmt.Errorf("metadata says %d PDU bytes, file has %d", m.Size, e.pduSize)
-	}
 	m.seq, _ = parseID(id)
 	return &m, nil
 }
 
-// removeTemps removes temporary files (of the sequence file) in dir.
+// compact writes the journal afresh: the sequence mark, then one line per
+// indexed message, and replaces the old one atomically. It returns the
+// new journal's size.
+func (s *Store) compact() (int64, error) {
+	var buf []byte
+	if hi := s.nextSeq - 1; hi > 0 {
+		buf, _ = encodeRecord(record{Seq: hi})
+	}
+	for _, m := range s.order {
+		line, err := putRecord(m)
+		if err != nil {
+			return 0, err
+		}
+		buf = append(buf, line...)
+	}
+	if err := writeFile(s.fs, s.dir, journalName, buf); err != nil {
+		return 0, err
+	}
+	if err := s.fs.SyncDir(s.dir); err != nil {
+		return 0, err
+	}
+	s.log.Info("store: journal compacted", "messages", len(s.order), "bytes", len(buf))
+	return int64(len(buf)), nil
+}
+
+// removeLegacy removes the legacy metadata files whose contents the
+// compacted journal now holds.
+func (s *Store) removeLegacy(ids []string) {
+	for _, id := range ids {
+		s.removeLeftover(id+legacyMetaExt, "legacy metadata, now in the journal")
+	}
+	if len(ids) > 0 {
+		if err := s.fs.SyncDir(s.msgDir); err != nil {
+			s.log.Error("store: sync after removing legacy metadata", "err", err)
+		}
+	}
+}
+
+// removeTemps removes temporary files in dir.
 func (s *Store) removeTemps(dir string) {
 	des, _ := os.ReadDir(dir)
 	for _, de := range des {
@@ -170,23 +299,66 @@ func (s *Store) removeLeftoverIn(dir, name, why string) {
 	s.log.Warn("store: removed crash leftover", "name", name, "why", why)
 }
 
-// quarantine moves an entry whose metadata cannot be trusted to
-// <dir>/damaged/ so that the owner can look at it; nothing is deleted.
-func (s *Store) quarantine(id string, cause error) {
+// quarantine moves the PDU of an entry that cannot be trusted to
+// <dir>/damaged/, with its metadata (if known) beside it as <id>.json,
+// so that the owner can look at it; nothing is deleted.
+func (s *Store) quarantine(id string, m *Meta, cause error) {
 	s.log.Error("store: damaged entry moved aside", "id", id, "dir", damagedDir, "err", cause)
-	dst := filepath.Join(s.dir, damagedDir)
-	if err := os.MkdirAll(dst, 0o750); err != nil {
-		s.log.Error("store: cannot quarantine", "id", id, "err", err)
+	dst, ok := s.damagedDir()
+	if !ok {
 		return
 	}
-	for _, ext := range []string{pduExt, metaExt} {
-		err := s.fs.Rename(filepath.Join(s.msgDir, id+ext), filepath.Join(dst, id+ext))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			s.log.Error("store: cannot quarantine", "id", id, "err", err)
+	if m != nil {
+		if b, err := json.MarshalIndent(m, "", "\t"); err == nil {
+			if err := writeFile(s.fs, dst, id+legacyMetaExt, append(b, '\n')); err != nil {
+				s.log.Error("store: cannot quarantine metadata", "id", id, "err", err)
+			}
 		}
 	}
+	s.moveAside(dst, id+pduExt)
 	if err := s.fs.SyncDir(dst); err != nil {
 		s.log.Error("store: sync quarantine", "err", err)
+	}
+}
+
+// quarantineLegacy moves a legacy entry (PDU and metadata file) aside.
+func (s *Store) quarantineLegacy(id string) {
+	dst, ok := s.damagedDir()
+	if !ok {
+		return
+	}
+	s.moveAside(dst, id+pduExt)
+	s.moveAside(dst, id+legacyMetaExt)
+	if err := s.fs.SyncDir(dst); err != nil {
+		s.log.Error("store: sync quarantine", "err", err)
+	}
+}
+
+func (s *Store) damagedDir() (string, bool) {
+	dst := filepath.Join(s.dir, damagedDir)
+	if err := os.MkdirAll(dst, 0o750); err != nil {
+		s.log.Error("store: cannot quarantine", "err", err)
+		return "", false
+	}
+	return dst, true
+}
+
+func (s *Store) moveAside(dst, name string) {
+	err := s.fs.Rename(filepath.Join(s.msgDir, name), filepath.Join(dst, name))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log.Error("store: cannot quarantine", "name", name, "err", err)
+	}
+}
+
+// keepDamagedJournal copies a journal with unreadable lines to damaged/
+// before Open compacts it, so that the owner can look at what was lost.
+func (s *Store) keepDamagedJournal(raw []byte, bad int) {
+	name := fmt.Sprintf("journal-%d.jsonl", time.Now().UnixNano())
+	s.log.Error("store: journal has unreadable lines; a copy is kept", "lines", bad, "copy", filepath.Join(damagedDir, name))
+	if dst, ok := s.damagedDir(); ok {
+		if err := writeFile(s.fs, dst, name, raw); err != nil {
+			s.log.Error("store: cannot keep the damaged journal", "err", err)
+		}
 	}
 }
 
@@ -203,8 +375,8 @@ func (s *Store) highestDamagedSeq() uint64 {
 	return hi
 }
 
-// readSeqMark reads the sequence high-water mark that Delete persists so
-// that the id of a deleted newest message is not issued again.
+// readSeqMark reads the sequence high-water mark that stores before the
+// journal kept in a file of its own.
 func (s *Store) readSeqMark() (uint64, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, seqFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -219,12 +391,4 @@ func (s *Store) readSeqMark() (uint64, error) {
 		return 0, nil
 	}
 	return v, nil
-}
-
-// writeSeqMark persists seq as the high-water mark (atomically, durably).
-func (s *Store) writeSeqMark(seq uint64) error {
-	if err := writeFile(s.fs, filepath.Join(s.dir, seqFile), []byte(strconv.FormatUint(seq, 10)+"\n")); err != nil {
-		return err
-	}
-	return s.fs.SyncDir(s.dir)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -138,7 +137,7 @@ type Event struct {
 type Stats struct {
 	Messages    int
 	New         int   // messages not yet seen
-	Bytes       int64 // stored bytes (PDUs and metadata files)
+	Bytes       int64 // stored bytes (PDUs and their journal lines)
 	FreeBytes   int64 // free bytes on the filesystem for unprivileged users; -1 if unknown
 	LastError   string
 	LastErrorAt time.Time
@@ -153,14 +152,14 @@ type Store struct {
 	lock        *os.File // flock held while open
 
 	// mutateMu serialises changes to existing entries (SetSeen,
-	// MarkAllSeen, Delete) so that a rewrite of a metadata file cannot
-	// resurrect a message being deleted. Put needs no part of it: its id
+	// MarkAllSeen, Delete, update) so that a put line for a changed
+	// message cannot follow its del line and resurrect it. Put needs no part of it: its id
 	// is new.
 	mutateMu sync.Mutex
 
-	dirSync *groupSync   // the directory sync Puts share
-	placing atomic.Int32 // Puts writing and renaming their files
-	quiet   atomic.Int32 // Puts still to place alone before one syncs its files together
+	journal  *journal   // the metadata journal; set by Open
+	dirSync  *groupSync // the fsync of messages/ that Puts share
+	interner interner   // shares the index's repeated strings
 
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
@@ -181,7 +180,7 @@ type Store struct {
 
 // Open opens or creates the store in cfg.Dir, takes an exclusive lock on
 // it, removes the leftovers of a crash and rebuilds the index from the
-// metadata files.
+// journal.
 func Open(cfg Config) (*Store, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: empty Dir", ErrInvalid)
@@ -256,7 +255,11 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.inflight.Wait()
-	return s.lock.Close() // closing the descriptor drops the flock
+	err := s.journal.close()
+	if lerr := s.lock.Close(); err == nil { // closing the descriptor drops the flock
+		err = lerr
+	}
+	return err
 }
 
 // begin registers a writer; it fails once Close has started. The caller

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,7 +63,7 @@ func TestPutRecordsMetadataAndPDU(t *testing.T) {
 	if !bytes.Equal(b, in.PDU) {
 		t.Fatal("stored PDU differs from the one received")
 	}
-	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{m.ID + ".json", m.ID + ".mms"}) {
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{m.ID + ".mms"}) {
 		t.Fatalf("message dir holds %v", names)
 	}
 }
@@ -141,8 +142,8 @@ func TestConcurrentPutsSameSecondUniqueIDs(t *testing.T) {
 		}
 	}
 	list := s.List()
-	if len(list) != n || len(dirNames(t, s.msgDir)) != 2*n {
-		t.Fatalf("List has %d, directory %d files; want %d and %d", len(list), len(dirNames(t, s.msgDir)), n, 2*n)
+	if len(list) != n || len(dirNames(t, s.msgDir)) != n {
+		t.Fatalf("List has %d, directory %d files; want %d of each", len(list), len(dirNames(t, s.msgDir)), n)
 	}
 	for i := 1; i < len(list); i++ {
 		if list[i-1].seq <= list[i].seq {
@@ -197,43 +198,115 @@ func TestOpenCleansCrashLeftovers(t *testing.T) {
 	cfg := testConfig(t)
 	s := openStore(t, cfg)
 	keep, _ := s.Put(message("keep", 100))
-	pduOnly, _ := s.Put(message("pdu-only", 100))
 	metaOnly, _ := s.Put(message("meta-only", 100))
-	damaged, _ := s.Put(message("damaged", 100))
+	deleted, _ := s.Put(message("deleted", 100))
+	must(t, s.Delete(deleted.ID))
 	s.Close()
 
 	md := s.msgDir
-	// A Put that crashed before its metadata rename; one whose PDU rename
-	// was lost; temp files of both kinds; a damaged metadata file.
-	must(t, os.Remove(filepath.Join(md, pduOnly.ID+".json")))
+	// A Put that crashed before its journal line (a PDU alone); one whose
+	// PDU name was lost (a line alone); a Delete that crashed before it
+	// removed the PDU; temp files; a torn last line.
+	orphan := "20261126-195454-000009"
+	must(t, os.WriteFile(filepath.Join(md, orphan+".mms"), []byte("half"), 0o600))
 	must(t, os.Remove(filepath.Join(md, metaOnly.ID+".mms")))
-	must(t, os.WriteFile(filepath.Join(md, ".tmp-20261126-195454-000009.mms-123"), []byte("half"), 0o600))
-	must(t, os.WriteFile(filepath.Join(md, ".tmp-20261126-195454-000009.json-456"), nil, 0o600))
+	must(t, os.WriteFile(filepath.Join(md, deleted.ID+".mms"), []byte("x"), 0o600))
+	must(t, os.WriteFile(filepath.Join(md, ".tmp-journal.jsonl-456"), nil, 0o600))
 	must(t, os.WriteFile(filepath.Join(cfg.Dir, ".tmp-seq-789"), []byte("1"), 0o600))
-	must(t, os.WriteFile(filepath.Join(md, damaged.ID+".json"), []byte(`{"id":"`), 0o600))
+	appendFile(t, filepath.Join(cfg.Dir, journalName), `{"put":{"id":"20261126-195454-000010","si`)
 
 	s = openStore(t, cfg)
 	if got := ids(s.List()); !slices.Equal(got, []string{keep.ID}) {
 		t.Fatalf("after recovery List = %v, want only %s", got, keep.ID)
 	}
-	if names := dirNames(t, md); !slices.Equal(names, []string{keep.ID + ".json", keep.ID + ".mms"}) {
+	if names := dirNames(t, md); !slices.Equal(names, []string{keep.ID + ".mms"}) {
 		t.Fatalf("message dir after recovery: %v", names)
 	}
 	if names := dirNames(t, cfg.Dir); slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, ".tmp-") }) {
 		t.Fatalf("temp file left in %v", names)
 	}
-	if names := dirNames(t, filepath.Join(cfg.Dir, "damaged")); !slices.Equal(names, []string{damaged.ID + ".json", damaged.ID + ".mms"}) {
-		t.Fatalf("damaged/ holds %v, want the damaged entry kept for the owner", names)
-	}
 	if st := s.Stats(); st.Messages != 1 || st.New != 1 {
 		t.Fatalf("Stats = %+v", st)
+	}
+	// The journal was compacted to the sequence mark and the live message.
+	b, err := os.ReadFile(filepath.Join(cfg.Dir, journalName))
+	must(t, err)
+	if lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], `{"seq":9}`) || !strings.Contains(lines[1], keep.ID) {
+		t.Fatalf("journal after compaction:\n%s", b)
 	}
 	n, err := s.Put(message("next", 10))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.seq <= damaged.seq {
-		t.Fatalf("new id %s reuses a sequence at or below the quarantined %s", n.ID, damaged.ID)
+	if n.seq != 10 {
+		t.Fatalf("new id %s: want sequence 10, past every id on disk", n.ID)
+	}
+}
+
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+	must(t, err)
+	_, err = f.WriteString(text)
+	must(t, errors.Join(err, f.Close()))
+}
+
+// TestOpenKeepsOrphansOfDamagedJournal: when a line in the middle of the
+// journal is unreadable, a PDU without a line may be a message whose line
+// was lost: it goes to damaged/ with a copy of the journal, never deleted.
+func TestOpenKeepsOrphansOfDamagedJournal(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	a, _ := s.Put(message("a", 100))
+	b, _ := s.Put(message("b", 100))
+	c, _ := s.Put(message("c", 100))
+	s.Close()
+	jp := filepath.Join(cfg.Dir, journalName)
+	raw, err := os.ReadFile(jp)
+	must(t, err)
+	lines := strings.SplitAfter(string(raw), "\n")
+	lines[1] = strings.Replace(lines[1], `"put"`, `"pu?`, 1) // b's line
+	must(t, os.WriteFile(jp, []byte(strings.Join(lines, "")), 0o600))
+
+	s = openStore(t, cfg)
+	if got := ids(s.List()); !slices.Equal(got, []string{c.ID, a.ID}) {
+		t.Fatalf("List = %v", got)
+	}
+	dmg := dirNames(t, filepath.Join(cfg.Dir, "damaged"))
+	if len(dmg) != 2 || dmg[0] != b.ID+".mms" || !strings.HasPrefix(dmg[1], "journal-") {
+		t.Fatalf("damaged/ holds %v, want b's PDU and a copy of the journal", dmg)
+	}
+}
+
+// TestOpenImportsLegacyMetadata: a store of the earlier layout (one
+// <id>.json per message) is taken into the journal, not lost.
+func TestOpenImportsLegacyMetadata(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	a, _ := s.Put(message("a", 100))
+	must(t, s.SetSeen(a.ID, true))
+	a, _ = s.Get(a.ID)
+	s.Close()
+	md := s.msgDir
+	must(t, os.Remove(filepath.Join(cfg.Dir, journalName)))
+	legacy, err := json.MarshalIndent(a, "", "\t")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(md, a.ID+".json"), legacy, 0o600))
+	orphan := "20261126-195454-000007"
+	must(t, os.WriteFile(filepath.Join(md, orphan+".json"), legacy, 0o600))
+
+	s = openStore(t, cfg)
+	got, ok := s.Get(a.ID)
+	if !ok || !got.Seen || got.SHA256 != a.SHA256 {
+		t.Fatalf("legacy message after Open: %v %+v", ok, got)
+	}
+	if names := dirNames(t, md); !slices.Equal(names, []string{a.ID + ".mms"}) {
+		t.Fatalf("message dir after import: %v", names)
+	}
+	s.Close()
+	if got := ids(openStore(t, cfg).List()); !slices.Equal(got, []string{a.ID}) {
+		t.Fatalf("after a second Open: %v", got)
 	}
 }
 
@@ -327,7 +400,7 @@ func TestDelete(t *testing.T) {
 	if st.Messages != 1 || st.New != 1 || st.Bytes >= bytesA {
 		t.Fatalf("Stats after Delete = %+v (bytes before %d)", st, bytesA)
 	}
-	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{a.ID + ".json", a.ID + ".mms"}) {
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{a.ID + ".mms"}) {
 		t.Fatalf("files after Delete: %v", names)
 	}
 	s.Close()
@@ -442,8 +515,8 @@ func TestPutRefusesBadInput(t *testing.T) {
 	if _, err := s.Put(in); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("huge PDU: %v", err)
 	}
-	if len(dirNames(t, s.msgDir)) != 0 {
-		t.Fatal("a refused Put wrote files")
+	if names := dirNames(t, s.msgDir); !slices.Equal(names, nil) {
+		t.Fatalf("a refused Put wrote files: %v", names)
 	}
 }
 
@@ -473,7 +546,7 @@ func TestWorstCaseMetadataReloads(t *testing.T) {
 	if len(m.To) != MaxRecipients || len(m.Parts) != mms.MaxParts {
 		t.Fatalf("recorded %d recipients, %d parts", len(m.To), len(m.Parts))
 	}
-	t.Logf("metadata file: %d bytes (limit %d)", s.Stats().Bytes-m.Size, maxMetaSize)
+	t.Logf("journal line: %d bytes (limit %d)", s.Stats().Bytes-m.Size, maxRecordSize)
 	s.Close()
 	s = openStore(t, cfg)
 	got, ok := s.Get(m.ID)

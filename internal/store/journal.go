@@ -1,0 +1,172 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// journalName is the metadata journal in the store directory.
+const journalName = "journal.jsonl"
+
+// record is one line of the journal. Exactly one field is set: Put is a
+// message's whole metadata (a new message, or a change that replaces the
+// earlier line of the same id), Del the id of a deleted message, Seq the
+// sequence high-water mark (the first line of a compacted journal, so
+// that the ids of deleted messages are never issued again).
+type record struct {
+	Put *Meta  `json:"put,omitempty"`
+	Del string `json:"del,omitempty"`
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// encodeRecord encodes r as one line of compact JSON ending in '\n',
+// without HTML escaping (which would inflate '<' in a Content-ID
+// sixfold). It refuses what Open would not load back.
+func encodeRecord(r record) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("store: metadata: %w", err)
+	}
+	if b.Len() > maxRecordSize {
+		return nil, fmt.Errorf("%w: metadata record would be %d bytes (limit %d)", ErrTooLarge, b.Len(), maxRecordSize)
+	}
+	return b.Bytes(), nil
+}
+
+func putRecord(m *Meta) ([]byte, error) { return encodeRecord(record{Put: m}) }
+
+// decodeRecord parses one line (without its '\n') and checks it names a
+// valid id.
+func decodeRecord(line []byte) (record, error) {
+	var r record
+	if err := json.Unmarshal(line, &r); err != nil {
+		return r, err
+	}
+	switch {
+	case r.Put != nil && r.Del == "" && r.Seq == 0:
+		seq, err := parseID(r.Put.ID)
+		if err != nil || r.Put.Size < 0 {
+			return r, fmt.Errorf("put record with id %q, size %d", r.Put.ID, r.Put.Size)
+		}
+		r.Put.seq = seq
+	case r.Put == nil && r.Del != "" && r.Seq == 0:
+		if !ValidID(r.Del) {
+			return r, fmt.Errorf("del record with id %q", r.Del)
+		}
+	case r.Put == nil && r.Del == "" && r.Seq != 0:
+	default:
+		return r, errors.New("record sets none or several of put, del, seq")
+	}
+	return r, nil
+}
+
+// A journal is the append-only metadata file of an open store. Writers
+// append whole lines under mu, then wait for a group sync that makes
+// their lines durable: one fdatasync answers every writer that appended
+// before it started.
+type journal struct {
+	f    file
+	sync *groupSync
+
+	mu     sync.Mutex
+	size   int64 // bytes of whole lines in the file
+	broken error // a failed append could not be cut off: refuse more
+}
+
+func openJournal(fsys fileSystem, path string, size int64) (*journal, error) {
+	f, err := fsys.OpenAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	j := &journal{f: f, size: size}
+	j.sync = newGroupSync(j.f.Sync)
+	return j, nil
+}
+
+// append writes one line. A failed write is cut off again, so that the
+// file only ever holds whole lines; if even that fails, the journal
+// refuses further appends until the store is reopened (Open drops a torn
+// last line).
+func (j *journal) append(line []byte) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.broken != nil {
+		return fmt.Errorf("journal unusable after an earlier failure: %w", j.broken)
+	}
+	if _, err := j.f.Write(line); err != nil {
+		if terr := j.f.Truncate(j.size); terr != nil {
+			j.broken = terr
+			return errors.Join(err, terr)
+		}
+		return err
+	}
+	j.size += int64(len(line))
+	return nil
+}
+
+// commit returns once every line appended before the call is durable.
+func (j *journal) commit() error { return j.sync.wait() }
+
+func (j *journal) close() error { return j.f.Close() }
+
+// parsedJournal is what Open read from the journal.
+type parsedJournal struct {
+	live    map[string]*Meta // latest put of each id not deleted since
+	lineLen map[string]int64 // bytes of the line of each live put
+	deleted map[string]bool  // ids whose last record is a del
+	hiSeq   uint64           // highest sequence named anywhere
+	lines   int              // whole, valid lines
+	torn    bool             // unreadable bytes after the last valid line: never committed
+	bad     int              // unreadable lines followed by valid ones
+}
+
+// parseJournal reads the journal's lines in order. A put replaces the
+// earlier record of its id, a del removes it. Unreadable bytes at the
+// end are a write that never completed its sync (never acknowledged);
+// an unreadable line with valid ones after it is damage, counted in bad.
+func parseJournal(b []byte) *parsedJournal {
+	p := &parsedJournal{live: map[string]*Meta{}, lineLen: map[string]int64{}, deleted: map[string]bool{}}
+	pendingBad := 0
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			pendingBad++ // a line without its newline
+			break
+		}
+		line := b[:i]
+		b = b[i+1:]
+		r, err := decodeRecord(line)
+		if err != nil {
+			pendingBad++
+			continue
+		}
+		p.bad += pendingBad
+		pendingBad = 0
+		p.lines++
+		p.apply(r, int64(i+1))
+	}
+	p.torn = pendingBad > 0
+	return p
+}
+
+func (p *parsedJournal) apply(r record, n int64) {
+	switch {
+	case r.Put != nil:
+		p.live[r.Put.ID] = r.Put
+		p.lineLen[r.Put.ID] = n
+		delete(p.deleted, r.Put.ID)
+		p.hiSeq = max(p.hiSeq, r.Put.seq)
+	case r.Del != "":
+		delete(p.live, r.Del)
+		p.deleted[r.Del] = true
+		seq, _ := parseID(r.Del)
+		p.hiSeq = max(p.hiSeq, seq)
+	default:
+		p.hiSeq = max(p.hiSeq, r.Seq)
+	}
+}
