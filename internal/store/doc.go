@@ -87,7 +87,9 @@
 //     file, so what reached the card is always a prefix of the journal;
 //   - an unreadable line with valid lines after it is therefore not a
 //     crash but damage: the journal is copied to damaged/, and PDUs
-//     without a line are moved to damaged/ instead of removed;
+//     without a line are moved to damaged/ instead of removed; the same
+//     when the journal is missing or empty (removed by hand, a backup
+//     restored without it) while PDUs are present;
 //   - a PDU whose size differs from its line: moved to damaged/ with its
 //     metadata as <id>.json.
 //
