@@ -61,6 +61,7 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
+	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
 	$(GO) run ./cmd/mmsload -compare
 
 ## soak: the kill -9 end-to-end test for 20 rounds (make test runs 2)

@@ -34,6 +34,10 @@ type recovery struct {
 	dirty   bool     // the journal must be rewritten (compacted)
 	legacy  []string // legacy metadata files to remove once compacted
 	removed bool     // names were removed from the message directory
+	// orphansSuspect: PDUs without a line may be messages whose line is
+	// lost (a damaged journal, or none at all — removed by hand, or a
+	// backup restored without it): keep them in damaged/, never delete.
+	orphansSuspect bool
 }
 
 // recover cleans crash leftovers, rebuilds the index from the journal
@@ -51,7 +55,7 @@ func (s *Store) recover() error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("store: open: %w", err)
 	}
-	r := &recovery{j: parseJournal(raw)}
+	r := &recovery{j: parseJournal(raw), orphansSuspect: len(raw) == 0}
 	// Superseded and del lines cost only space: compact when they
 	// outnumber the live ones, not at every Open (SD wear).
 	r.dirty = r.j.torn || r.j.bad > 0 || r.j.lines-len(r.j.live) > len(r.j.live)
@@ -184,10 +188,10 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 	case r.j.deleted[id]:
 		s.removeLeftover(id+pduExt, "PDU of a deleted message (deletion interrupted)")
 		r.removed = true
-	case r.j.bad > 0:
-		// The journal is damaged: this may be a message whose line was
-		// lost. Keep it for the owner rather than delete it.
-		s.quarantine(id, nil, errors.New("PDU without metadata in a damaged journal"))
+	case r.j.bad > 0 || r.orphansSuspect:
+		// This may be a message whose line was lost. Keep it for the
+		// owner rather than delete it.
+		s.quarantine(id, nil, errors.New("PDU without metadata, and the journal is damaged or missing"))
 	default:
 		// Its line never reached the journal: Put had not returned,
 		// the phone got no Ok and will send it again. Keeping it would

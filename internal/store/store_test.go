@@ -279,6 +279,23 @@ func TestOpenKeepsOrphansOfDamagedJournal(t *testing.T) {
 	}
 }
 
+// TestOpenKeepsPDUsWithoutJournal: a journal removed by hand must not
+// make Open delete every message.
+func TestOpenKeepsPDUsWithoutJournal(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	a, _ := s.Put(message("a", 100))
+	s.Close()
+	must(t, os.Remove(filepath.Join(cfg.Dir, journalName)))
+	s = openStore(t, cfg)
+	if len(s.List()) != 0 {
+		t.Fatal("a PDU without metadata was indexed")
+	}
+	if got := dirNames(t, filepath.Join(cfg.Dir, "damaged")); !slices.Equal(got, []string{a.ID + ".mms"}) {
+		t.Fatalf("damaged/ holds %v, want the PDU kept for the owner", got)
+	}
+}
+
 // TestOpenImportsLegacyMetadata: a store of the earlier layout (one
 // <id>.json per message) is taken into the journal, not lost.
 func TestOpenImportsLegacyMetadata(t *testing.T) {
