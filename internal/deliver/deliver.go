@@ -1,0 +1,404 @@
+package deliver
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// Pusher sends to phones through the modem; *push.Pusher is one. Each
+// call sends now or fails: retries are the Deliverer's.
+type Pusher interface {
+	// Push sends an encoded MMS PDU (M-Notification.ind, M-Delivery.ind)
+	// as a WAP push SMS.
+	Push(ctx context.Context, to string, pdu []byte) error
+	// Text sends a plain SMS.
+	Text(ctx context.Context, to, text string) error
+}
+
+// Peer is a paired phone, as far as delivery needs it.
+type Peer struct {
+	Name     string
+	Number   string // canonical: the same string for every form of the number
+	Fallback bool   // also text a plain SMS with a link (its carrier drops WAP push)
+}
+
+// Phones finds the paired phone of a number, whatever its form
+// (national or international).
+type Phones interface {
+	ByNumber(number string) (Peer, bool)
+}
+
+// Store is what delivery reads from the message store; *store.Store is one.
+type Store interface {
+	Get(id string) (store.Meta, bool)
+	OpenPDU(id string) (*os.File, error)
+}
+
+// Config configures a Deliverer. Dir, PublicURL, Store, Phones and Pusher
+// are required.
+type Config struct {
+	Dir       string // state directory, e.g. <data>/deliver
+	PublicURL string // how phones reach the MMSC listener, e.g. "http://mms.example.org:8080"
+	Store     Store
+	Phones    Phones
+	Pusher    Pusher
+
+	// EncodeNotification encodes an M-Notification.ind for a push; if
+	// nil, (*mms.Message).Encode. push.Notification drops From and
+	// Subject when they would not fit one SMS.
+	EncodeNotification func(*mms.Message) ([]byte, error)
+	// Temporary tells a send error that may go away from one that will
+	// not (a number the network refuses); if nil, all are temporary.
+	Temporary func(error) bool
+
+	Expiry   time.Duration // longest a message waits for retrieval; if zero, DefaultExpiry
+	Schedule Schedule      // if Renotify is empty, DefaultSchedule
+
+	Now    func() time.Time // if nil, time.Now
+	Rand   io.Reader        // keys and transaction ids; if nil, crypto/rand
+	Logger *slog.Logger     // if nil, logs are discarded
+}
+
+// DefaultExpiry is how long a message waits for retrieval unless its
+// M-Send.req asked for less.
+const DefaultExpiry = 7 * 24 * time.Hour
+
+// maxReportTries bounds the attempts to push one delivery report.
+const maxReportTries = 10
+
+// ErrConfig is returned by Open for a missing required field.
+var ErrConfig = errors.New("deliver: incomplete configuration")
+
+// Deliverer runs the per-recipient state machines. Its methods are safe
+// for concurrent use; Run sends.
+type Deliverer struct {
+	cfg   Config
+	disk  disk
+	log   *slog.Logger
+	since time.Time
+	queue chan string // message ids stored and not yet looked at
+	wake  chan struct{}
+
+	mu    sync.Mutex
+	recs  map[string]*Record
+	keys  *keyIndex
+	tids  map[string]slot
+	tests map[int]*selfTest
+	nextT int
+}
+
+// Open loads the state in cfg.Dir and returns a Deliverer; call Run.
+func Open(cfg Config) (*Deliverer, error) {
+	if cfg.Dir == "" || cfg.PublicURL == "" || cfg.Store == nil || cfg.Phones == nil || cfg.Pusher == nil {
+		return nil, ErrConfig
+	}
+	setDefaults(&cfg)
+	keys, err := newKeyIndex()
+	if err != nil {
+		return nil, err
+	}
+	d := &Deliverer{
+		cfg: cfg, disk: disk{cfg.Dir}, log: cfg.Logger,
+		queue: make(chan string, 256), wake: make(chan struct{}, 1),
+		recs: map[string]*Record{}, keys: keys, tids: map[string]slot{}, tests: map[int]*selfTest{},
+	}
+	if err := d.disk.open(); err != nil {
+		return nil, err
+	}
+	if d.since, err = d.disk.since(cfg.Now()); err != nil {
+		return nil, err
+	}
+	recs, errs := d.disk.records()
+	for _, err := range errs {
+		d.log.Error(err.Error())
+	}
+	for _, r := range recs {
+		d.index(r)
+	}
+	return d, nil
+}
+
+func setDefaults(cfg *Config) {
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.EncodeNotification == nil {
+		cfg.EncodeNotification = (*mms.Message).Encode
+	}
+	if cfg.Temporary == nil {
+		cfg.Temporary = func(error) bool { return true }
+	}
+	if cfg.Expiry <= 0 {
+		cfg.Expiry = DefaultExpiry
+	}
+	if len(cfg.Schedule.Renotify) == 0 {
+		cfg.Schedule = DefaultSchedule
+	}
+	if cfg.Schedule.RetryMin <= 0 {
+		cfg.Schedule.RetryMin = DefaultSchedule.RetryMin
+	}
+	if cfg.Schedule.RetryMax < cfg.Schedule.RetryMin {
+		cfg.Schedule.RetryMax = max(DefaultSchedule.RetryMax, cfg.Schedule.RetryMin)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// index makes a record's keys and transaction ids known. Keys of an
+// expired record are left out: its URLs answer message-not-found.
+// Called with d.mu held, or before the Deliverer is shared.
+func (d *Deliverer) index(r *Record) {
+	d.recs[r.ID] = r
+	live := d.cfg.Now().Before(r.Expires)
+	for i, rc := range r.Recipients {
+		if rc.Key != "" && live {
+			d.keys.add(rc.Key, slot{id: r.ID, rcp: i})
+		}
+		if rc.TID != "" {
+			d.tids[rc.TID] = slot{id: r.ID, rcp: i}
+		}
+	}
+}
+
+// URL is the retrieve URL of a key: the M-Notification.ind's
+// Content-Location.
+func (d *Deliverer) URL(key string) string { return d.cfg.PublicURL + "/m/" + key }
+
+// ViewURL is the browser page of a key, the link of the SMS fallback.
+func (d *Deliverer) ViewURL(key string) string { return d.cfg.PublicURL + "/v/" + key }
+
+// Stored queues a newly stored message for delivery. It never blocks:
+// when the queue is full the message is picked up by Recover at the next
+// start.
+func (d *Deliverer) Stored(id string) {
+	select {
+	case d.queue <- id:
+	default:
+		d.log.Warn("deliver: queue full; the message waits for the next start", "id", id)
+	}
+}
+
+// Recover queues the stored messages a crash or a full queue kept from
+// being looked at: those received since delivery was turned on, not yet
+// expired, without a record. metas is the store's list.
+func (d *Deliverer) Recover(metas []store.Meta) {
+	now := d.cfg.Now()
+	for _, m := range metas {
+		d.mu.Lock()
+		_, known := d.recs[m.ID]
+		d.mu.Unlock()
+		if known || m.Received.Before(d.since) || !now.Before(m.Received.Add(d.cfg.Expiry)) {
+			continue
+		}
+		if err := d.add(m.ID); err != nil {
+			d.log.Error("deliver: recovering", "id", m.ID, "err", err)
+		}
+	}
+}
+
+// States returns a copy of the recipients of a message and their states,
+// nil when the message has no paired recipient.
+func (d *Deliverer) States(id string) []Recipient {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.recs[id]
+	if !ok {
+		return nil
+	}
+	out := make([]Recipient, len(r.Recipients))
+	copy(out, r.Recipients)
+	for i := range out {
+		out[i].Key, out[i].TID = "", "" // secrets stay here
+	}
+	return out
+}
+
+// Forget drops the record of a deleted message: its URLs go dead.
+func (d *Deliverer) Forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.recs[id]
+	if !ok {
+		return
+	}
+	for _, rc := range r.Recipients {
+		d.keys.remove(rc.Key)
+		delete(d.tids, rc.TID)
+	}
+	delete(d.recs, id)
+	if err := d.disk.remove(recordName(id)); err != nil {
+		d.log.Error("deliver: removing record", "id", id, "err", err)
+	}
+}
+
+func (d *Deliverer) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// save writes a record; called with d.mu held.
+func (d *Deliverer) save(r *Record) {
+	if err := d.disk.write(recordName(r.ID), r); err != nil {
+		d.log.Error("deliver: saving state", "id", r.ID, "err", err)
+	}
+}
+
+// add builds and saves the record of a stored message, when it has a
+// paired recipient.
+func (d *Deliverer) add(id string) error {
+	if !safeID(id) {
+		return fmt.Errorf("deliver: unusable message id %q", id)
+	}
+	meta, ok := d.cfg.Store.Get(id)
+	if !ok {
+		return nil // deleted meanwhile
+	}
+	msg, err := d.readMessage(meta)
+	if err != nil {
+		return err
+	}
+	r, err := d.newRecord(meta, msg)
+	if err != nil || r == nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, dup := d.recs[id]; dup {
+		return nil
+	}
+	if err := d.disk.write(recordName(id), r); err != nil {
+		return err
+	}
+	d.index(r)
+	d.poke()
+	d.log.Info("deliver: to deliver", "id", id, "recipients", len(r.Recipients), "expires", r.Expires)
+	return nil
+}
+
+// readMessage reads and decodes a stored PDU.
+func (d *Deliverer) readMessage(meta store.Meta) (*mms.Message, error) {
+	f, err := d.cfg.Store.OpenPDU(meta.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, mms.MaxPDU+1))
+	if err != nil {
+		return nil, fmt.Errorf("deliver: reading %s: %w", meta.ID, err)
+	}
+	return mms.Decode(b)
+}
+
+// newRecord decides who gets the message. It returns nil when no
+// recipient is a paired phone.
+func (d *Deliverer) newRecord(meta store.Meta, msg *mms.Message) (*Record, error) {
+	r := &Record{
+		ID: meta.ID, Received: meta.Received, From: meta.Sender.Number, FromName: meta.Sender.Name,
+		Subject: msg.Subject.Text(), Size: meta.Size,
+		Expires: meta.Received.Add(expiry(msg.Expiry, d.cfg.Expiry, meta.Received)),
+	}
+	if msg.DeliveryReport == mms.Yes && r.From != "" {
+		if p, ok := d.cfg.Phones.ByNumber(r.From); ok {
+			r.ReportTo = p.Number
+		}
+	}
+	paired := 0
+	seen := map[string]bool{}
+	for _, a := range recipients(msg) {
+		rc := Recipient{Address: clip(a.String(), 256), State: Kept}
+		if n, ok := a.Number(); ok {
+			if p, ok := d.cfg.Phones.ByNumber(n); ok && !seen[p.Number] {
+				seen[p.Number] = true
+				if err := d.pair(&rc, p, meta.Received); err != nil {
+					return nil, err
+				}
+				paired++
+			}
+		}
+		r.Recipients = append(r.Recipients, rc)
+	}
+	if paired == 0 {
+		return nil, nil
+	}
+	return r, nil
+}
+
+// pair makes rc a paired recipient waiting for its first notification.
+func (d *Deliverer) pair(rc *Recipient, p Peer, now time.Time) error {
+	var err error
+	if rc.Key, err = newKey(d.cfg.Rand); err != nil {
+		return err
+	}
+	if rc.TID, err = newTID(d.cfg.Rand); err != nil {
+		return err
+	}
+	rc.Number, rc.Name, rc.State, rc.Updated = p.Number, p.Name, Pending, now
+	return nil
+}
+
+// maxRecipients bounds the recipients looked at in one message.
+const maxRecipients = 64
+
+func recipients(m *mms.Message) []mms.Address {
+	var all []mms.Address
+	for _, l := range [][]mms.Address{m.To, m.Cc, m.Bcc} {
+		all = append(all, l...)
+	}
+	return all[:min(len(all), maxRecipients)]
+}
+
+// expiry is how long a message received at t waits: what its X-Mms-Expiry
+// asked, capped at limit.
+func expiry(tv mms.TimeValue, limit time.Duration, t time.Time) time.Duration {
+	switch {
+	case tv.Relative > 0:
+		return min(tv.Relative, limit)
+	case !tv.Absolute.IsZero() && tv.Absolute.After(t):
+		return min(tv.Absolute.Sub(t), limit)
+	}
+	return limit
+}
+
+// Unpaired returns the To, Cc and Bcc addresses of meta that are not
+// paired phones: the message is kept for the owner only for them.
+func Unpaired(meta store.Meta, p Phones) []string {
+	var out []string
+	for _, l := range [][]string{meta.To, meta.Cc, meta.Bcc} {
+		for _, s := range l {
+			a := mms.Address{Value: mms.EncodedString{Raw: []byte(s)}}
+			if n, ok := a.Number(); ok {
+				if _, paired := p.ByNumber(n); paired {
+					continue
+				}
+				s = n
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
