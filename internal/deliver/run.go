@@ -87,7 +87,7 @@ func (d *Deliverer) expire(r *Record, now time.Time) {
 // (the phone would show it twice), it counts as retrieved. It reports
 // whether it did so.
 func (d *Deliverer) fetchedSince(r *Record, rc *Recipient, now time.Time) bool {
-	if rc.Notifications == 0 || !rc.Fetched.After(rc.LastNotified) {
+	if rc.Notifications == 0 || rc.Fetched.IsZero() || rc.Fetched.Before(rc.LastNotified) {
 		return false
 	}
 	rc.finish(Retrieved, now, r.ReportTo != "")
