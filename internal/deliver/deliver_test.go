@@ -288,7 +288,7 @@ func TestRecover(t *testing.T) {
 	}
 	e2 := newEnv(t)
 	e2.clock.Add(time.Hour)
-	e2.open() // a new directory: since is now
+	e2.open()                 // a new directory: since is now
 	e2.d.Recover(e.st.List()) // messages from before
 	if got := e2.d.States(id); got != nil {
 		t.Errorf("a message from before delivery was on was recovered: %+v", got)
