@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -26,17 +27,12 @@ type Pusher interface {
 	Text(ctx context.Context, to, text string) error
 }
 
-// Peer is a paired phone, as far as delivery needs it.
-type Peer struct {
-	Name     string
-	Number   string // canonical: the same string for every form of the number
-	Fallback bool   // also text a plain SMS with a link (its carrier drops WAP push)
-}
-
 // Phones finds the paired phone of a number, whatever its form
-// (national or international).
+// (national or international); *phones.Registry is one. The Number of
+// the phone it returns is the same string for every form, and is what a
+// report's from is compared with.
 type Phones interface {
-	ByNumber(number string) (Peer, bool)
+	ByNumber(number string) (phones.Phone, bool)
 }
 
 // Store is what delivery reads from the message store; *store.Store is one.
@@ -342,7 +338,7 @@ func (d *Deliverer) newRecord(meta store.Meta, msg *mms.Message) (*Record, error
 }
 
 // pair makes rc a paired recipient waiting for its first notification.
-func (d *Deliverer) pair(rc *Recipient, p Peer, now time.Time) error {
+func (d *Deliverer) pair(rc *Recipient, p phones.Phone, now time.Time) error {
 	var err error
 	if rc.Key, err = newKey(d.cfg.Rand); err != nil {
 		return err

@@ -332,7 +332,7 @@ func TestUnpaired(t *testing.T) {
 	if got := Unpaired(meta, e.phones); len(got) != 1 || got[0] != numC {
 		t.Errorf("Unpaired = %q, want [%s]", got, numC)
 	}
-	id2 := e.put(sendReq(func(m *mms.Message) { m.To = []mms.Address{mms.PLMN("02220002"), mms.PLMN(numB)} }))
+	id2 := e.put(sendReq(func(m *mms.Message) { m.To = []mms.Address{mms.PLMN("0015552220002"), mms.PLMN(numB)} }))
 	rs := e.d.States(id2)
 	if len(rs) != 2 || rs[0].State != Pending || rs[0].Number != numB || rs[1].State != Kept {
 		t.Errorf("national and international form of B: %+v, want one pending and one kept duplicate", rs)
@@ -353,9 +353,9 @@ func TestStatesHideSecrets(t *testing.T) {
 // browser, once.
 func TestFallback(t *testing.T) {
 	e := newEnv(t)
-	b := e.phones[numB]
-	b.Fallback = true
-	e.phones[numB] = b
+	if err := e.phones.SetFallback(tokB, true); err != nil {
+		t.Fatal(err)
+	}
 	id := e.put(sendReq(nil))
 	e.drain()
 	e.clock.Add(DefaultSchedule.Renotify[0])

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -35,21 +36,23 @@ const (
 	numC = "+15553330003" // Carl, not paired
 )
 
-type fakePhones map[string]Peer
+// Tokens of the test phones in the registry.
+const (
+	tokA = "tokenAnna-0123456789abcdef"
+	tokB = "tokenBen-0123456789abcdefg"
+)
 
-func (p fakePhones) ByNumber(n string) (Peer, bool) {
-	if len(n) > 0 && n[0] == '0' { // national form, as phones.SameNumber would
-		n = "+1555" + n[1:]
+// testPhones is a real registry, in memory, with A and B.
+func testPhones(t *testing.T) *phones.Registry {
+	t.Helper()
+	r, err := phones.Open("", []phones.Phone{
+		{Name: "Anna", Number: numA, Token: tokA},
+		{Name: "Ben", Number: numB, Token: tokB},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	ph, ok := p[n]
-	return ph, ok
-}
-
-func testPhones() fakePhones {
-	return fakePhones{
-		numA: {Name: "Anna", Number: numA},
-		numB: {Name: "Ben", Number: numB},
-	}
+	return r
 }
 
 // sent is one thing the fake pusher sent.
@@ -115,14 +118,14 @@ type env struct {
 	clock  *fakeClock
 	st     *store.Store
 	pusher *fakePusher
-	phones fakePhones
+	phones *phones.Registry
 	dir    string
 	d      *Deliverer
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{t: t0}, pusher: &fakePusher{}, phones: testPhones(), dir: t.TempDir()}
+	e := &env{t: t, clock: &fakeClock{t: t0}, pusher: &fakePusher{}, phones: testPhones(t), dir: t.TempDir()}
 	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
 // Result is the outcome of a reachability self-test: whether the phone
@@ -75,7 +76,7 @@ const maxSelfTests = 2
 // lands in the phone's messages: "homemmsc reachability test". The
 // error is for what kept the test from running (the modem); a phone that
 // does not fetch is a Result with Fetched false.
-func (d *Deliverer) SelfTest(ctx context.Context, p Peer, wait time.Duration) (Result, error) {
+func (d *Deliverer) SelfTest(ctx context.Context, p phones.Phone, wait time.Duration) (Result, error) {
 	key, err := newKey(d.cfg.Rand)
 	if err != nil {
 		return Result{}, err

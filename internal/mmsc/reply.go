@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
 // Delivery to paired phones (issue 7) adds two kinds of requests to the
@@ -38,10 +39,15 @@ func isReport(t mms.MessageType) bool {
 
 // phoneReport hands an M-NotifyResp.ind or M-Acknowledge.ind to
 // Config.Report and answers 204.
-func (h *handler) phoneReport(w http.ResponseWriter, r *http.Request, body []byte, phone *Phone) {
+func (h *handler) phoneReport(w http.ResponseWriter, r *http.Request, body []byte, phone *phones.Phone) {
 	from := ""
 	if phone != nil {
 		from = phone.Number
+		what := "notifyresp"
+		if peek(body).typ == mms.TypeAcknowledgeInd {
+			what = "acknowledge"
+		}
+		h.phones.Saw(phone.Token, visit(r, what, h.now()))
 	}
 	msg, err := mms.Decode(body)
 	if err == nil {
