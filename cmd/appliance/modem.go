@@ -29,6 +29,9 @@ type modemOptions struct {
 	spacing  time.Duration
 	testTo   string
 	testText string
+	// kept names a message's recipients that are not paired phones, for
+	// the owner's SMS; nil when delivery to paired phones is off.
+	kept func(store.Meta) []string
 }
 
 // register declares the modem flags on fs.
@@ -123,12 +126,12 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, o
 			return
 		}
 		select {
-		case items <- itemOf(ev.Meta):
+		case items <- itemOf(ev.Meta, mo.kept):
 		default: // a flood: Recover at the next start picks these up
 			log.Warn("modem: notification queue full", "id", ev.Meta.ID)
 		}
 	})
-	if err := n.Recover(unnotified(st)); err != nil {
+	if err := n.Recover(unnotified(st, mo.kept)); err != nil {
 		log.Error("modem: recovering notifications", "err", err)
 	}
 	wg.Go(func() {
@@ -159,19 +162,22 @@ const maxRecover = 100
 
 // unnotified is the store's newest unseen messages; the notifier skips
 // those its ledger says were notified.
-func unnotified(st *store.Store) []notify.Item {
+func unnotified(st *store.Store, kept func(store.Meta) []string) []notify.Item {
 	var items []notify.Item
 	list := st.List() // newest first
 	for i := len(list) - 1; i >= 0; i-- {
 		if m := list[i]; !m.Seen && i < maxRecover {
-			items = append(items, itemOf(m))
+			items = append(items, itemOf(m, kept))
 		}
 	}
 	return items
 }
 
-func itemOf(m store.Meta) notify.Item {
+func itemOf(m store.Meta, kept func(store.Meta) []string) notify.Item {
 	it := notify.Item{ID: m.ID, From: m.Sender.Name, Subject: m.Subject, Size: m.Size}
+	if kept != nil {
+		it.Kept = kept(m)
+	}
 	if it.From == "" {
 		it.From = m.Sender.Number
 	}
