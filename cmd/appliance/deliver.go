@@ -228,10 +228,23 @@ func (v daysValue) String() string {
 	if v.p == nil {
 		return ""
 	}
-	if *v.p%(24*time.Hour) == 0 && *v.p > 0 {
-		return strconv.Itoa(int(*v.p/(24*time.Hour))) + "d"
+	return formatDays(*v.p)
+}
+
+// formatDays writes "7d", "36h", "10m", "1h30m": days when whole, no
+// zero units.
+func formatDays(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 	}
-	return v.p.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func (v daysValue) Set(s string) error {
@@ -276,7 +289,7 @@ func (v durationsValue) String() string {
 	}
 	var parts []string
 	for _, d := range *v.p {
-		parts = append(parts, daysValue{&d}.String())
+		parts = append(parts, formatDays(d))
 	}
 	return strings.Join(parts, ",")
 }
