@@ -103,6 +103,7 @@ func (d *Deliverer) do(ctx context.Context, j job) {
 	r := d.recs[j.id]
 	rc := r.Recipients[j.rcp] // a copy: the send runs unlocked
 	rec := *r
+	start := d.cfg.Now()
 	d.mu.Unlock()
 	var err error
 	if j.report {
@@ -123,7 +124,9 @@ func (d *Deliverer) do(ctx context.Context, j job) {
 	if j.report {
 		d.reported(r, cur, now, err)
 	} else {
-		d.notified(r, cur, rc.Texted, now, err)
+		// The phone may fetch before the send returns: the notification
+		// counts from when it started.
+		d.notified(r, cur, rc.Texted, start, err)
 	}
 	d.save(r)
 }
