@@ -88,6 +88,7 @@ type Deliverer struct {
 
 	mu    sync.Mutex
 	recs  map[string]*Record
+	live  map[string]bool // records not yet past their expiry, keys indexed
 	keys  *keyIndex
 	tids  map[string]slot
 	tests map[int]*selfTest
@@ -107,7 +108,7 @@ func Open(cfg Config) (*Deliverer, error) {
 	d := &Deliverer{
 		cfg: cfg, disk: disk{cfg.Dir}, log: cfg.Logger,
 		queue: make(chan string, 256), wake: make(chan struct{}, 1),
-		recs: map[string]*Record{}, keys: keys, tids: map[string]slot{}, tests: map[int]*selfTest{},
+		recs: map[string]*Record{}, live: map[string]bool{}, keys: keys, tids: map[string]slot{}, tests: map[int]*selfTest{},
 	}
 	if err := d.disk.open(); err != nil {
 		return nil, err
@@ -162,6 +163,7 @@ func setDefaults(cfg *Config) {
 func (d *Deliverer) index(r *Record) {
 	d.recs[r.ID] = r
 	live := d.cfg.Now().Before(r.Expires)
+	d.live[r.ID] = live
 	for i, rc := range r.Recipients {
 		if rc.Key != "" && live {
 			d.keys.add(rc.Key, slot{id: r.ID, rcp: i})
@@ -238,6 +240,7 @@ func (d *Deliverer) Forget(id string) {
 		delete(d.tids, rc.TID)
 	}
 	delete(d.recs, id)
+	delete(d.live, id)
 	if err := d.disk.remove(recordName(id)); err != nil {
 		d.log.Error("deliver: removing record", "id", id, "err", err)
 	}

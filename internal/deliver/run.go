@@ -63,9 +63,10 @@ func (d *Deliverer) due() (job, bool) {
 }
 
 // expire ends the waiting recipients of a record past its expiry, and
-// forgets its keys.
+// forgets its keys; it does so once per record. A record loaded already
+// expired has its final states saved, or gets them here.
 func (d *Deliverer) expire(r *Record, now time.Time) {
-	if now.Before(r.Expires) {
+	if now.Before(r.Expires) || (!d.live[r.ID] && r.Done()) {
 		return
 	}
 	changed := false
@@ -77,6 +78,7 @@ func (d *Deliverer) expire(r *Record, now time.Time) {
 		}
 		d.keys.remove(rc.Key)
 	}
+	d.live[r.ID] = false
 	if changed {
 		d.save(r)
 	}

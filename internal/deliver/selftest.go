@@ -50,9 +50,10 @@ func (r Result) String() string {
 // selfTest is one self-test in progress: a key and transaction id that
 // lead to a small test message kept in memory only.
 type selfTest struct {
-	conf *mms.Message
-	res  Result
-	done chan struct{} // closed at the first fetch
+	conf     *mms.Message
+	res      Result
+	done     chan struct{} // closed at the first fetch
+	reported chan struct{} // closed at the first M-NotifyResp.ind
 }
 
 // fetched records the first fetch; called with d.mu held.
@@ -86,7 +87,7 @@ func (d *Deliverer) SelfTest(ctx context.Context, p phones.Phone, wait time.Dura
 		return Result{}, err
 	}
 	now := d.cfg.Now()
-	t := &selfTest{conf: testConf(tid, now), done: make(chan struct{}), res: Result{Phone: p.Name, Number: p.Number}}
+	t := &selfTest{conf: testConf(tid, now), done: make(chan struct{}), reported: make(chan struct{}), res: Result{Phone: p.Name, Number: p.Number}}
 	n, err := d.addTest(t, key, tid)
 	if err != nil {
 		return Result{}, err
@@ -113,6 +114,7 @@ func (d *Deliverer) SelfTest(ctx context.Context, p phones.Phone, wait time.Dura
 		defer grace.Stop()
 		select {
 		case <-grace.C:
+		case <-t.reported:
 		case <-ctx.Done():
 		}
 	case <-timer.C:
@@ -148,8 +150,9 @@ func (d *Deliverer) removeTest(n int, key, tid string) {
 // testReport records the M-NotifyResp.ind of a self-test; called with
 // d.mu held.
 func (d *Deliverer) testReport(n int, _ string, _ mms.MessageType, status byte) error {
-	if t, ok := d.tests[n]; ok {
+	if t, ok := d.tests[n]; ok && t.res.Reported == "" {
 		t.res.Reported = statusName(status)
+		close(t.reported)
 	}
 	return nil
 }
