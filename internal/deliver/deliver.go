@@ -28,11 +28,13 @@ type Pusher interface {
 }
 
 // Phones finds the paired phone of a number, whatever its form
-// (national or international); *phones.Registry is one. The Number of
-// the phone it returns is the same string for every form, and is what a
-// report's from is compared with.
+// (national or international), and keeps each phone's last visit;
+// *phones.Registry is one. The Number of the phone ByNumber returns is
+// the same string for every form, and is what a report's from is
+// compared with.
 type Phones interface {
 	ByNumber(number string) (phones.Phone, bool)
+	Saw(token string, v phones.Visit)
 }
 
 // Store is what delivery reads from the message store; *store.Store is one.

@@ -51,6 +51,9 @@ func TestRetrieved(t *testing.T) {
 	if got := e.state(id, 0); got.Fetched.IsZero() || got.UserAgent != "TestPhone/1.0" || got.FetchedBy == "" {
 		t.Errorf("fetch not recorded: %+v", got)
 	}
+	if v, ok := e.phones.LastVisit(tokB); !ok || v.What != "retrieve" || v.UserAgent != "TestPhone/1.0" {
+		t.Errorf("Ben's last visit %+v, %v; want the retrieve", v, ok)
+	}
 	if err := e.report(numB, mms.TypeNotifyRespInd, n.TransactionID, mms.DeliveryRetrieved); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
 // mmsContentType is the media type of an MMS PDU over HTTP.
@@ -85,6 +86,13 @@ func (d *Deliverer) lookup(key string, f fetch) (found, bool) {
 	}
 	rc.Fetched, rc.FetchedBy, rc.UserAgent = now, clip(f.remote, 64), clip(f.userAgent, 256)
 	d.save(r)
+	if p, ok := d.cfg.Phones.ByNumber(rc.Number); ok {
+		what := "retrieve"
+		if f.view {
+			what = "view"
+		}
+		d.cfg.Phones.Saw(p.Token, phones.Visit{Time: now, Remote: rc.FetchedBy, UserAgent: rc.UserAgent, Profile: f.profile, What: what})
+	}
 	return found{rec: *r, rc: *rc}, true
 }
 
