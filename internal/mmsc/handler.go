@@ -84,8 +84,9 @@ type handler struct {
 // NewHandler returns the HTTP handler of the MMSC listener.
 //
 // Routes: POST /mms/<token> (a paired phone), POST /mms and /mms.php (the
-// open endpoint, when Config.Open), GET / (a one-line description). Any
-// other method gets 405, any other path 404, both as short plain text.
+// open endpoint, when Config.Open), GET / (a one-line description), and
+// /m/… and /v/… to Config.Retrieve (see reply.go). Any other method gets
+// 405, any other path 404, both as short plain text.
 func NewHandler(cfg Config) http.Handler {
 	h := &handler{cfg: cfg, maxSize: cfg.MaxSize, log: cfg.Logger, now: cfg.Now}
 	if h.log == nil {
