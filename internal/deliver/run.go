@@ -103,6 +103,10 @@ func (d *Deliverer) fetchedSince(r *Record, rc *Recipient, now time.Time) bool {
 func (d *Deliverer) do(ctx context.Context, j job) {
 	d.mu.Lock()
 	r := d.recs[j.id]
+	if r == nil { // forgotten since due
+		d.mu.Unlock()
+		return
+	}
 	rc := r.Recipients[j.rcp] // a copy: the send runs unlocked
 	rec := *r
 	start := d.cfg.Now()
