@@ -388,3 +388,24 @@ func TestFallback(t *testing.T) {
 		t.Errorf("the browser view is not recorded as a fetch")
 	}
 }
+
+// A deleted message's URL goes dead and its record file goes.
+func TestForget(t *testing.T) {
+	e := newEnv(t)
+	id := e.put(sendReq(nil))
+	e.drain()
+	n := e.pusher.pushes(t, numB)[0]
+	if err := e.st.Delete(id); err != nil {
+		t.Fatal(err)
+	}
+	checkNotFound(t, e.retrieve(n.ContentLocation)) // gone from the store already
+	e.d.Forget(id)
+	checkNotFound(t, e.retrieve(n.ContentLocation))
+	if e.d.States(id) != nil {
+		t.Errorf("states kept after Forget")
+	}
+	e.open()
+	if e.d.States(id) != nil {
+		t.Errorf("record back after a restart")
+	}
+}
