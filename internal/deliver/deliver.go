@@ -60,6 +60,11 @@ type Config struct {
 	// not (a number the network refuses); if nil, all are temporary.
 	Temporary func(error) bool
 
+	// Ready, if set, returns a channel closed when the modem is (back)
+	// in service: sends that failed are then retried at once rather than
+	// after their back-off. *modem.Device's Ready is one.
+	Ready func() <-chan struct{}
+
 	Expiry   time.Duration // longest a message waits for retrieval; if zero, DefaultExpiry
 	Schedule Schedule      // if Renotify is empty, DefaultSchedule
 

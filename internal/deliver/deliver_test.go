@@ -409,3 +409,19 @@ func TestForget(t *testing.T) {
 		t.Errorf("record back after a restart")
 	}
 }
+
+// When the modem comes back, failed sends are retried at once.
+func TestRetryWhenModemReady(t *testing.T) {
+	e := newEnv(t)
+	e.pusher.fail = []error{errors.New("modem absent")}
+	id := e.put(sendReq(nil))
+	e.drain()
+	if got := e.state(id, 0); got.Failures != 1 || !got.NextTry.After(e.clock.Now()) {
+		t.Fatalf("after a failed send: %+v", got)
+	}
+	e.d.retryNow()
+	e.drain()
+	if got := e.state(id, 0); got.State != Notified || len(e.pusher.pushes(t, numB)) != 1 {
+		t.Errorf("after the modem came back: %+v", got)
+	}
+}

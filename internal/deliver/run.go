@@ -20,6 +20,9 @@ type job struct {
 // anyway).
 func (d *Deliverer) Run(ctx context.Context) {
 	for ctx.Err() == nil {
+		// Taken before anything is tried, as the owner notifier does: a
+		// modem that comes back during a failing send is not missed.
+		ready := d.ready()
 		select {
 		case id := <-d.queue:
 			if err := d.add(id); err != nil {
@@ -32,7 +35,28 @@ func (d *Deliverer) Run(ctx context.Context) {
 			d.do(ctx, j)
 			continue
 		}
-		d.sleep(ctx)
+		d.sleep(ctx, ready)
+	}
+}
+
+func (d *Deliverer) ready() <-chan struct{} {
+	if d.cfg.Ready == nil {
+		return nil
+	}
+	return d.cfg.Ready()
+}
+
+// retryNow makes every failed send due: the modem is back.
+func (d *Deliverer) retryNow() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.recs {
+		for i := range r.Recipients {
+			rc := &r.Recipients[i]
+			if (rc.Failures > 0 && !rc.State.Final()) || (rc.Report == ReportDue && rc.ReportTries > 0) {
+				rc.NextTry = time.Time{}
+			}
+		}
 	}
 }
 
@@ -214,7 +238,7 @@ func (d *Deliverer) reported(r *Record, rc *Recipient, now time.Time, err error)
 }
 
 // sleep waits for the next due time, a wake-up or a new message.
-func (d *Deliverer) sleep(ctx context.Context) {
+func (d *Deliverer) sleep(ctx context.Context, ready <-chan struct{}) {
 	next, ok := d.nextDue()
 	var timer <-chan time.Time
 	if ok {
@@ -226,6 +250,8 @@ func (d *Deliverer) sleep(ctx context.Context) {
 	case <-ctx.Done():
 	case <-d.wake:
 	case <-timer:
+	case <-ready:
+		d.retryNow()
 	case id := <-d.queue:
 		if err := d.add(id); err != nil {
 			d.log.Error("deliver: cannot deliver", "id", id, "err", err)
