@@ -33,6 +33,11 @@ func (d *Deliverer) Run(ctx context.Context) {
 		}
 		if j, ok := d.due(); ok {
 			d.do(ctx, j)
+			select {
+			case <-ready: // the modem came back during the send
+				d.retryNow()
+			default:
+			}
 			continue
 		}
 		d.sleep(ctx, ready)
