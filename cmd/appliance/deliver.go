@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/deliver"
-	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/phones"
+	"github.com/homemmsc/homemmsc/internal/push"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -46,7 +47,7 @@ func (d *deliverOptions) register(fs *flag.FlagSet) {
 
 // startDelivery runs delivery to paired phones, or says in one log line
 // why it is off. It returns nil when off; stop ends it.
-func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, p deliver.Pusher, temporary func(error) bool, encode func(*mms.Message) ([]byte, error), log *slog.Logger) (*deliver.Deliverer, func()) {
+func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, p *push.Pusher, log *slog.Logger) (*deliver.Deliverer, func()) {
 	switch {
 	case o.publicURL == "":
 		log.Info("delivery to paired phones off: set -public-url to the address phones reach this MMSC at")
@@ -57,7 +58,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 	}
 	d, err := deliver.Open(deliver.Config{
 		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: p,
-		EncodeNotification: encode, Temporary: temporary, Expiry: o.expiry,
+		EncodeNotification: push.Notification, Temporary: push.Temporary, Expiry: o.expiry,
 		Schedule: deliver.Schedule{Renotify: o.renotify}, Logger: log,
 	})
 	if err != nil {
@@ -76,8 +77,17 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.Run(ctx) })
-	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", o.expiry, "renotify", o.renotify)
+	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", formatDays(o.expiry), "renotify", durationsValue{&o.renotify}.String())
 	return d, func() { cancelSub(); cancel(); wg.Wait() }
+}
+
+// withDelivery routes the retrieve URLs and the phones' reports of a
+// running delivery through the MMSC handler.
+func withDelivery(cfg mmsc.Config, d *deliver.Deliverer) mmsc.Config {
+	if d != nil {
+		cfg.Retrieve, cfg.Report = d.Handler(), d.Report
+	}
+	return cfg
 }
 
 // keptFunc is what the owner's SMS says about recipients that are not

@@ -360,14 +360,17 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	o.modemOpts.kept = keptFunc(o.deliverOpts, reg)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
 	defer mr.stop()
+	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr.pusher, log)
+	defer stopDelivery()
 	a := newAppliance(o, st, ln, mr.report, start)
-	h := mmsc.NewHandler(mmsc.Config{
+	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log,
 		OnResult: a.metrics.onResult, Allow: o.lanOpts.allowFunc(),
-	})
+	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status, watch: a.display}, log)
 	defer stopDisplay()
