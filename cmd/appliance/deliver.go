@@ -47,17 +47,17 @@ func (d *deliverOptions) register(fs *flag.FlagSet) {
 
 // startDelivery runs delivery to paired phones, or says in one log line
 // why it is off. It returns nil when off; stop ends it.
-func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, p *push.Pusher, log *slog.Logger) (*deliver.Deliverer, func()) {
+func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, mr modemRun, log *slog.Logger) (*deliver.Deliverer, func()) {
 	switch {
 	case o.publicURL == "":
 		log.Info("delivery to paired phones off: set -public-url to the address phones reach this MMSC at")
 		return nil, func() {}
-	case p == nil:
+	case mr.pusher == nil:
 		log.Info("delivery to paired phones off: it needs a modem (-modem) to send notifications")
 		return nil, func() {}
 	}
 	d, err := deliver.Open(deliver.Config{
-		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: p,
+		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Ready: mr.ready,
 		EncodeNotification: push.Notification, Temporary: push.Temporary, Expiry: o.expiry,
 		Schedule: deliver.Schedule{Renotify: o.renotify}, Logger: log,
 	})

@@ -363,7 +363,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	o.modemOpts.kept = keptFunc(o.deliverOpts, reg)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
 	defer mr.stop()
-	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr.pusher, log)
+	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, log)
 	defer stopDelivery()
 	a := newAppliance(o, st, ln, mr.report, start)
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{

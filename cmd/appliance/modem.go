@@ -75,9 +75,10 @@ func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
 // metrics read, the pusher that texts recipients through it (issue 7),
 // and how to stop it.
 type modemRun struct {
-	status func() *display.Modem // nil without a modem
-	report func() modemReport    // nil without a modem; for /metrics
-	pusher *push.Pusher          // nil without a modem; shares the device with the owner notifier
+	status func() *display.Modem  // nil without a modem
+	report func() modemReport     // nil without a modem; for /metrics
+	pusher *push.Pusher           // nil without a modem; shares the device with the owner notifier
+	ready  func() <-chan struct{} // the device's Ready; nil without a modem
 	stop   func()
 }
 
@@ -106,6 +107,7 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 		status: modemStatus(dev, n),
 		report: modemReporter(dev, n),
 		pusher: push.New(dev, push.Config{Logger: log}),
+		ready:  dev.Ready,
 		stop:   func() { cancel(); wg.Wait() },
 	}
 }
