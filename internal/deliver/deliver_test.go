@@ -425,3 +425,20 @@ func TestRetryWhenModemReady(t *testing.T) {
 		t.Errorf("after the modem came back: %+v", got)
 	}
 }
+
+// X-Mms-Report-Allowed no: the sender hears nothing about this recipient.
+func TestReportNotAllowed(t *testing.T) {
+	e := newEnv(t)
+	id := e.put(sendReq(func(m *mms.Message) { m.DeliveryReport = mms.Yes }))
+	e.drain()
+	n := e.pusher.pushes(t, numB)[0]
+	err := e.d.Report(numB, &mms.Message{Type: mms.TypeNotifyRespInd, TransactionID: n.TransactionID,
+		Version: mms.Version12, Status: mms.DeliveryRetrieved, ReportAllowed: mms.No})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if got := e.state(id, 0); got.State != Retrieved || got.Report != NoReport || len(e.pusher.pushes(t, numA)) != 0 {
+		t.Errorf("state %+v, %d reports to A; want retrieved and none", got, len(e.pusher.pushes(t, numA)))
+	}
+}

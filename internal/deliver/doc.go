@@ -43,7 +43,8 @@
 // When the sender is a paired phone and asked for a delivery report
 // (X-Mms-Delivery-Report yes), an M-Delivery.ind (§6.9: Message-ID, To,
 // Date, X-Mms-Status) goes to it by WAP push once the recipient retrieved,
-// rejected or let the message expire; it is retried up to 10 times.
+// rejected or let the message expire, unless the recipient's phone said
+// X-Mms-Report-Allowed no (§7.3.47); it is retried up to 10 times.
 //
 // Each message's state is one JSON file, <dir>/<message id>.json, written
 // atomically (temp file, fsync, rename, fsync of the directory) at every

@@ -20,7 +20,8 @@ var (
 // a message it had deferred). from is the number of the paired phone that
 // posted (its token URL), "" when the endpoint does not say: then the
 // transaction id, which only the recipient's phone was sent, is the
-// proof.
+// proof. X-Mms-Report-Allowed no keeps the sender from getting a
+// delivery report about this recipient.
 func (d *Deliverer) Report(from string, m *mms.Message) error {
 	status := m.Status
 	switch m.Type {
@@ -45,6 +46,13 @@ func (d *Deliverer) Report(from string, m *mms.Message) error {
 		return fmt.Errorf("%w: %s", ErrNotRecipient, r.ID)
 	}
 	before := rc.State
+	if m.ReportAllowed == mms.No && !rc.NoReport {
+		rc.NoReport = true // OMA-MMS-ENC §7.3.47: the recipient refuses delivery reports
+		if rc.Report == ReportDue {
+			rc.Report = NoReport
+		}
+		d.save(r)
+	}
 	if rc.status(status, d.cfg.Now(), r.ReportTo != "") {
 		d.save(r)
 		d.poke()

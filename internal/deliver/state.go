@@ -71,6 +71,9 @@ type Recipient struct {
 
 	Report      Report `json:"report,omitempty"`
 	ReportTries int    `json:"reportTries,omitempty"`
+	// NoReport is set when the recipient's phone said X-Mms-Report-Allowed
+	// no: the sender gets no delivery report about it.
+	NoReport bool `json:"noReport,omitempty"`
 }
 
 // Record is the delivery state of one stored message: what
@@ -173,7 +176,7 @@ func (rc *Recipient) finish(s State, now time.Time, wantReport bool) bool {
 		return false
 	}
 	rc.set(s, now)
-	if wantReport && s != Failed {
+	if wantReport && s != Failed && !rc.NoReport {
 		rc.Report = ReportDue
 	}
 	return true
