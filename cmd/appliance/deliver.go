@@ -135,8 +135,9 @@ func selfTestHandler(d *deliver.Deliverer, reg *phones.Registry, wait time.Durat
 	})
 }
 
-// maxSelfTestWait caps the wait a self-test request may ask for.
-const maxSelfTestWait = 10 * time.Minute
+// maxSelfTestWait caps the wait a self-test request may ask for: the
+// LAN server's write timeout must leave time for the answer.
+const maxSelfTestWait = 5 * time.Minute
 
 // waitParam is the ?wait= seconds of a self-test request, else def.
 func waitParam(r *http.Request, def time.Duration) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ import (
 // push; a GET of its Content-Location returns the message with the same
 // parts byte for byte; Ben's M-NotifyResp.ind marks it retrieved and Anna
 // gets an M-Delivery.ind. Then the rejected, deferred and expired paths,
-// and wrong keys. Every M-Notification.ind and M-Retrieve.conf goes
+// wrong keys, and -self-test through the LAN listener. Every M-Notification.ind and M-Retrieve.conf goes
 // through tshark, every push through python3-gammu.
 func TestDeliverE2E(t *testing.T) {
 	if testing.Short() {
@@ -29,7 +30,8 @@ func TestDeliverE2E(t *testing.T) {
 	bin := e2eBuild(t, t.TempDir(), "deliver-e2e")
 	m := modemtest.New(t)
 	_, cwd, data := dirs(t)
-	p := e2eStart(t, bin, cwd, data, "-modem", m.Link(), "-owner", dOwner,
+	lan := freeAddr(t)
+	p := e2eStart(t, bin, cwd, data, "-modem", m.Link(), "-owner", dOwner, "-lan", lan,
 		"-phones", "Anna:"+dAnna+":"+dTokA+",Ben:"+dBen+":"+dTokB, "-public-url", dPublic)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -81,8 +83,33 @@ func TestDeliverE2E(t *testing.T) {
 		e.notFound(dPublic + "/m/" + k)
 	}
 
+	e.selfTest(bin, lan)
 	e.oracles()
 	p.stop()
+}
+
+// selfTest runs -self-test Ben against the running service while the test
+// plays Ben's phone: it fetches the test notification and reports it.
+func (e *deliverE2E) selfTest(bin, lan string) {
+	e.t.Helper()
+	cmd := exec.Command(bin, "-self-test", "ben", "-lan", lan, "-self-test-wait", "30s")
+	cmd.Env = e2eEnv()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	n := e.notification(dBen)
+	e.get(n.ContentLocation)
+	e.report(dTokB, mms.TypeNotifyRespInd, n.TransactionID, mms.DeliveryRetrieved)
+	if err := cmd.Wait(); err != nil {
+		e.t.Errorf("-self-test: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"fetched after", "user agent: Ben's phone/1.0", "phone reported: retrieved", "OK:"} {
+		if !strings.Contains(out.String(), want) {
+			e.t.Errorf("-self-test output lacks %q:\n%s", want, out.String())
+		}
+	}
 }
 
 const (

@@ -366,6 +366,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, log)
 	defer stopDelivery()
 	a := newAppliance(o, st, ln, mr.report, start)
+	a.selftest = selfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log,
