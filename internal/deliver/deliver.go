@@ -277,6 +277,9 @@ func (d *Deliverer) add(id string) error {
 	if !ok {
 		return nil // deleted meanwhile
 	}
+	if !anyPaired(meta, d.cfg.Phones) {
+		return nil // the common case: spare reading the PDU
+	}
 	msg, err := d.readMessage(meta)
 	if err != nil {
 		return err
@@ -400,6 +403,11 @@ func Unpaired(meta store.Meta, p Phones) []string {
 		}
 	}
 	return out
+}
+
+// anyPaired reports whether a recipient in the metadata is a paired phone.
+func anyPaired(meta store.Meta, p Phones) bool {
+	return len(Unpaired(meta, p)) < len(meta.To)+len(meta.Cc)+len(meta.Bcc)
 }
 
 func clip(s string, n int) string {
