@@ -171,7 +171,7 @@ func envName(flagName string) string {
 // EnvironmentFile would turn the service into that one-shot command.
 func oneShot(flagName string) bool {
 	switch flagName {
-	case "version", "modem-test", "modem-test-text", "self-test":
+	case "version", "modem-test", "modem-test-text", "self-test", "self-test-wait":
 		return true
 	}
 	return false
