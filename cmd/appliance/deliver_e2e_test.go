@@ -14,6 +14,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/mms/mmstest"
 	"github.com/homemmsc/homemmsc/internal/modem/modemtest"
 	"github.com/homemmsc/homemmsc/internal/modem/sms/smstest"
+	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // Two paired phones on the pty fake modem (issue 7): Anna posts to Ben
@@ -86,6 +87,28 @@ func TestDeliverE2E(t *testing.T) {
 	e.selfTest(bin, lan)
 	e.oracles()
 	p.stop()
+	checkDeliveryMeta(t, data, []string{"retrieved", "rejected", "retrieved", "expired"})
+}
+
+// checkDeliveryMeta reopens the store and checks Ben's state in each
+// message's metadata, oldest first; Carl is kept.
+func checkDeliveryMeta(t *testing.T, data string, want []string) {
+	t.Helper()
+	st, err := store.Open(store.Config{Dir: data, MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	list := st.List() // newest first
+	if len(list) != len(want) {
+		t.Fatalf("%d messages stored, want %d", len(list), len(want))
+	}
+	for i, w := range want {
+		d := list[len(list)-1-i].Delivery
+		if len(d) != 2 || d[0].Phone != "Ben" || d[0].State != w || d[1].State != "kept" {
+			t.Errorf("message %d: delivery in the metadata %+v, want Ben %s and Carl kept", i+1, d, w)
+		}
+	}
 }
 
 // selfTest runs -self-test Ben against the running service while the test

@@ -37,10 +37,13 @@ type Phones interface {
 	Saw(token string, v phones.Visit)
 }
 
-// Store is what delivery reads from the message store; *store.Store is one.
+// Store is what delivery needs from the message store; *store.Store is
+// one. SetDelivery records the recipients' states in the message's
+// metadata, for the inbox.
 type Store interface {
 	Get(id string) (store.Meta, bool)
 	OpenPDU(id string) (*os.File, error)
+	SetDelivery(id string, ds []store.Delivery) error
 }
 
 // Config configures a Deliverer. Dir, PublicURL, Store, Phones and Pusher
@@ -91,6 +94,7 @@ type Deliverer struct {
 	log   *slog.Logger
 	since time.Time
 	queue chan string // message ids stored and not yet looked at
+	pub   chan string // message ids whose states changed, for the metadata
 	wake  chan struct{}
 
 	mu    sync.Mutex
@@ -114,7 +118,7 @@ func Open(cfg Config) (*Deliverer, error) {
 	}
 	d := &Deliverer{
 		cfg: cfg, disk: disk{cfg.Dir}, log: cfg.Logger,
-		queue: make(chan string, 256), wake: make(chan struct{}, 1),
+		queue: make(chan string, 256), pub: make(chan string, 256), wake: make(chan struct{}, 1),
 		recs: map[string]*Record{}, live: map[string]bool{}, keys: keys, tids: map[string]slot{}, tests: map[int]*selfTest{},
 	}
 	if err := d.disk.open(); err != nil {
@@ -260,10 +264,68 @@ func (d *Deliverer) poke() {
 	}
 }
 
-// save writes a record; called with d.mu held.
+// save writes a record and asks for its states to be put in the
+// message's metadata; called with d.mu held.
 func (d *Deliverer) save(r *Record) {
 	if err := d.disk.write(recordName(r.ID), r); err != nil {
 		d.log.Error("deliver: saving state", "id", r.ID, "err", err)
+	}
+	d.askPublish(r.ID)
+}
+
+// askPublish queues a message for publish without blocking: when the
+// queue is full, the next change of the record asks again.
+func (d *Deliverer) askPublish(id string) {
+	select {
+	case d.pub <- id:
+	default:
+	}
+}
+
+// publisher puts the recipients' states in the store's metadata, off
+// d.mu: the store's subscribers run in its call and may ask us back.
+func (d *Deliverer) publisher(ctx context.Context) {
+	// A change saved just before a crash or stop may not have reached the
+	// metadata: look at every record once (unchanged ones cost a compare).
+	d.mu.Lock()
+	ids := make([]string, 0, len(d.recs))
+	for id := range d.recs {
+		ids = append(ids, id)
+	}
+	d.mu.Unlock()
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		d.publish(id)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-d.pub:
+			d.publish(id)
+		}
+	}
+}
+
+// publish records the summary of a message's delivery in its metadata;
+// the store writes nothing when it did not change.
+func (d *Deliverer) publish(id string) {
+	d.mu.Lock()
+	r, ok := d.recs[id]
+	var ds []store.Delivery
+	if ok {
+		for _, rc := range r.Recipients {
+			ds = append(ds, store.Delivery{To: rc.Address, Phone: rc.Name, State: string(rc.State), Updated: rc.Updated})
+		}
+	}
+	d.mu.Unlock()
+	if !ok {
+		return
+	}
+	if err := d.cfg.Store.SetDelivery(id, ds); err != nil && !errors.Is(err, store.ErrNotFound) {
+		d.log.Warn("deliver: states not recorded in the metadata", "id", id, "err", err)
 	}
 }
 
@@ -297,6 +359,7 @@ func (d *Deliverer) add(id string) error {
 		return err
 	}
 	d.index(r)
+	d.askPublish(id)
 	d.poke()
 	d.log.Info("deliver: to deliver", "id", id, "recipients", len(r.Recipients), "expires", r.Expires)
 	return nil

@@ -69,6 +69,10 @@ func TestRetrieved(t *testing.T) {
 	if got := e.state(id, 0); got.Report != ReportSent {
 		t.Errorf("report state %q", got.Report)
 	}
+	meta, _ := e.st.Get(id)
+	if d := meta.Delivery; len(d) != 2 || d[0].State != "retrieved" || d[0].Phone != "Ben" || d[1].State != "kept" {
+		t.Errorf("states in the store's metadata: %+v", d)
+	}
 	e.clock.Add(DefaultExpiry)
 	e.drain()
 	if got := len(e.pusher.all()); got != 2 {

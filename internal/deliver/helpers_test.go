@@ -194,8 +194,9 @@ func (e *env) put(m *mms.Message) string {
 	return meta.ID
 }
 
-// drain does every job that is due now.
+// drain does every job that is due now, then what the publisher would.
 func (e *env) drain() {
+	defer e.publish()
 	for range 100 {
 		j, ok := e.d.due()
 		if !ok {
@@ -204,6 +205,18 @@ func (e *env) drain() {
 		e.d.do(context.Background(), j)
 	}
 	e.t.Fatal("drain: jobs keep coming")
+}
+
+// publish does the publisher's queued work.
+func (e *env) publish() {
+	for {
+		select {
+		case id := <-e.d.pub:
+			e.d.publish(id)
+		default:
+			return
+		}
+	}
 }
 
 func (e *env) state(id string, i int) Recipient {

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
@@ -19,6 +20,9 @@ type job struct {
 // reports that are due, one at a time (the modem sends one SMS at a time
 // anyway).
 func (d *Deliverer) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { d.publisher(ctx) })
+	defer wg.Wait()
 	for ctx.Err() == nil {
 		// Taken before anything is tried, as the owner notifier does: a
 		// modem that comes back during a failing send is not missed.
