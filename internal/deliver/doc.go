@@ -46,6 +46,11 @@
 // rejected or let the message expire, unless the recipient's phone said
 // X-Mms-Report-Allowed no (§7.3.47); it is retried up to 10 times.
 //
+// A summary per recipient (address, phone, state, when) also goes to the
+// message's metadata in the store (store.Meta.Delivery, SetDelivery), for
+// the inbox: from one publisher goroutine, off the Deliverer's lock, and
+// once for every record at start.
+//
 // Each message's state is one JSON file, <dir>/<message id>.json, written
 // atomically (temp file, fsync, rename, fsync of the directory) at every
 // change, so a restart resumes where it stopped; keys keep working across
