@@ -184,7 +184,7 @@ func (e *env) put(m *mms.Message) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	meta, err := e.st.Put(store.Incoming{PDU: pdu, Msg: msg, Sender: store.Sender{Number: numA, Name: "Anna", Source: "token"}})
+	meta, err := e.st.Put(storeIncoming(pdu, msg))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -263,4 +263,9 @@ func (e *env) retrieve(location string) *mms.Message {
 
 func (e *env) report(from string, typ mms.MessageType, tid string, status byte) error {
 	return e.d.Report(from, &mms.Message{Type: typ, TransactionID: tid, Version: mms.Version12, Status: status})
+}
+
+// storeIncoming is a message from Anna as the MMSC hands it to the store.
+func storeIncoming(pdu []byte, msg *mms.Message) store.Incoming {
+	return store.Incoming{PDU: pdu, Msg: msg, Sender: store.Sender{Number: numA, Name: "Anna", Source: "token"}}
 }

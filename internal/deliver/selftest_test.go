@@ -130,3 +130,37 @@ func TestViewParts(t *testing.T) {
 		t.Errorf("the page carries a script:\n%s", page)
 	}
 }
+
+// Run itself: a stored message handed over with Stored is notified, its
+// states reach the metadata through the publisher, and Run returns when
+// its context ends.
+func TestRun(t *testing.T) {
+	e := newEnv(t)
+	pdu, _ := sendReq(nil).Encode()
+	msg, _ := mms.Decode(pdu)
+	meta, err := e.st.Put(storeIncoming(pdu, msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.d.Run(ctx); close(done) }()
+	e.d.Stored(meta.ID)
+	if s := e.waitPush(1)[0]; s.to != numB {
+		t.Errorf("push to %s", s.to)
+	}
+	guard := time.After(10 * time.Second)
+	for {
+		m, _ := e.st.Get(meta.ID)
+		if len(m.Delivery) == 2 && m.Delivery[0].State == string(Notified) {
+			break
+		}
+		select {
+		case <-guard:
+			t.Fatalf("metadata never showed B notified: %+v", m.Delivery)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+}
