@@ -30,6 +30,8 @@ type lanDeps struct {
 	health  *health      // /healthz
 	metrics http.Handler // /metrics
 	inbox   http.Handler // everything else; if nil, "/" is a short index
+
+	selftest http.Handler // /selftest (deliver.go); if nil, not mounted
 }
 
 // newLANHandler routes the LAN listener.
@@ -37,6 +39,9 @@ func newLANHandler(d lanDeps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/healthz", d.health)
 	mux.Handle("/metrics", d.metrics)
+	if d.selftest != nil {
+		mux.Handle(selfTestPath, d.selftest)
+	}
 	if d.inbox != nil {
 		mux.Handle("/", d.inbox)
 	} else {
@@ -55,7 +60,8 @@ func lanIndex(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	fmt.Fprint(w, "homemmsc "+version+" (LAN listener)\n\n"+
 		"/healthz  200 when the store is writable and the MMSC listener serves, else 503 and why\n"+
-		"/metrics  Prometheus text format\n")
+		"/metrics  Prometheus text format\n"+
+		"/selftest POST ?phone=NAME: does the phone fetch a test MMS from this MMSC? (needs -public-url and a modem)\n")
 }
 
 // mmscGuards are the internet-facing listener's protections (package guard).
@@ -102,6 +108,8 @@ type appliance struct {
 	mmscLn  *guard.Listener
 	serving atomic.Bool // the MMSC server runs
 	guards  mmscGuards
+
+	selftest http.Handler // POST /selftest on the LAN listener (deliver.go); nil = not mounted
 }
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
@@ -127,7 +135,7 @@ func newAppliance(o options, st *store.Store, ln net.Listener, modem func() mode
 func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []server {
 	ss := []server{{name: "MMSC", srv: newServer(guardMMSC(mmscHandler, a.guards, a.metrics), log), ln: a.mmscLn, serving: &a.serving}}
 	if lan != nil {
-		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.reg})
+		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.reg, selftest: a.selftest})
 		ss = append(ss, server{name: "LAN", srv: newServer(h, log), ln: lan})
 		log.Info("homemmsc: LAN listener: /healthz, /metrics", "lan", lan.Addr().String())
 	}

@@ -81,6 +81,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 0
 	case o.modemOpts.testTo != "":
 		return runModemTest(context.Background(), o.modem, o.modemOpts, stdout)
+	case o.deliverOpts.selfTest != "":
+		return runSelfTest(context.Background(), o.deliverOpts, stdout)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -108,6 +110,7 @@ type options struct {
 	owner       string
 	modemOpts   modemOptions // -modem-* and notification flags, see modem.go
 	lanOpts     lanOptions   // -lan, -rate, -rate-burst, -allow: see lan.go
+	deliverOpts deliverOptions
 	showVersion bool
 }
 
@@ -130,6 +133,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs.StringVar(&o.owner, "owner", "", "owner's phone number(s), comma-separated, texted when an MMS arrives")
 	o.modemOpts.register(fs)
 	o.lanOpts.register(fs)
+	o.deliverOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return o, err
@@ -167,7 +171,7 @@ func envName(flagName string) string {
 // EnvironmentFile would turn the service into that one-shot command.
 func oneShot(flagName string) bool {
 	switch flagName {
-	case "version", "modem-test", "modem-test-text":
+	case "version", "modem-test", "modem-test-text", "self-test", "self-test-wait":
 		return true
 	}
 	return false
@@ -356,14 +360,18 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	o.modemOpts.kept = keptFunc(o.deliverOpts, reg)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
 	defer mr.stop()
+	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, log)
+	defer stopDelivery()
 	a := newAppliance(o, st, ln, mr.report, start)
-	h := mmsc.NewHandler(mmsc.Config{
+	a.selftest = selfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
+	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log,
 		OnResult: a.metrics.onResult, Allow: o.lanOpts.allowFunc(),
-	})
+	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status, watch: a.display}, log)
 	defer stopDisplay()

@@ -29,6 +29,9 @@ type modemOptions struct {
 	spacing  time.Duration
 	testTo   string
 	testText string
+	// kept names a message's recipients that are not paired phones, for
+	// the owner's SMS; nil when delivery to paired phones is off.
+	kept func(store.Meta) []string
 }
 
 // register declares the modem flags on fs.
@@ -72,9 +75,10 @@ func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
 // metrics read, the pusher that texts recipients through it (issue 7),
 // and how to stop it.
 type modemRun struct {
-	status func() *display.Modem // nil without a modem
-	report func() modemReport    // nil without a modem; for /metrics
-	pusher *push.Pusher          // nil without a modem; shares the device with the owner notifier
+	status func() *display.Modem  // nil without a modem
+	report func() modemReport     // nil without a modem; for /metrics
+	pusher *push.Pusher           // nil without a modem; shares the device with the owner notifier
+	ready  func() <-chan struct{} // the device's Ready; nil without a modem
 	stop   func()
 }
 
@@ -103,6 +107,7 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 		status: modemStatus(dev, n),
 		report: modemReporter(dev, n),
 		pusher: push.New(dev, push.Config{Logger: log}),
+		ready:  dev.Ready,
 		stop:   func() { cancel(); wg.Wait() },
 	}
 }
@@ -123,12 +128,12 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, o
 			return
 		}
 		select {
-		case items <- itemOf(ev.Meta):
+		case items <- itemOf(ev.Meta, mo.kept):
 		default: // a flood: Recover at the next start picks these up
 			log.Warn("modem: notification queue full", "id", ev.Meta.ID)
 		}
 	})
-	if err := n.Recover(unnotified(st)); err != nil {
+	if err := n.Recover(unnotified(st, mo.kept)); err != nil {
 		log.Error("modem: recovering notifications", "err", err)
 	}
 	wg.Go(func() {
@@ -159,19 +164,22 @@ const maxRecover = 100
 
 // unnotified is the store's newest unseen messages; the notifier skips
 // those its ledger says were notified.
-func unnotified(st *store.Store) []notify.Item {
+func unnotified(st *store.Store, kept func(store.Meta) []string) []notify.Item {
 	var items []notify.Item
 	list := st.List() // newest first
 	for i := len(list) - 1; i >= 0; i-- {
 		if m := list[i]; !m.Seen && i < maxRecover {
-			items = append(items, itemOf(m))
+			items = append(items, itemOf(m, kept))
 		}
 	}
 	return items
 }
 
-func itemOf(m store.Meta) notify.Item {
+func itemOf(m store.Meta, kept func(store.Meta) []string) notify.Item {
 	it := notify.Item{ID: m.ID, From: m.Sender.Name, Subject: m.Subject, Size: m.Size}
+	if kept != nil {
+		it.Kept = kept(m)
+	}
 	if it.From == "" {
 		it.From = m.Sender.Number
 	}

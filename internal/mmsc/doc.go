@@ -24,6 +24,12 @@
 // read from the request, the reply carries "homemmsc-unreadable": the
 // header is mandatory and an empty one is not safe (AOSP drops the PDU).
 //
+// With delivery to paired phones on (internal/deliver), the same URLs
+// also take what a recipient's phone posts about a notification: an
+// M-NotifyResp.ind or M-Acknowledge.ind goes to Config.Report with the
+// posting phone's number and is answered 204 with no body, and the
+// retrieve URLs GET /m/<key> and /v/<key> go to Config.Retrieve.
+//
 // # Status choice
 //
 //	what happened                         1.0 reply   1.2 reply

@@ -62,6 +62,13 @@ type Config struct {
 	// From or ?n=, or the message is refused as not allowed (nothing is
 	// stored). Phones identified by their token are always accepted.
 	Allow func(number string) bool
+	// Retrieve serves the retrieve URLs GET /m/… and /v/… of delivery to
+	// paired phones; if nil, they are 404 (see reply.go).
+	Retrieve http.Handler
+	// Report takes the M-NotifyResp.ind and M-Acknowledge.ind phones
+	// post; from is the posting phone's number on a token URL, "" on the
+	// open endpoint. If nil, they are refused like any other non-M-Send.req.
+	Report func(from string, m *mms.Message) error
 }
 
 // handler is the MMSC: it receives M-Send.req PDUs and answers M-Send.conf.
@@ -77,8 +84,9 @@ type handler struct {
 // NewHandler returns the HTTP handler of the MMSC listener.
 //
 // Routes: POST /mms/<token> (a paired phone), POST /mms and /mms.php (the
-// open endpoint, when Config.Open), GET / (a one-line description). Any
-// other method gets 405, any other path 404, both as short plain text.
+// open endpoint, when Config.Open), GET / (a one-line description), and
+// /m/… and /v/… to Config.Retrieve (see reply.go). Any other method gets
+// 405, any other path 404, both as short plain text.
 func NewHandler(cfg Config) http.Handler {
 	h := &handler{cfg: cfg, maxSize: cfg.MaxSize, log: cfg.Logger, now: cfg.Now}
 	if h.log == nil {
@@ -121,6 +129,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	ep, token := route(r.URL.Path)
 	switch {
+	case isRetrievePath(r.URL.Path):
+		h.serveRetrieve(w, r)
 	case ep == epNone:
 		writeText(w, http.StatusNotFound, "not found")
 	case ep == epRoot && (r.Method == http.MethodGet || r.Method == http.MethodHead):
@@ -238,6 +248,10 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 		h.log.Warn("mmsc: body not read", "remote", r.RemoteAddr, "err", err)
 		h.report(ResultBadRequest, len(body))
 		writeText(w, http.StatusBadRequest, "incomplete body")
+		return
+	}
+	if h.cfg.Report != nil && !over && isReport(peek(body).typ) {
+		h.phoneReport(w, r, body, phone)
 		return
 	}
 	res := h.process(r, body, over, phone, n)

@@ -209,6 +209,10 @@
 //
 // # Events
 //
+// SetSeen and SetDelivery (the delivery to paired phones, recorded by
+// internal/deliver) change a message's metadata through one update path:
+// a new journal line, synced, then the index, then a Changed event.
+//
 // Subscribe registers a callback for Stored, Changed and Deleted. It is
 // called synchronously by the goroutine that made the change, once the
 // change is durable and after the store's locks are released, so it may
@@ -219,7 +223,8 @@
 // # Limits
 //
 // MaxPDUSize (8 MiB) per PDU; MaxHints hints of at most MaxHintLen bytes;
-// MaxRecipients recorded addresses; MaxTextLen bytes per recorded string.
+// MaxRecipients recorded addresses and delivery entries; MaxTextLen bytes
+// per recorded string.
 // Recorded text is made valid UTF-8 without control characters.
 //
 // # Specs

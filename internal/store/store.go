@@ -101,6 +101,9 @@ type Meta struct {
 	Seen          bool              `json:"seen"`
 	Hints         map[string]string `json:"hints,omitempty"`
 	RemoteAddr    string            `json:"remoteAddr,omitempty"`
+	// Delivery is the delivery to paired phones (issue 7), one entry per
+	// recipient, as internal/deliver last recorded it with SetDelivery.
+	Delivery []Delivery `json:"delivery,omitempty"`
 
 	seq uint64 // from ID
 }

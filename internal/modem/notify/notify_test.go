@@ -144,6 +144,12 @@ func TestCompose(t *testing.T) {
 			`MMS from +15551234567: "long long long long long long long lo..." - 1 audio clip, 1 file, 999 B`},
 		{[]Item{photo("1", "Alice"), photo("2", "Bob"), photo("3", "Alice")}, "",
 			"3 new MMS: Alice 2, Bob 1 - 6 photos, 3 texts, 135 KB"},
+		{[]Item{{ID: "1", From: "Alice", Parts: []string{"image/jpeg"}, Size: 1000, Kept: []string{"+15557654321"}}}, "",
+			"MMS from Alice - 1 photo, 1 KB - kept here, not sent to +15557654321"},
+		{[]Item{{ID: "1", From: "Alice", Kept: []string{"+15557654321", "+15550000000", "x@example.org"}}}, "",
+			"MMS from Alice - kept here, not sent to +15557654321 and 2 more"},
+		{[]Item{photo("1", "Alice"), {ID: "2", From: "Bob", Kept: []string{"+15557654321"}}}, "",
+			"2 new MMS: Alice 1, Bob 1 - 2 photos, 1 text, 45 KB - 1 kept here only"},
 	}
 	for _, tt := range tests {
 		if got := compose(tt.items, tt.link); got != tt.want {

@@ -13,6 +13,10 @@ type Item struct {
 	Subject string   // may be empty
 	Parts   []string // content types of the message's parts
 	Size    int64    // bytes
+	// Kept lists the recipients the message was not delivered to because
+	// they are not paired phones (issue 7): it is kept for the owner only.
+	// Empty when delivery to paired phones is off.
+	Kept []string
 }
 
 // maxText caps a notification: three SMS parts of UCS-2 text at most.
@@ -35,11 +39,39 @@ func compose(items []Item, link string) string {
 	if c := contents(items); c != "" {
 		b.WriteString(" - " + c)
 	}
+	if k := kept(items); k != "" {
+		b.WriteString(" - " + k)
+	}
 	text := clip(b.String(), maxText-len(link)-1)
 	if link != "" {
 		text += " " + link
 	}
 	return text
+}
+
+// kept says which messages stay here only: "kept here, not sent to
+// +15551234567" for one message, "2 kept here only" for several.
+func kept(items []Item) string {
+	if len(items) == 1 {
+		k := items[0].Kept
+		switch len(k) {
+		case 0:
+			return ""
+		case 1:
+			return "kept here, not sent to " + clip(k[0], 20)
+		}
+		return fmt.Sprintf("kept here, not sent to %s and %d more", clip(k[0], 20), len(k)-1)
+	}
+	n := 0
+	for _, it := range items {
+		if len(it.Kept) > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d kept here only", n)
 }
 
 func sender(from string) string {

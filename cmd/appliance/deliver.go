@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/phones"
+	"github.com/homemmsc/homemmsc/internal/push"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// deliverOptions are the flags of delivery to paired phones (issue 7).
+type deliverOptions struct {
+	publicURL    string
+	expiry       time.Duration
+	renotify     []time.Duration
+	selfTest     string
+	selfTestWait time.Duration
+	fs           *flag.FlagSet // to find -lan for -self-test
+}
+
+// register declares the delivery flags on fs.
+func (d *deliverOptions) register(fs *flag.FlagSet) {
+	d.fs = fs
+	d.expiry = deliver.DefaultExpiry
+	d.renotify = deliver.DefaultSchedule.Renotify
+	fs.Var(publicURLValue{&d.publicURL}, "public-url", "how phones reach the MMSC listener, e.g. http://mms.example.org:8080; needed to deliver to paired phones (empty = delivery off)")
+	fs.Var(daysValue{&d.expiry}, "expiry", "longest a message waits for a paired phone to fetch it, e.g. 7d, 36h (the sender may ask less)")
+	fs.Var(durationsValue{&d.renotify}, "renotify", "waits between repeated notifications to a phone that has not fetched; the last one repeats until expiry")
+	fs.StringVar(&d.selfTest, "self-test", "", "reachability check: ask the running service (on -lan) to notify this paired phone, wait for it to fetch, print the result and exit")
+	fs.DurationVar(&d.selfTestWait, "self-test-wait", 3*time.Minute, "how long -self-test waits for the phone")
+}
+
+// startDelivery runs delivery to paired phones, or says in one log line
+// why it is off. It returns nil when off; stop ends it.
+func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, mr modemRun, log *slog.Logger) (*deliver.Deliverer, func()) {
+	switch {
+	case o.publicURL == "":
+		log.Info("delivery to paired phones off: set -public-url to the address phones reach this MMSC at")
+		return nil, func() {}
+	case mr.pusher == nil:
+		log.Info("delivery to paired phones off: it needs a modem (-modem) to send notifications")
+		return nil, func() {}
+	}
+	d, err := deliver.Open(deliver.Config{
+		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Ready: mr.ready,
+		EncodeNotification: push.Notification, Temporary: push.Temporary, Expiry: o.expiry,
+		Schedule: deliver.Schedule{Renotify: o.renotify}, Logger: log,
+	})
+	if err != nil {
+		log.Error("delivery to paired phones off", "err", err)
+		return nil, func() {}
+	}
+	cancelSub := st.Subscribe(func(ev store.Event) {
+		switch ev.Kind {
+		case store.Stored:
+			d.Stored(ev.Meta.ID)
+		case store.Deleted:
+			d.Forget(ev.Meta.ID)
+		}
+	})
+	d.Recover(st.List())
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { d.Run(ctx) })
+	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", formatDays(o.expiry), "renotify", durationsValue{&o.renotify}.String())
+	return d, func() { cancelSub(); cancel(); wg.Wait() }
+}
+
+// withDelivery routes the retrieve URLs and the phones' reports of a
+// running delivery through the MMSC handler.
+func withDelivery(cfg mmsc.Config, d *deliver.Deliverer) mmsc.Config {
+	if d != nil {
+		cfg.Retrieve, cfg.Report = d.Handler(), d.Report
+	}
+	return cfg
+}
+
+// keptFunc is what the owner's SMS says about recipients that are not
+// paired phones; nil when delivery is off (then nobody is delivered to).
+func keptFunc(o deliverOptions, reg *phones.Registry) func(store.Meta) []string {
+	if o.publicURL == "" {
+		return nil
+	}
+	return func(m store.Meta) []string { return deliver.Unpaired(m, reg) }
+}
+
+// selfTestPath is the LAN endpoint of the self-test.
+const selfTestPath = "/selftest"
+
+// selfTestHandler serves POST /selftest?phone=NAME on the LAN listener:
+// it runs the self-test and answers the result as text. Mount it on the
+// LAN mux only: it makes the modem send an SMS.
+func selfTestHandler(d *deliver.Deliverer, reg *phones.Registry, wait time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST "+selfTestPath+"?phone=NAME", http.StatusMethodNotAllowed)
+			return
+		}
+		if d == nil {
+			http.Error(w, "delivery to paired phones is off (see -public-url and -modem)", http.StatusServiceUnavailable)
+			return
+		}
+		p, ok := phoneByName(reg, r.URL.Query().Get("phone"))
+		if !ok {
+			http.Error(w, "no paired phone of that name", http.StatusNotFound)
+			return
+		}
+		res, err := d.SelfTest(r.Context(), p, waitParam(r, wait))
+		if err != nil {
+			code := http.StatusBadGateway
+			if errors.Is(err, deliver.ErrBusy) {
+				code = http.StatusConflict
+			}
+			http.Error(w, err.Error(), code)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(res.String()))
+	})
+}
+
+// maxSelfTestWait caps the wait a self-test request may ask for: the
+// LAN server's write timeout must leave time for the answer.
+const maxSelfTestWait = 5 * time.Minute
+
+// waitParam is the ?wait= seconds of a self-test request, else def.
+func waitParam(r *http.Request, def time.Duration) time.Duration {
+	n, err := strconv.Atoi(r.URL.Query().Get("wait"))
+	if err != nil || n <= 0 {
+		return def
+	}
+	return min(time.Duration(n)*time.Second, maxSelfTestWait)
+}
+
+// phoneByName finds a phone by its name, ignoring case.
+func phoneByName(reg *phones.Registry, name string) (phones.Phone, bool) {
+	for _, p := range reg.List() {
+		if strings.EqualFold(p.Name, strings.TrimSpace(name)) {
+			return p, true
+		}
+	}
+	return phones.Phone{}, false
+}
+
+// runSelfTest is -self-test NAME: it asks the running service, through
+// its LAN listener, to run the self-test, and prints the answer. It
+// returns the exit code: 0 when the phone fetched, 1 otherwise.
+func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
+	lan := ""
+	if f := o.fs.Lookup("lan"); f != nil {
+		lan = f.Value.String()
+	}
+	if lan == "" {
+		fmt.Fprintln(out, "homemmsc: -self-test asks the running service through its LAN listener: give -lan (or HOMEMMSC_LAN) as the service has it")
+		return 2
+	}
+	u := "http://" + dialable(lan) + selfTestPath + "?phone=" + url.QueryEscape(o.selfTest) +
+		"&wait=" + strconv.Itoa(int(o.selfTestWait.Seconds()))
+	ctx, cancel := context.WithTimeout(ctx, o.selfTestWait+time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		fmt.Fprintln(out, "homemmsc:", err)
+		return 2
+	}
+	fmt.Fprintf(out, "homemmsc: asking the service at %s to test %q (waits up to %s)\n", lan, o.selfTest, o.selfTestWait)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(out, "homemmsc: self-test:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	out.Write(body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "\nOK:") {
+		return 1
+	}
+	return 0
+}
+
+// dialable turns a listen address into one to connect to: a wildcard
+// host becomes loopback.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// publicURLValue is -public-url: an http or https URL with a host and
+// nothing after the path.
+type publicURLValue struct{ p *string }
+
+func (v publicURLValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v publicURLValue) Set(s string) error {
+	s = strings.TrimRight(strings.TrimSpace(s), "/")
+	if s == "" {
+		*v.p = ""
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("want http://host[:port][/path], e.g. http://mms.example.org:8080")
+	}
+	*v.p = s
+	return nil
+}
+
+// daysValue is a duration that also takes days: "7d", "36h", "1d12h".
+type daysValue struct{ p *time.Duration }
+
+func (v daysValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return formatDays(*v.p)
+}
+
+// formatDays writes "7d", "36h", "10m", "1h30m": days when whole, no
+// zero units.
+func formatDays(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+func (v daysValue) Set(s string) error {
+	d, err := parseDays(s)
+	if err != nil {
+		return err
+	}
+	if d < time.Hour || d > 365*24*time.Hour {
+		return fmt.Errorf("%s out of range 1h-365d", s)
+	}
+	*v.p = d
+	return nil
+}
+
+func parseDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i >= 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 1000 {
+			return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h, 1d12h", s)
+		}
+		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+		if s == "" {
+			return days, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h, 1d12h", s)
+	}
+	return days + d, nil
+}
+
+// durationsValue is a comma-separated list of durations, each at least a
+// minute: "10m,1h,6h,1d".
+type durationsValue struct{ p *[]time.Duration }
+
+func (v durationsValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	var parts []string
+	for _, d := range *v.p {
+		parts = append(parts, formatDays(d))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v durationsValue) Set(s string) error {
+	var out []time.Duration
+	for _, f := range strings.Split(s, ",") {
+		d, err := parseDays(f)
+		if err != nil {
+			return err
+		}
+		if d < time.Minute {
+			return fmt.Errorf("%s: each wait must be at least 1m", f)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 || len(out) > 20 {
+		return errors.New("want 1 to 20 durations, e.g. 10m,1h,6h,1d")
+	}
+	*v.p = out
+	return nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+func TestDeliverFlags(t *testing.T) {
+	var o deliverOptions
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{{"7d", 7 * 24 * time.Hour}, {"36h", 36 * time.Hour}, {"1d12h", 36 * time.Hour}} {
+		if err := (daysValue{&o.expiry}).Set(tt.in); err != nil || o.expiry != tt.want {
+			t.Errorf("-expiry %s = %v, %v; want %v", tt.in, o.expiry, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "7", "d", "-1d", "30m", "400d", "1x"} {
+		if err := (daysValue{&o.expiry}).Set(bad); err == nil {
+			t.Errorf("-expiry %q accepted", bad)
+		}
+	}
+	v := durationsValue{&o.renotify}
+	if err := v.Set("10m,1h,6h,1d"); err != nil || v.String() != "10m,1h,6h,1d" {
+		t.Errorf("-renotify: %q, %v", v.String(), err)
+	}
+	for _, bad := range []string{"", "10s", "10m,,1h"} {
+		if err := v.Set(bad); err == nil {
+			t.Errorf("-renotify %q accepted", bad)
+		}
+	}
+	u := publicURLValue{&o.publicURL}
+	if err := u.Set("http://mms.example.org:8080/"); err != nil || o.publicURL != "http://mms.example.org:8080" {
+		t.Errorf("-public-url: %q, %v", o.publicURL, err)
+	}
+	for _, bad := range []string{"mms.example.org", "ftp://x", "http://", "http://x/?a=b", "http://u:p@x"} {
+		if err := u.Set(bad); err == nil {
+			t.Errorf("-public-url %q accepted", bad)
+		}
+	}
+}
+
+func TestSelfTestNeedsLAN(t *testing.T) {
+	o, err := parseOptions([]string{"-self-test", "Ben"}, func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out testWriter
+	if code := runSelfTest(t.Context(), o.deliverOpts, &out); code != 2 {
+		t.Errorf("-self-test without -lan: exit %d, want 2; %s", code, out)
+	}
+}
+
+type testWriter []byte
+
+func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
+
+// fetchingPusher plays a phone that fetches every notification at once
+// and reports it retrieved.
+type fetchingPusher struct{ d *deliver.Deliverer }
+
+func (f *fetchingPusher) Push(_ context.Context, _ string, pdu []byte) error {
+	n, err := mms.Decode(pdu)
+	if err != nil {
+		return err
+	}
+	u, _ := url.Parse(n.ContentLocation)
+	go func() {
+		req := httptest.NewRequest(http.MethodGet, u.Path, nil)
+		req.Header.Set("User-Agent", "Fetcher/2.0")
+		f.d.Handler().ServeHTTP(httptest.NewRecorder(), req)
+		f.d.Report("", &mms.Message{Type: mms.TypeNotifyRespInd, TransactionID: n.TransactionID, Status: mms.DeliveryRetrieved})
+	}()
+	return nil
+}
+
+func (f *fetchingPusher) Text(context.Context, string, string) error { return nil }
+
+func TestSelfTestHandler(t *testing.T) {
+	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reg, err := phones.Open("", []phones.Phone{{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := &fetchingPusher{}
+	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: fp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp.d = d
+	h := selfTestHandler(d, reg, time.Minute)
+	do := func(method, target string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+		return w
+	}
+	if w := do(http.MethodPost, "/selftest?phone=ben"); w.Code != http.StatusOK ||
+		!strings.Contains(w.Body.String(), "user agent: Fetcher/2.0") || !strings.Contains(w.Body.String(), "OK:") || !strings.Contains(w.Body.String(), "phone reported: retrieved") {
+		t.Errorf("self-test of Ben: HTTP %d\n%s", w.Code, w.Body)
+	}
+	if w := do(http.MethodPost, "/selftest?phone=Nobody"); w.Code != http.StatusNotFound {
+		t.Errorf("unknown phone: HTTP %d", w.Code)
+	}
+	if w := do(http.MethodGet, "/selftest?phone=Ben"); w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: HTTP %d", w.Code)
+	}
+	w := httptest.NewRecorder()
+	selfTestHandler(nil, reg, time.Minute).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/selftest?phone=Ben", nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("delivery off: HTTP %d", w.Code)
+	}
+}

@@ -1,0 +1,141 @@
+package deliver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// disk is the state directory: one <message id>.json per message being
+// delivered, and since.json, the time delivery was first turned on.
+// Every write is atomic and durable: temp file, fsync, rename, fsync of
+// the directory.
+type disk struct{ dir string }
+
+// maxRecordFile caps what is read back: a record is a few KB.
+const maxRecordFile = 1 << 20
+
+func (d disk) path(name string) string { return filepath.Join(d.dir, name) }
+
+func (d disk) open() error {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	tmps, _ := filepath.Glob(d.path(".tmp-*"))
+	for _, t := range tmps {
+		os.Remove(t)
+	}
+	return nil
+}
+
+func (d disk) write(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(d.dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, d.path(name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("deliver: writing %s: %w", name, err)
+	}
+	return d.syncDir()
+}
+
+func (d disk) read(name string, v any) error {
+	f, err := os.Open(d.path(name))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(io.LimitReader(f, maxRecordFile))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("deliver: %s: %w", name, err)
+	}
+	return nil
+}
+
+func (d disk) remove(name string) error {
+	if err := os.Remove(d.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return d.syncDir()
+}
+
+func (d disk) syncDir() error {
+	f, err := os.Open(d.dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// records loads every record; an unreadable one is renamed .bad so that
+// it does not stop the others.
+func (d disk) records() ([]*Record, []error) {
+	names, err := filepath.Glob(d.path("*.json"))
+	if err != nil {
+		return nil, []error{err}
+	}
+	var out []*Record
+	var errs []error
+	for _, p := range names {
+		name := filepath.Base(p)
+		if name == sinceFile {
+			continue
+		}
+		r := &Record{}
+		if err := d.read(name, r); err != nil || r.ID+".json" != name {
+			errs = append(errs, fmt.Errorf("deliver: %s unreadable, moved aside: %v", name, err))
+			os.Rename(p, p+".bad")
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, errs
+}
+
+const sinceFile = "since.json"
+
+// since returns when delivery was first turned on in this directory,
+// recording now if it is the first time: messages stored before that are
+// not delivered at start-up.
+func (d disk) since(now time.Time) (time.Time, error) {
+	var s struct{ Since time.Time }
+	err := d.read(sinceFile, &s)
+	if err == nil {
+		return s.Since, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return time.Time{}, err
+	}
+	s.Since = now
+	return now, d.write(sinceFile, s)
+}
+
+func recordName(id string) string { return id + ".json" }
+
+// safeID reports whether a message id can be a file name: the store's
+// ids are digits and '-'.
+func safeID(id string) bool {
+	return id != "" && len(id) <= 64 && strings.Trim(id, "0123456789-") == ""
+}

@@ -1,0 +1,106 @@
+// Package deliver makes the appliance a whole MMSC for paired phones: a
+// message posted for a phone that also points at the appliance is
+// announced to it by WAP push, fetched by its MMS client, and confirmed,
+// the way an operator's MMSC does it (OMA-MMS-CTR §6, OMA-MMS-ENC §6).
+//
+// # Flow
+//
+// When the store has a new M-Send.req, its To, Cc and Bcc numbers are
+// matched against the paired phones (national and international forms of
+// a number match: phones.SameNumber). Each paired recipient gets a
+// random retrieve key and Transaction-Id and is notified:
+//
+//  1. M-Notification.ind (§6.2): Transaction-Id, MMS-Version, Message-Class,
+//     Message-Size, Expiry (relative: what is left), Content-Location
+//     http://<public-url>/m/<key>, and From and Subject when they fit one
+//     SMS. The Pusher sends it as a WAP push (WSP Push, X-Wap-Application-Id
+//     mms.ua) in a binary SMS to port 2948.
+//  2. The phone GETs the Content-Location and receives an M-Retrieve.conf
+//     (§6.3) built from the stored PDU: see retrieveConf for the rules that
+//     strict clients need. A wrong, expired, rejected or deleted key gets
+//     an M-Retrieve.conf with X-Mms-Retrieve-Status 0xE2
+//     (Error-permanent-message-not-found), HTTP 200, never a redirect.
+//  3. The phone POSTs, to its own MMSC URL, an M-NotifyResp.ind (§6.2) with
+//     X-Mms-Status retrieved, deferred, rejected or unrecognised, or later,
+//     after fetching a deferred message, an M-Acknowledge.ind (§6.4).
+//     internal/mmsc routes both to Deliverer.Report.
+//
+// # States
+//
+// Per recipient: pending → notified → retrieved | rejected | expired, with
+// deferred beside notified (the phone will fetch later). A recipient that
+// is not retrieved, rejected or expired is notified again on the
+// Schedule (by default after 10 min, 1 h, 6 h, then daily) with the same
+// key and Transaction-Id, until the message expires: the configured
+// expiry, or sooner when the M-Send.req's X-Mms-Expiry asks. A send error
+// is retried after 30 s, doubling up to 30 min; an error the modem calls
+// permanent (a number the network refuses) ends in failed. A phone that
+// fetched after its last notification but never reported counts as
+// retrieved when the next notification would be due, rather than being
+// shown the message twice. Recipients that are not paired phones are kept:
+// the message stays for the owner, whose SMS says so.
+//
+// When the sender is a paired phone and asked for a delivery report
+// (X-Mms-Delivery-Report yes), an M-Delivery.ind (§6.9: Message-ID, To,
+// Date, X-Mms-Status) goes to it by WAP push once the recipient retrieved,
+// rejected or let the message expire, unless the recipient's phone said
+// X-Mms-Report-Allowed no (§7.3.47); it is retried up to 10 times.
+//
+// A summary per recipient (address, phone, state, when) also goes to the
+// message's metadata in the store (store.Meta.Delivery, SetDelivery), for
+// the inbox: from one publisher goroutine, off the Deliverer's lock, and
+// once for every record at start.
+//
+// Each message's state is one JSON file, <dir>/<message id>.json, written
+// atomically (temp file, fsync, rename, fsync of the directory) at every
+// change, so a restart resumes where it stopped; keys keep working across
+// restarts. <dir>/since.json records when delivery was first turned on:
+// at start, Recover picks up messages stored since then that never got a
+// record (a crash between the store's commit and the record), not the
+// messages of before.
+//
+// # Retrieve keys
+//
+// A key is 128 random bits in 26 base32 characters. The index maps the
+// HMAC-SHA256 of a key under a per-process secret to its recipient, so
+// every lookup, right or wrong, costs one HMAC and one map lookup of a
+// digest: the time does not depend on how close a guess is, and there is
+// no sequence to enumerate. Transaction-Ids are 80 random bits: they only
+// correlate reports, which must also come from the recipient's token URL
+// (or, on the open endpoint, carry a Transaction-Id only the recipient
+// was sent).
+//
+// # The SMS fallback and the browser page
+//
+// A phone whose carrier drops WAP push can be set (phones.Phone.Fallback)
+// to also get, with its first notification, a plain SMS: "MMS from Anna:
+// "Hi" - view it at http://<public-url>/v/<key>". /v/<key> is a small
+// HTML page of the message for a browser, on the same unguessable key:
+// text parts escaped, JPEG/PNG/GIF/WebP images inline, other parts as
+// downloads, under a Content-Security-Policy that allows no script and
+// nothing from elsewhere. /m/<key> stays the MMS client's URL: telling a
+// browser from an MMS client by its Accept header is unreliable. Opening
+// the page counts as a fetch.
+//
+// # Self-test
+//
+// SelfTest sends a notification for a small test message kept in memory
+// and waits for the phone to fetch it: the answer to "does my carrier
+// let my phone reach my own MMSC?", with the address the fetch came from
+// (often the carrier's proxy) and the MMS client's User-Agent.
+//
+// # Limits
+//
+// At most 64 recipients per message are looked at; a stored PDU is read
+// up to mms.MaxPDU; records are read back up to 1 MiB; User-Agent and
+// remote address are kept up to 256 and 64 bytes; two self-tests at once.
+//
+// # Specs
+//
+//   - OMA-MMS-ENC-V1_3 §6.2 (M-Notification.ind, M-NotifyResp.ind), §6.3
+//     (M-Retrieve.conf), §6.4 (M-Acknowledge.ind), §6.9 (M-Delivery.ind),
+//     §7.3.50 (X-Mms-Retrieve-Status), §7.3.54 (X-Mms-Status)
+//   - OMA-MMS-CTR §8 (the MMS client-proxy transactions)
+//   - WAP-230-WSP §8.2.4.1 (Push PDU), §8.4.2.24 (multipart content type,
+//     start and type), RFC 2387 (multipart/related)
+package deliver

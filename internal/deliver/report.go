@@ -1,0 +1,81 @@
+package deliver
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+)
+
+// Errors of Report.
+var (
+	ErrUnknownTransaction = errors.New("deliver: no notification with this transaction id")
+	ErrNotRecipient       = errors.New("deliver: report from a phone that is not the recipient")
+	ErrNotReport          = errors.New("deliver: not an M-NotifyResp.ind or M-Acknowledge.ind")
+)
+
+// Report applies what a phone posted about a notification: an
+// M-NotifyResp.ind (OMA-MMS-ENC §6.2: X-Mms-Status retrieved, deferred,
+// rejected or unrecognised) or an M-Acknowledge.ind (§6.4: it retrieved
+// a message it had deferred). from is the number of the paired phone that
+// posted (its token URL), "" when the endpoint does not say: then the
+// transaction id, which only the recipient's phone was sent, is the
+// proof. X-Mms-Report-Allowed no keeps the sender from getting a
+// delivery report about this recipient.
+func (d *Deliverer) Report(from string, m *mms.Message) error {
+	status := m.Status
+	switch m.Type {
+	case mms.TypeNotifyRespInd:
+	case mms.TypeAcknowledgeInd:
+		status = mms.DeliveryRetrieved
+	default:
+		return ErrNotReport
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.tids[m.TransactionID]
+	if !ok {
+		return ErrUnknownTransaction
+	}
+	if s.id == "" {
+		return d.testReport(s.rcp, from, m.Type, status)
+	}
+	r := d.recs[s.id]
+	rc := &r.Recipients[s.rcp]
+	if from != "" && from != rc.Number {
+		return fmt.Errorf("%w: %s", ErrNotRecipient, r.ID)
+	}
+	before := rc.State
+	if m.ReportAllowed == mms.No && !rc.NoReport {
+		rc.NoReport = true // OMA-MMS-ENC §7.3.47: the recipient refuses delivery reports
+		if rc.Report == ReportDue {
+			rc.Report = NoReport
+		}
+		d.save(r)
+	}
+	if rc.status(status, d.cfg.Now(), r.ReportTo != "") {
+		d.save(r)
+		d.poke()
+	}
+	d.log.Info("deliver: phone reported", "id", r.ID, "to", rc.Name, "pdu", m.Type.String(),
+		"status", statusName(status), "was", before, "now", rc.State)
+	return nil
+}
+
+func statusName(s byte) string {
+	switch s {
+	case mms.DeliveryExpired:
+		return "expired"
+	case mms.DeliveryRetrieved:
+		return "retrieved"
+	case mms.DeliveryRejected:
+		return "rejected"
+	case mms.DeliveryDeferred:
+		return "deferred"
+	case mms.DeliveryUnrecognised:
+		return "unrecognised"
+	case 0:
+		return "none"
+	}
+	return fmt.Sprintf("0x%02X", s)
+}

@@ -1,0 +1,96 @@
+package mmsc
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+)
+
+type reported struct {
+	from string
+	msg  *mms.Message
+}
+
+// A phone's M-NotifyResp.ind and M-Acknowledge.ind go to Config.Report
+// with the posting phone's number, are answered 204 whatever Report says,
+// and store nothing.
+func TestReportRouted(t *testing.T) {
+	fs := &fakeStore{}
+	var got []reported
+	fail := false
+	h := NewHandler(Config{Store: fs, Phones: testPhones, Report: func(from string, m *mms.Message) error {
+		got = append(got, reported{from, m})
+		if fail {
+			return errors.New("unknown transaction")
+		}
+		return nil
+	}})
+	for _, c := range []struct {
+		typ    mms.MessageType
+		status byte
+	}{{mms.TypeNotifyRespInd, mms.DeliveryRetrieved}, {mms.TypeAcknowledgeInd, 0}} {
+		pdu, err := (&mms.Message{Type: c.typ, TransactionID: "h123", Version: mms.Version12, Status: c.status}).Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []bool{false, true} {
+			fail = f
+			w := post(h, "/mms/"+tokB, pdu)
+			if w.Code != http.StatusNoContent || w.Body.Len() != 0 {
+				t.Errorf("%v (report error %v): HTTP %d body %q", c.typ, f, w.Code, w.Body)
+			}
+		}
+	}
+	if len(got) != 4 || got[0].from != "+15557654321" || got[0].msg.TransactionID != "h123" ||
+		got[0].msg.Status != mms.DeliveryRetrieved || got[2].msg.Type != mms.TypeAcknowledgeInd {
+		t.Errorf("reports %+v", got)
+	}
+	fs.none(t)
+	if v, ok := testPhones.LastVisit(tokB); !ok || v.What != "acknowledge" {
+		t.Errorf("Ben's last visit %+v", v)
+	}
+	// An unknown token is refused before Report hears of it.
+	pdu, _ := (&mms.Message{Type: mms.TypeNotifyRespInd, TransactionID: "h1", Version: mms.Version12, Status: mms.DeliveryRejected}).Encode()
+	if w := post(h, "/mms/not-a-token-0123456789", pdu); w.Code != http.StatusForbidden || len(got) != 4 {
+		t.Errorf("unknown token: HTTP %d, %d reports", w.Code, len(got))
+	}
+}
+
+// Without Report, a phone's report is refused like any other PDU that is
+// not an M-Send.req.
+func TestReportWithoutDelivery(t *testing.T) {
+	h := NewHandler(Config{Store: &fakeStore{}, Phones: testPhones})
+	pdu, _ := (&mms.Message{Type: mms.TypeNotifyRespInd, TransactionID: "h1", Version: mms.Version12, Status: mms.DeliveryRetrieved}).Encode()
+	w := post(h, "/mms/"+tokB, pdu)
+	if c := confOf(t, w); c.ResponseStatus != mms.StatusErrUnsupportedMessage {
+		t.Errorf("status 0x%02X, want unsupported", c.ResponseStatus)
+	}
+}
+
+// /m/ and /v/ go to Config.Retrieve, whatever the method; without it they
+// are 404.
+func TestRetrieveRouted(t *testing.T) {
+	var paths []string
+	h := NewHandler(Config{Retrieve: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.Method+" "+r.URL.Path)
+		w.WriteHeader(http.StatusTeapot)
+	})})
+	for _, p := range []string{"/m/abc", "/v/abc/1"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, p, nil))
+		if w.Code != http.StatusTeapot {
+			t.Errorf("GET %s: HTTP %d", p, w.Code)
+		}
+	}
+	if len(paths) != 2 || paths[0] != "GET /m/abc" {
+		t.Errorf("Retrieve saw %q", paths)
+	}
+	w := httptest.NewRecorder()
+	NewHandler(Config{}).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/m/abc", nil))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("without Retrieve: HTTP %d", w.Code)
+	}
+}
