@@ -111,10 +111,10 @@ func dialFrom(ip, addr string) (net.Conn, error) {
 	return d.Dial("tcp", addr)
 }
 
-// attackerIP is the n-th attacker address: 127.0.0.2, 127.0.0.3, ...
-// (never 127.0.0.1, the phone's).
+// attackerIP is the n-th attacker address: 127.0.0.2 ... 127.0.0.251,
+// then 127.0.1.2 ...: never 127.0.0.1, the phone's.
 func attackerIP(n int) string {
-	return fmt.Sprintf("127.0.0.%d", 2+n%250)
+	return fmt.Sprintf("127.0.%d.%d", n/250, 2+n%250)
 }
 
 // phone posts a real M-Send.req from 127.0.0.1 every interval until ctx
