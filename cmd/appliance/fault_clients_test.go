@@ -56,6 +56,7 @@ func TestFaultHostileClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; skipped with -short")
 	}
+	skipLoadUnderRace(t)
 	size := attackSize()
 	bin := e2eBuild(t, t.TempDir(), "fault-clients")
 	corpus := e2eCorpus(t)

@@ -31,6 +31,17 @@ func soakLong() bool {
 	return *soakRounds > 0 || n > 0
 }
 
+// skipLoadUnderRace skips a load test under -race: the binary under test
+// is built without the race detector, so -race only slows the test's own
+// load generator, and the run would measure that. The in-process fault
+// tests do run under -race.
+func skipLoadUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("a load test of the binary (built without -race); skipped under -race, runs in make test")
+	}
+}
+
 // soakDuration is how long TestSoak loads the binary: -soak-for, else
 // $E2E_SOAK_FOR, else 30 minutes in the long run and 12 s in `make test`.
 func soakDuration(t *testing.T) time.Duration {

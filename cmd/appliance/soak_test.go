@@ -64,6 +64,7 @@ func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; skipped with -short")
 	}
+	skipLoadUnderRace(t)
 	plan := planFor(soakDuration(t))
 	bin := e2eBuild(t, t.TempDir(), "soak")
 	corpus := e2eCorpus(t)
