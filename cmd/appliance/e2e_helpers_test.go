@@ -477,7 +477,7 @@ func checkNoLeftovers(t *testing.T, files map[string]string, listed map[string]b
 	t.Helper()
 	for rel, h := range files {
 		base := filepath.Base(rel)
-		if strings.Contains(strings.ToLower(base), "tmp") || strings.HasSuffix(base, "~") {
+		if isTempName(base) {
 			t.Errorf("temporary file left in the store: %s", rel)
 		}
 		if h == "dir" || filepath.Dir(rel) == "." {

@@ -61,25 +61,6 @@ func (b *flakyBus) set(broken bool) (fails int, ops []i2ctest.IO) {
 	return b.fails, ops
 }
 
-// lockedLog is a log buffer the drawing goroutine writes while the test
-// reads it.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestFaultDisplayI2CErrors(t *testing.T) {
 	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
@@ -96,7 +77,7 @@ func TestFaultDisplayI2CErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var logs lockedLog
+		var logs strings.Builder // read only after synctest.Wait, as in internal/display's tests
 		stop := runDisplay(context.Background(), screen, reopen, func() {}, displayOptions{offAfter: time.Hour},
 			displayDeps{store: st, listen: "192.168.1.20:8080", synced: func() bool { return true }},
 			slog.New(slog.NewTextHandler(&logs, nil)))

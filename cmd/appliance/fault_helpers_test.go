@@ -188,16 +188,20 @@ func confStatus(r e2eReply) (mms.ResponseStatus, error) {
 	return c.ResponseStatus, nil
 }
 
-// tempFiles lists the temporary files under dir (the store names them
-// .tmp-*).
+// tempFiles lists the temporary files under dir.
 func tempFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var tmp []string
 	for rel, h := range snapshot(t, dir) {
-		base := filepath.Base(rel)
-		if h != "dir" && (strings.Contains(strings.ToLower(base), "tmp") || strings.HasSuffix(base, "~")) {
+		if h != "dir" && isTempName(filepath.Base(rel)) {
 			tmp = append(tmp, rel)
 		}
 	}
 	return tmp
+}
+
+// isTempName tells a temporary file by its name: the store's are .tmp-*,
+// and any other writer's "tmp" or "~" counts too.
+func isTempName(base string) bool {
+	return strings.Contains(strings.ToLower(base), "tmp") || strings.HasSuffix(base, "~")
 }
