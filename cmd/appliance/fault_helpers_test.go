@@ -63,9 +63,10 @@ func soakDuration(t *testing.T) time.Duration {
 
 // procSample is the binary's resident memory and open descriptors.
 type procSample struct {
-	At     time.Duration // since the start of the run
-	RSSKiB int64
-	FDs    int
+	At      time.Duration // since the start of the run
+	RSSKiB  int64
+	FDs     int
+	Slowest time.Duration // the load's longest wait for an answer since the previous sample
 }
 
 // sampleProc reads /proc/PID/status (VmRSS) and counts /proc/PID/fd.

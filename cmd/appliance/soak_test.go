@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,7 +71,7 @@ func TestSoak(t *testing.T) {
 	corpus := e2eCorpus(t)
 	load := newSoakLoad(t, corpus)
 	_, cwd, data := dirs(t)
-	p := e2eStart(t, bin, cwd, data, "-log-level", "warn")
+	p := e2eStart(t, bin, cwd, data, "-log-level", "error") // refusals log at warn, once per request
 	pid := p.cmd.Process.Pid
 
 	ctx, cancel := context.WithTimeout(context.Background(), plan.length)
@@ -79,10 +80,11 @@ func TestSoak(t *testing.T) {
 	for c := range soakClients {
 		wg.Go(func() { load.client(ctx, p, c, plan.storeEvery) })
 	}
-	samples := sampleUntil(ctx, t, pid, plan.every)
+	samples := sampleUntil(ctx, t, pid, plan.every, load.takeSlowest)
 	wg.Wait()
 	p.stop()
 	load.check(t)
+	logSeries(t, samples, plan)
 	checkFlat(t, plan, samples, load.storedBy)
 	if n := checkStore(t, data, load.acked); n != len(load.acked) {
 		t.Errorf("%d messages listed, %d acknowledged", n, len(load.acked))
@@ -94,6 +96,7 @@ type soakLoad struct {
 	real     [][]byte // M-Send.req PDUs that get stored
 	refused  []soakReq
 	requests atomic.Int64
+	slowest  atomic.Int64 // longest answer since the last sample, ns
 	mu       sync.Mutex
 	acked    []stored
 	storedAt []time.Duration // since the start, of each acked message
@@ -147,8 +150,7 @@ func (l *soakLoad) client(ctx context.Context, p *e2eProc, c int, storeEvery tim
 }
 
 func (l *soakLoad) storeOne(p *e2eProc, hc *http.Client, pdu []byte) {
-	r, err := send(hc, p.addr, http.MethodPost, openPath, "application/vnd.wap.mms-message", pdu)
-	l.requests.Add(1)
+	r, err := l.timed(hc, p.addr, http.MethodPost, "application/vnd.wap.mms-message", pdu)
 	tid, _ := reqHead(pdu)
 	st, derr := confStatus(r)
 	switch {
@@ -166,8 +168,7 @@ func (l *soakLoad) storeOne(p *e2eProc, hc *http.Client, pdu []byte) {
 }
 
 func (l *soakLoad) refuseOne(p *e2eProc, hc *http.Client, q soakReq) {
-	r, err := send(hc, p.addr, q.method, openPath, q.ctype, q.body)
-	l.requests.Add(1)
+	r, err := l.timed(hc, p.addr, q.method, q.ctype, q.body)
 	if err != nil {
 		l.fail("%s: %v", q.name, err)
 		return
@@ -183,12 +184,28 @@ func (l *soakLoad) refuseOne(p *e2eProc, hc *http.Client, q soakReq) {
 	}
 }
 
-// fail records an unexpected answer; the first few are reported.
+// timed sends one request to the open endpoint and keeps the longest
+// answer time.
+func (l *soakLoad) timed(hc *http.Client, addr, method, ctype string, body []byte) (e2eReply, error) {
+	start := time.Now()
+	r, err := send(hc, addr, method, openPath, ctype, body)
+	d := int64(time.Since(start))
+	for s := l.slowest.Load(); d > s && !l.slowest.CompareAndSwap(s, d); s = l.slowest.Load() {
+	}
+	l.requests.Add(1)
+	return r, err
+}
+
+// takeSlowest returns the longest answer since the last call.
+func (l *soakLoad) takeSlowest() time.Duration { return time.Duration(l.slowest.Swap(0)) }
+
+// fail records an unexpected answer, and when; the first few are reported.
 func (l *soakLoad) fail(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.nerrs++; len(l.errs) < 5 {
-		l.errs = append(l.errs, fmt.Sprintf(format, args...))
+	if l.nerrs++; len(l.errs) < 10 {
+		at := time.Since(l.start).Round(time.Second)
+		l.errs = append(l.errs, fmt.Sprintf("at %v: ", at)+fmt.Sprintf(format, args...))
 	}
 }
 
@@ -236,8 +253,9 @@ func send(hc *http.Client, addr, method, path, ctype string, body []byte) (e2eRe
 	return e2eReply{resp.StatusCode, resp.Header, b}, err
 }
 
-// sampleUntil samples the process every period until ctx ends.
-func sampleUntil(ctx context.Context, t *testing.T, pid int, period time.Duration) []procSample {
+// sampleUntil samples the process every period until ctx ends, with the
+// clients' longest wait since the previous sample.
+func sampleUntil(ctx context.Context, t *testing.T, pid int, period time.Duration, slowest func() time.Duration) []procSample {
 	start := time.Now()
 	var out []procSample
 	tick := time.NewTicker(period)
@@ -248,7 +266,7 @@ func sampleUntil(ctx context.Context, t *testing.T, pid int, period time.Duratio
 			t.Errorf("sampling pid %d: %v", pid, err)
 			return out
 		}
-		s.At = time.Since(start)
+		s.At, s.Slowest = time.Since(start), slowest()
 		out = append(out, s)
 		select {
 		case <-ctx.Done():
@@ -256,6 +274,23 @@ func sampleUntil(ctx context.Context, t *testing.T, pid int, period time.Duratio
 		case <-tick.C:
 		}
 	}
+}
+
+// logSeries prints the samples of every minute (every sample in a short
+// run) and any sample in which a client waited over a second.
+func logSeries(t *testing.T, samples []procSample, plan soakPlan) {
+	var b strings.Builder
+	perMinute := max(1, int(time.Minute/plan.every))
+	if plan.length < 5*time.Minute {
+		perMinute = 1
+	}
+	for i, s := range samples {
+		if i%perMinute == 0 || i == len(samples)-1 || s.Slowest > time.Second {
+			fmt.Fprintf(&b, "\n  %8v  VmRSS %6d KiB  fds %3d  slowest answer %v",
+				s.At.Round(time.Second), s.RSSKiB, s.FDs, s.Slowest.Round(time.Millisecond))
+		}
+	}
+	t.Logf("samples:%s", b.String())
 }
 
 // checkFlat compares the median of the first window after warm-up with
