@@ -198,11 +198,13 @@ func rawRequest(ip, addr string, req []byte) (int, error) {
 }
 
 // garbageBodies posts n bodies of random bytes (1 byte to 300 KB) with
-// the MMS media type. Each gets an M-Send.conf. Pure noise is refused as
-// corrupt. Half the bodies start like an M-Send.req (type, id, version,
-// From) before the noise: the decoder may take one of those as an
-// M-Send.req whose Content-Type is a random text-string, and then it is
-// stored; those are returned, to be found intact in the store.
+// the MMS media type. Each gets an M-Send.conf refusing it: as corrupt
+// mostly, as unsupported when the noise starts with 0x8C and another
+// message type, as not accepted when it breaks a decoder limit. Half the
+// bodies start like an M-Send.req (type, id, version) before the noise:
+// the decoder may take one of those as an M-Send.req whose Content-Type
+// is a random text-string, and then it is stored; those are returned, to
+// be found intact in the store.
 func garbageBodies(t *testing.T, p *e2eProc, n int) (acked []stored) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	hc := fromAddr(attackerIP(1500), 1)
@@ -225,13 +227,20 @@ func garbageBodies(t *testing.T, p *e2eProc, n int) (acked []stored) {
 		case st == mms.StatusOk && prefixed:
 			c, _ := mms.Decode(r.Body)
 			acked = append(acked, stored{ID: c.MessageID, TID: "g", SHA256: sum(body)})
-		case st != mms.StatusErrMessageFormatCorrupt && st != mms.StatusPermanentMessageFormatCorrupt:
-			t.Errorf("garbage %d (%d bytes, prefixed %v): answered %v, want a message-format-corrupt status", i, len(body), prefixed, st)
+		case !garbageRefusal[st]:
+			t.Errorf("garbage %d (%d bytes, prefixed %v): answered %v, want a refusal of the PDU", i, len(body), prefixed, st)
 		}
 		statuses[st]++
 	}
 	t.Logf("garbage bodies: %d posts, statuses %v", n, statuses)
 	return acked
+}
+
+// garbageRefusal are the answers a garbage PDU may get.
+var garbageRefusal = map[mms.ResponseStatus]bool{
+	mms.StatusErrMessageFormatCorrupt: true, mms.StatusPermanentMessageFormatCorrupt: true,
+	mms.StatusErrUnsupportedMessage: true,
+	mms.StatusErrContentNotAccepted: true, mms.StatusPermanentContentNotAccepted: true,
 }
 
 // wrongContentTypes posts a real PDU with media types other than
