@@ -5,6 +5,10 @@ package main_test
 // and open descriptors are sampled; both must stay flat.
 //
 //	go test ./cmd/appliance -run '^TestSoak$' -v -soak-for 30m
+//
+// The binary runs with the listener's default guards, so beyond 2
+// requests per second per address the load meets the rate limit;
+// E2E_SOAK_ARGS="-rate 0" loads the handler at full speed instead.
 
 import (
 	"bytes"
@@ -13,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -36,7 +41,7 @@ func planFor(length time.Duration) soakPlan {
 	if length >= 5*time.Minute {
 		return soakPlan{length: length, every: 10 * time.Second, warmup: length / 10, window: 6, storeEvery: 5 * time.Second}
 	}
-	return soakPlan{length: length, every: time.Second, warmup: length / 4, window: 3, storeEvery: 200 * time.Millisecond}
+	return soakPlan{length: length, every: time.Second, warmup: length / 4, window: 3, storeEvery: phoneInterval}
 }
 
 // Tolerances. The Go runtime lets the heap grow to twice what is live
@@ -71,7 +76,10 @@ func TestSoak(t *testing.T) {
 	corpus := e2eCorpus(t)
 	load := newSoakLoad(t, corpus)
 	_, cwd, data := dirs(t)
-	p := e2eStart(t, bin, cwd, data, "-log-level", "error") // refusals log at warn, once per request
+	// Refusals log at warn, once per request. E2E_SOAK_ARGS adds flags,
+	// e.g. "-rate 0" to load the handler instead of the rate limit.
+	args := append([]string{"-log-level", "error"}, strings.Fields(os.Getenv("E2E_SOAK_ARGS"))...)
+	p := e2eStart(t, bin, cwd, data, args...)
 	pid := p.cmd.Process.Pid
 
 	ctx, cancel := context.WithTimeout(context.Background(), plan.length)
@@ -96,6 +104,7 @@ type soakLoad struct {
 	real     [][]byte // M-Send.req PDUs that get stored
 	refused  []soakReq
 	requests atomic.Int64
+	limited  atomic.Int64 // refusals answered 429 by the rate limit
 	slowest  atomic.Int64 // longest answer since the last sample, ns
 	mu       sync.Mutex
 	acked    []stored
@@ -133,16 +142,20 @@ func newSoakLoad(t *testing.T, corpus string) *soakLoad {
 	return l
 }
 
-// client posts from its own loopback address: a refused request after
-// another, and a real message every storeEvery.
+// client sends, from its own loopback address and as fast as it is
+// answered, a refused request after another (beyond the listener's
+// per-address rate limit most are answered 429, which closes the
+// connection); and every storeEvery, from a second address that stays
+// within the limit, a real message.
 func (l *soakLoad) client(ctx context.Context, p *e2eProc, c int, storeEvery time.Duration) {
-	hc := fromAddr(attackerIP(c), 1)
+	hc, phone := fromAddr(attackerIP(c), 1), fromAddr(attackerIP(100+c), 1)
 	defer hc.CloseIdleConnections()
+	defer phone.CloseIdleConnections()
 	next := time.Now()
 	for i := 0; ctx.Err() == nil; i++ {
 		if time.Now().After(next) {
 			next = next.Add(storeEvery)
-			l.storeOne(p, hc, withTID(l.real[(c+i)%len(l.real)], fmt.Sprintf("soak-%d-%d", c, i)))
+			l.storeOne(p, phone, withTID(l.real[(c+i)%len(l.real)], fmt.Sprintf("soak-%d-%d", c, i)))
 			continue
 		}
 		l.refuseOne(p, hc, l.refused[i%len(l.refused)])
@@ -171,6 +184,10 @@ func (l *soakLoad) refuseOne(p *e2eProc, hc *http.Client, q soakReq) {
 	r, err := l.timed(hc, p.addr, q.method, q.ctype, q.body)
 	if err != nil {
 		l.fail("%s: %v", q.name, err)
+		return
+	}
+	if r.Code == http.StatusTooManyRequests {
+		l.limited.Add(1)
 		return
 	}
 	if q.want != 0 {
@@ -213,7 +230,8 @@ func (l *soakLoad) check(t *testing.T) {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	t.Logf("%d requests, %d messages stored, %d unexpected answers", l.requests.Load(), len(l.acked), l.nerrs)
+	t.Logf("%d requests (%d answered 429 by the rate limit), %d messages stored, %d unexpected answers",
+		l.requests.Load(), l.limited.Load(), len(l.acked), l.nerrs)
 	if l.nerrs > 0 {
 		t.Errorf("%d unexpected answers, the first: %q", l.nerrs, l.errs)
 	}
