@@ -336,8 +336,10 @@ func testKill9(t *testing.T, bin, corpus string) {
 	}
 	_, cwd, data := dirs(t)
 	var acked []stored
+	interrupted := 0 // temporary files a kill left: the kills landed mid-write
 	for round := range rounds {
 		got := killRound(t, bin, cwd, data, pdus, round)
+		interrupted += len(tempFiles(t, data))
 		if len(got) == 0 {
 			t.Fatalf("round %d: no message acknowledged before the kill; the test proves nothing", round)
 		}
@@ -348,7 +350,8 @@ func testKill9(t *testing.T, bin, corpus string) {
 	if n := checkStore(t, data, acked); n < len(acked) {
 		t.Errorf("%d messages listed, fewer than the %d acknowledged", n, len(acked))
 	}
-	t.Logf("%d rounds, %d messages acknowledged and found intact", rounds, len(acked))
+	t.Logf("%d rounds, %d messages acknowledged and found intact; the kills left %d temporary files, the restarts %d",
+		rounds, len(acked), interrupted, len(tempFiles(t, data)))
 }
 
 // killRound starts the binary on data, posts from 8 clients, kills it with
