@@ -39,7 +39,8 @@ type env struct {
 	h      *Handler
 	st     *store.Store
 	reg    *phones.Registry
-	clock  *fakeClock
+	clock  *fakeClock // the inbox's: sessions, lockouts, uptime
+	stored *fakeClock // the store's: when messages arrive
 	dir    string
 	cookie *http.Cookie
 	csrf   string
@@ -50,8 +51,9 @@ type env struct {
 // when setup is true).
 func newEnv(t testing.TB, setup bool) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{t: time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)}, dir: t.TempDir(), synced: true}
-	st, err := store.Open(store.Config{Dir: e.dir + "/store", MinFree: -1, Now: e.clock.now, ClockSynced: func() bool { return e.synced }})
+	start := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+	e := &env{t: t, clock: &fakeClock{t: start}, stored: &fakeClock{t: start}, dir: t.TempDir(), synced: true}
+	st, err := store.Open(store.Config{Dir: e.dir + "/store", MinFree: -1, Now: e.stored.now, ClockSynced: func() bool { return e.synced }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 // partCSP is sent with every part and original: even if a browser were
 // made to render one as a document, it runs nothing and loads nothing.
-const partCSP = "default-src 'none'; sandbox"
+const partCSP = csp + "; sandbox"
 
 // part serves one part: inline when its type is safe to show
 // (kindOf), else, or with ?dl=1, as a download. A download of an unsafe
