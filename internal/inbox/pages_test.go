@@ -313,6 +313,15 @@ func TestThumbnails(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
 	m := e.put("pic", anna, pngPart("p.png"), part("image/png", "broken.png", "not a png"), part("image/svg+xml", "x.svg", "<svg/>"))
+	if ents, _ := os.ReadDir(filepath.Join(e.dir, "inbox", "thumbs")); len(ents) != 0 {
+		t.Fatalf("storing a message made %d thumbnail files: receiving must not make thumbnails", len(ents))
+	}
+	if e.get("/").Code != http.StatusOK {
+		t.Fatal("list")
+	}
+	if ents, _ := os.ReadDir(filepath.Join(e.dir, "inbox", "thumbs")); len(ents) != 0 {
+		t.Fatalf("rendering the list made %d thumbnail files: they are made when the browser asks", len(ents))
+	}
 	w := e.get("/m/" + m.ID + "/thumb/0")
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("thumb: %d %q", w.Code, w.Header().Get("Content-Type"))

@@ -18,6 +18,9 @@ type Query struct {
 func (s *Store) Query(q Query) (page []Meta, total int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if q.Limit > 0 { // a Meta is a few hundred bytes: grow the page once
+		page = make([]Meta, 0, min(q.Limit, max(len(s.order)-q.Offset, 0)))
+	}
 	for i := len(s.order) - 1; i >= 0; i-- {
 		m := s.order[i]
 		if q.Match != nil && !q.Match(m) {
