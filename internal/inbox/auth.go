@@ -18,6 +18,7 @@ const (
 	sessionCookie = "homemmsc_session"
 	loginCookie   = "homemmsc_login" // double-submit token of the login and setup forms
 	passwordFile  = "password"
+	maxFormBytes  = 8 << 10 // every form the inbox has is a few fields
 )
 
 // auth holds the password hash, the sessions and the login backoff.
@@ -144,6 +145,9 @@ func (h *Handler) authed(next http.HandlerFunc) http.Handler {
 			h.toLogin(w, r)
 			return
 		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		}
 		if r.Method == http.MethodPost && !validCSRF(r, s.csrf) {
 			h.fail(w, r, http.StatusForbidden, "This form has expired or did not come from the inbox. Go back, reload the page and try again.")
 			return
@@ -199,7 +203,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	addr := remoteIP(r)
 	if d := h.auth.limit.wait(addr); d > 0 {
 		secs := int(d/time.Second) + 1
@@ -263,7 +267,7 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if h.auth.current() != "" || !localClient(r) {
 		h.fail(w, r, http.StatusForbidden, "The password cannot be set from here.")
 		return

@@ -9,9 +9,13 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/homemmsc/homemmsc/internal/store"
 )
+
+// backupStall is how long writing one message of a backup may take.
+const backupStall = 2 * time.Minute
 
 type backupView struct {
 	Messages int
@@ -50,8 +54,16 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "application/zip")
 	hd.Set("Content-Disposition", disposition(true, name))
 	zw := zip.NewWriter(w)
+	rc := http.NewResponseController(w)
 	err := writeText(zw, "README.txt", backupReadme)
 	for i := len(metas) - 1; i >= 0 && err == nil; i-- {
+		// A backup may take longer than the server's write timeout;
+		// each message gets its own deadline instead, so a stalled
+		// client is still let go.
+		if derr := rc.SetWriteDeadline(time.Now().Add(backupStall)); derr != nil && !errors.Is(derr, http.ErrNotSupported) {
+			err = derr
+			break
+		}
 		err = h.backupMessage(zw, metas[i])
 	}
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -518,5 +519,26 @@ func TestSafeName(t *testing.T) {
 		if got := safeName(in); got != want {
 			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestBackupOverHTTP runs the backup through a real server, whose
+// ResponseWriter supports the per-message write deadline.
+func TestBackupOverHTTP(t *testing.T) {
+	e := newEnv(t, false)
+	e.login()
+	m := e.put("over http", anna, pngPart("p.png"))
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/backup.zip", nil)
+	req.AddCookie(e.cookie)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if files := unzip(t, b); len(files[m.ID+"/p.png"]) == 0 {
+		t.Errorf("zip over HTTP lacks the part: %v", keys(files))
 	}
 }

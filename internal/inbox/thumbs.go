@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/jpeg"
@@ -55,7 +56,7 @@ func (t *thumbs) paths(id string, idx int) (jpg, none string) {
 
 // get returns the thumbnail of part idx of message id, making it if
 // needed.
-func (t *thumbs) get(id string, idx int) ([]byte, error) {
+func (t *thumbs) get(ctx context.Context, id string, idx int) ([]byte, error) {
 	jpg, none := t.paths(id, idx)
 	if b, err := os.ReadFile(jpg); err == nil {
 		return b, nil
@@ -63,7 +64,11 @@ func (t *thumbs) get(id string, idx int) ([]byte, error) {
 	if _, err := os.Stat(none); err == nil {
 		return nil, errNoThumb
 	}
-	t.busy <- struct{}{}
+	select {
+	case t.busy <- struct{}{}:
+	case <-ctx.Done(): // the browser left the page
+		return nil, ctx.Err()
+	}
 	defer func() { <-t.busy }()
 	if b, err := os.ReadFile(jpg); err == nil { // made while we waited
 		return b, nil
@@ -147,7 +152,7 @@ func (h *Handler) thumb(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := h.thumbs.get(id, idx)
+	b, err := h.thumbs.get(r.Context(), id, idx)
 	if err != nil {
 		http.NotFound(w, r)
 		return
