@@ -121,3 +121,16 @@ func BenchmarkThumbnail(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckPassword is one login's hashing at DefaultIterations.
+func BenchmarkCheckPassword(b *testing.B) {
+	h, err := HashPassword("correct horse battery", DefaultIterations)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if !checkPassword(h, "correct horse battery") {
+			b.Fatal("no match")
+		}
+	}
+}
