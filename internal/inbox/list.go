@@ -1,6 +1,8 @@
 package inbox
 
 import (
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -137,7 +139,7 @@ type row struct {
 	ID, From, Number, Subject, Summary string
 	Time                               string
 	Synced, Seen                       bool
-	Thumbs                             []string
+	Thumbs                             template.HTML // the <img> elements, see thumbsHTML
 }
 
 type listView struct {
@@ -183,12 +185,30 @@ func (h *Handler) row(m *store.Meta, names map[string]string) row {
 		From: senderName(m, names), Time: m.Received.Local().Format("2006-01-02 15:04"),
 		Summary: summary(m.Parts),
 	}
+	rw.Thumbs = thumbsHTML(m)
+	return rw
+}
+
+// thumbsHTML writes the list's <img> elements for a message's first
+// images in Go rather than in the template: each attribute the template
+// fills costs three escaper calls, and on a page of 5,000 rows the
+// thumbnails were a third of the rendering (BenchmarkList). The URL is
+// built from a store id (digits and '-', checked by the store) and a
+// part index, and is HTML-escaped all the same.
+func thumbsHTML(m *store.Meta) template.HTML {
+	var b strings.Builder
+	n := 0
 	for _, p := range m.Parts {
-		if len(rw.Thumbs) < thumbsPerRow && thumbable(p.ContentType) {
-			rw.Thumbs = append(rw.Thumbs, "/m/"+m.ID+"/thumb/"+strconv.Itoa(p.Index))
+		if n == thumbsPerRow {
+			break
+		}
+		if thumbable(p.ContentType) {
+			n++
+			b.WriteString(`<img src="` + html.EscapeString("/m/"+m.ID+"/thumb/"+strconv.Itoa(p.Index)) +
+				`" alt="" loading="lazy" width="56" height="56">`)
 		}
 	}
-	return rw
+	return template.HTML(b.String())
 }
 
 // senderName is the phone's current name when the number is paired, the
