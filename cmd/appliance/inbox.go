@@ -69,6 +69,22 @@ type inboxDeps struct {
 	status    func() []inbox.StatusItem
 }
 
+// startInbox builds the inbox for the LAN listener and gives it to a;
+// without a LAN listener there is no inbox. stop releases it.
+func startInbox(o options, lan net.Listener, d inboxDeps, a *appliance, log *slog.Logger) (stop func(), err error) {
+	if lan == nil {
+		log.Info("inbox off: it is served on the LAN listener only (-lan)")
+		return func() {}, nil
+	}
+	h, err := newInbox(o.inboxOpts, o.data, d, log)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	a.inbox = h
+	log.Info("inbox on the LAN listener", "url", "http://"+publicHost(lan.Addr().String())+"/")
+	return h.Close, nil
+}
+
 // newInbox builds the inbox for the LAN listener; its state lives in
 // <data>/inbox.
 func newInbox(o inboxOptions, dataDir string, d inboxDeps, log *slog.Logger) (*inbox.Handler, error) {
@@ -176,6 +192,47 @@ func (r *ring) items() []inbox.StatusItem {
 		out[len(r.last)-1-i] = it
 	}
 	return out
+}
+
+// modemRow describes the modem and the owner's outbox for the status
+// page; nil without a modem.
+func modemRow(report func() modemReport) func() (string, bool) {
+	if report == nil {
+		return nil
+	}
+	return func() (string, bool) {
+		r := report()
+		st := r.status
+		if !st.Present {
+			return "not found" + lastErr(st.LastError), true
+		}
+		v := orUnknown(st.Model) + ", " + orUnknown(st.Reg)
+		if st.Operator != "" {
+			v += " (" + st.Operator + ")"
+		}
+		if b := bars(st.Signal); b >= 0 {
+			v += fmt.Sprintf(", signal %d/4", b)
+		}
+		if r.notifier {
+			v += fmt.Sprintf("; outbox %d waiting, %d sent, %d given up", r.notify.Queued, r.notify.Sent, r.notify.Failed)
+			v += lastErr(r.notify.LastError)
+		}
+		return v + lastErr(st.LastError), !st.Registered || r.notify.Queued > 0 && r.notify.LastError != ""
+	}
+}
+
+func lastErr(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "; last error: " + s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 // statusRows are the appliance's rows of the inbox's status page.
