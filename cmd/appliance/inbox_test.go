@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/inbox"
+	"github.com/homemmsc/homemmsc/internal/modem"
+	"github.com/homemmsc/homemmsc/internal/modem/notify"
 )
 
 func TestInboxPasswordFile(t *testing.T) {
@@ -93,5 +95,21 @@ func TestStatusRows(t *testing.T) {
 	}
 	if rows := (statusRows{}).rows(); rows[0].Value != "none configured" || rows[1].Value != "none" {
 		t.Errorf("nothing configured: %+v", rows)
+	}
+}
+
+func TestModemRow(t *testing.T) {
+	if modemRow(nil) != nil {
+		t.Error("no modem: want no row function")
+	}
+	report := modemReport{status: modem.Status{Present: true, Model: "E173", Registered: true, Reg: "home network", Operator: "Op", Signal: 18},
+		notify: notify.Stats{Queued: 2, Sent: 5, Failed: 1}, notifier: true}
+	v, bad := modemRow(func() modemReport { return report })()
+	if bad || v != "E173, home network (Op), signal 3/4; outbox 2 waiting, 5 sent, 1 given up" {
+		t.Errorf("registered: %q bad=%v", v, bad)
+	}
+	report.status = modem.Status{LastError: "no answer"}
+	if v, bad := modemRow(func() modemReport { return report })(); !bad || v != "not found; last error: no answer" {
+		t.Errorf("absent: %q bad=%v", v, bad)
 	}
 }
