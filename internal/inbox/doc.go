@@ -88,6 +88,24 @@
 // made safe (part-NN.ext when it had none; "-2" added to a repeated
 // name). Media are stored, text deflated.
 //
+// # Speed
+//
+// Measured on a 2-vCPU amd64 VM (load average 2.7), 5,000 messages in
+// the store:
+//
+//	go test -run '^$' -bench 'List|Thumbnail|CheckPassword' -benchtime 20x -count 3 ./internal/inbox/
+//
+//	list, default page of 50 rows     0.4-0.7 ms   (26 KB)
+//	list, all 5,000 rows (?n=5000)    50-53 ms     (2.4 MB; 61-64 ms of CPU with GC)
+//	search by subject over 5,000      0.35-0.66 ms
+//	one thumbnail (320x200 PNG)       5 ms
+//	one login (PBKDF2, 600,000 iter)  104 ms
+//
+// html/template's escaping is most of the list's cost (three reflective
+// calls per attribute it fills), which is why the thumbnails' <img>
+// elements are written in Go. A Pi Zero is roughly 10-20 times slower:
+// a page of 50 stays in milliseconds; a login takes seconds there.
+//
 // # Limits
 //
 // Login and setup bodies are capped at 8 KiB and passwords at 1 KiB;
