@@ -103,8 +103,9 @@
 //
 // html/template's escaping is most of the list's cost (three reflective
 // calls per attribute it fills), which is why the thumbnails' <img>
-// elements are written in Go. A Pi Zero is roughly 10-20 times slower:
-// a page of 50 stays in milliseconds; a login takes seconds there.
+// elements are written in Go. Not measured on a Pi: its cores are much
+// slower than this VM's (and lack the SHA-256 instructions), so expect a
+// login to take seconds there; sessions last up to a week.
 //
 // # Limits
 //
