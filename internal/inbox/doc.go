@@ -104,7 +104,7 @@
 // html/template's escaping is most of the list's cost (three reflective
 // calls per attribute it fills), which is why the thumbnails' <img>
 // elements are written in Go. Not measured on a Pi: its cores are much
-// slower than this VM's (and lack the SHA-256 instructions), so expect a
+// slower than this VM's (and most lack SHA-256 instructions), so expect a
 // login to take seconds there; sessions last up to a week.
 //
 // # Limits
