@@ -59,7 +59,7 @@ fuzz:
 ## bench: codec and store benchmarks, then the HTTP load matrix against the
 ##        appliance and, when Apache + mod_php are installed, the seed PHP page
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
 	$(GO) run ./cmd/mmsload -compare

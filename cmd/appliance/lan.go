@@ -110,6 +110,7 @@ type appliance struct {
 	guards  mmscGuards
 
 	selftest http.Handler // POST /selftest on the LAN listener (deliver.go); nil = not mounted
+	inbox    http.Handler // the owner's inbox on the LAN listener; nil: none
 }
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
@@ -135,7 +136,7 @@ func newAppliance(o options, st *store.Store, ln net.Listener, modem func() mode
 func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []server {
 	ss := []server{{name: "MMSC", srv: newServer(guardMMSC(mmscHandler, a.guards, a.metrics), log), ln: a.mmscLn, serving: &a.serving}}
 	if lan != nil {
-		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.reg, selftest: a.selftest})
+		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.reg, selftest: a.selftest, inbox: a.inbox})
 		ss = append(ss, server{name: "LAN", srv: newServer(h, log), ln: lan})
 		log.Info("homemmsc: LAN listener: /healthz, /metrics", "lan", lan.Addr().String())
 	}

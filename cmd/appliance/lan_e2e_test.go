@@ -34,6 +34,7 @@ func TestLANE2E(t *testing.T) {
 	corpus := e2eCorpus(t)
 	t.Run("HealthzAndMetrics", func(t *testing.T) { testLANEndpoints(t, bin, corpus) })
 	t.Run("HealthzFailing", func(t *testing.T) { testHealthzFailing(t, bin) })
+	t.Run("Inbox", func(t *testing.T) { testInbox(t, bin, corpus) }) // inbox_e2e_test.go
 }
 
 // testLANEndpoints: /healthz and /metrics on -lan, 404 on -listen; the

@@ -111,6 +111,7 @@ type options struct {
 	modemOpts   modemOptions // -modem-* and notification flags, see modem.go
 	lanOpts     lanOptions   // -lan, -rate, -rate-burst, -allow: see lan.go
 	deliverOpts deliverOptions
+	inboxOpts   inboxOptions // -inbox-password-file: see inbox.go
 	showVersion bool
 }
 
@@ -134,6 +135,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	o.modemOpts.register(fs)
 	o.lanOpts.register(fs)
 	o.deliverOpts.register(fs)
+	o.inboxOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return o, err
@@ -338,6 +340,7 @@ func (v enumValue) Set(s string) error {
 // the store.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
 	start := time.Now()
+	log, lastErrors := keepErrors(log) // for the inbox's status page
 	st, err := store.Open(store.Config{Dir: o.data, MaxBytes: o.quota, ClockSynced: clock.Synced, Logger: log})
 	if err != nil {
 		return fmt.Errorf("store %s: %w", o.data, err)
@@ -367,6 +370,12 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopDelivery()
 	a := newAppliance(o, st, ln, mr.report, start)
 	a.selftest = selfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
+	stopInbox, err := startInbox(o, lanLn, inboxDeps{store: st, phones: reg, listen: ln.Addr().String(), publicURL: o.deliverOpts.publicURL,
+		status: statusRows{clockSynced: clock.Synced, modem: modemRow(mr.report), display: a.display.State, errors: lastErrors}.rows}, a, log)
+	if err != nil {
+		return err
+	}
+	defer stopInbox()
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log,

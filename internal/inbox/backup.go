@@ -1,0 +1,151 @@
+package inbox
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// backupStall is how long writing one message of a backup may take.
+const backupStall = 2 * time.Minute
+
+type backupView struct {
+	Messages int
+	Bytes    string
+}
+
+func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request) {
+	st := h.cfg.Store.Stats()
+	h.render(w, r, http.StatusOK, "backup", view{Title: "Backup", Nav: "backup",
+		Data: backupView{Messages: st.Messages, Bytes: humanBytes(st.Bytes)}})
+}
+
+const backupReadme = `homemmsc backup
+
+One folder per message, named after its id (the UTC time it arrived and
+a sequence number). In each:
+
+  message.mms   the message exactly as the phone sent it (M-Send.req)
+  meta.json     what the appliance recorded: sender, time, subject, parts
+  the parts     under the names the sender gave them (made safe), or
+                part-NN.ext when there was none
+
+A time with "clockSynced": false was stamped before the appliance's clock
+was set and may be wrong; the order of the ids is right regardless.
+`
+
+// backup streams a zip of every message received between ?from= and
+// ?to= (inclusive dates, both optional), oldest first. Nothing is built
+// in memory but one message at a time.
+func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
+	from, to := parseRange(r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	s := search{from: from, to: to}
+	metas, _ := h.cfg.Store.Query(store.Query{Match: s.match})
+	name := "homemmsc-backup-" + h.now().Format("20060102-150405") + ".zip"
+	hd := w.Header()
+	hd.Set("Content-Type", "application/zip")
+	hd.Set("Content-Disposition", disposition(true, name))
+	zw := zip.NewWriter(w)
+	rc := http.NewResponseController(w)
+	err := writeText(zw, "README.txt", backupReadme)
+	for i := len(metas) - 1; i >= 0 && err == nil; i-- {
+		// A backup may take longer than the server's write timeout;
+		// each message gets its own deadline instead, so a stalled
+		// client is still let go.
+		if derr := rc.SetWriteDeadline(time.Now().Add(backupStall)); derr != nil && !errors.Is(derr, http.ErrNotSupported) {
+			err = derr
+			break
+		}
+		err = h.backupMessage(zw, metas[i])
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil { // headers are gone: the download ends short and the zip is unreadable
+		h.log.Error("inbox: backup cut short", "err", err)
+		return
+	}
+	h.log.Info("inbox: backup", "messages", len(metas))
+}
+
+// backupMessage writes one message's folder.
+func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
+	_, msg, err := h.loadMessage(m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted since the query
+	}
+	dir := m.ID + "/"
+	if err := copyPDU(h.cfg.Store, zw, m); err != nil {
+		return err
+	}
+	mj, _ := json.MarshalIndent(m, "", "  ")
+	if err := writeFile(zw, dir+"meta.json", mj, m, zip.Deflate); err != nil {
+		return err
+	}
+	if msg == nil { // undecodable: the .mms and metadata are all there is
+		return writeText(zw, dir+"parts-not-extracted.txt", fmt.Sprintf("The message could not be decoded: %v\n", err))
+	}
+	names := map[string]bool{"message.mms": true, "meta.json": true}
+	for _, l := range leaves(m, msg) {
+		method := zip.Store // media is compressed already
+		if kindOf(l.Part.ContentType.MediaType) == kindText || kindOf(l.Part.ContentType.MediaType) == kindSMIL {
+			method = zip.Deflate
+		}
+		if err := writeFile(zw, dir+unique(names, downloadName(l)), l.Part.Data, m, method); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyPDU(st *store.Store, zw *zip.Writer, m store.Meta) error {
+	f, err := st.OpenPDU(m.ID)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: m.ID + "/message.mms", Method: zip.Store, Modified: m.Received})
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	return err
+}
+
+func writeFile(zw *zip.Writer, name string, data []byte, m store.Meta, method uint16) error {
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: m.Received})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+func writeText(zw *zip.Writer, name, text string) error {
+	w, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, text)
+	return err
+}
+
+// unique returns name, or name-2.ext, name-3.ext ... when a part of the
+// same message already took it, and records it.
+func unique(taken map[string]bool, name string) string {
+	out := name
+	ext := path.Ext(name)
+	for i := 2; taken[strings.ToLower(out)]; i++ {
+		out = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), i, ext)
+	}
+	taken[strings.ToLower(out)] = true
+	return out
+}

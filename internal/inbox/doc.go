@@ -1,0 +1,124 @@
+// Package inbox is the owner's web inbox: an http.Handler, served only on
+// the appliance's LAN listener (-lan), that lists and shows the stored
+// messages, pairs phones, shows the appliance's status and downloads
+// backups. Pages are rendered on the server with html/template from
+// embedded templates and one small style sheet; there is no JavaScript
+// at all, so a Pi Zero serves them quickly and any phone's browser shows
+// them.
+//
+// # Pages
+//
+//	/                 the list, newest first (store order): sender (the paired
+//	                  phone's name when the number is paired), time ("?" when the
+//	                  clock was not synchronised), subject, thumbnails, new/seen;
+//	                  search by sender, subject, date range, new only; paging
+//	                  (?page=, ?n= rows, at most 5,000)
+//	/m/{id}           a message: parts in the order of its SMIL presentation (the
+//	                  rest after, in PDU order; nested multiparts flattened; none
+//	                  dropped), images inline, text decoded from its charset,
+//	                  audio and video as players, anything else as a download;
+//	                  opening it marks it seen; mark new; delete (with a
+//	                  confirmation page)
+//	/m/{id}/part/{p}  one part (?dl=1: as a download); p is "2", or "2.0" inside
+//	                  a nested multipart
+//	/m/{id}/original  the PDU as received, as <id>.mms
+//	/phones           pair a phone (name, number → token, MMSC URL and its QR
+//	                  code), the last request each phone made (time, address,
+//	                  User-Agent, x-wap-profile), remove
+//	/status           version, uptime, messages, store size, free disk, the last
+//	                  store error, and the appliance's rows (Config.Status)
+//	/backup           a zip of everything or of a date range, streamed
+//
+// Seen/new is the store's own flag (Store.SetSeen), so the OLED's count
+// of new messages and the inbox agree.
+//
+// # Authentication
+//
+// One password. Its PBKDF2-HMAC-SHA256 hash (crypto/pbkdf2, 600,000
+// iterations, 16-byte random salt; "pbkdf2-sha256$iter$salt$key") comes
+// from Config.PasswordHash (the appliance's -inbox-password-file) or from
+// Dir/password, which the first visit writes: while no password exists,
+// every page leads to /setup, which accepts a password only from a
+// loopback or private address and warns that whoever gets there first
+// chooses it. Once set it is changed by removing the file (or with
+// -inbox-password-file).
+//
+// A login creates a server-side session: a 256-bit random id in a
+// cookie (HttpOnly, SameSite=Strict, Secure over TLS), stored hashed, that
+// ends after 12 hours unused or 7 days after login, or at a restart.
+// Every POST carries the session's CSRF token, compared in constant time;
+// the login and setup forms use a double-submit cookie instead; and Go's
+// http.CrossOriginProtection refuses cross-site POSTs before any of it.
+// After 5 wrong passwords from one address each further one locks that
+// address out for twice as long as the last (1 s ... 15 min); after 20
+// from all addresses together the same applies to everyone, so guessing
+// from many addresses is slowed too (at the cost that a flood of wrong
+// passwords can delay the owner's own login). Hashing runs one at a time.
+//
+// # Safety of what a message holds
+//
+// Everything in a message — subject, sender, part names, text — comes
+// from a phone and is escaped by html/template wherever it appears. Only
+// raster images (PNG, JPEG, GIF, WebP, BMP), audio/*, video/* and
+// text/plain are shown inline; text is served as UTF-8 text/plain after
+// conversion from its charset. HTML, SVG, vCard, PDF, SMIL and every
+// unknown type are served as application/octet-stream with
+// Content-Disposition: attachment, and a download's file name is the
+// sender's name with path separators and control characters removed. All
+// responses carry X-Content-Type-Options: nosniff and
+//
+//	Content-Security-Policy: default-src 'none'; img-src 'self'; style-src 'self';
+//	  media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'
+//
+// (parts and originals add "sandbox"). No script is allowed, none is used.
+//
+// # Thumbnails
+//
+// Made when the list first shows one, never when a message arrives, one
+// at a time, from images of at most 40 megapixels: decoded, scaled to fit
+// 160 px and cached as JPEG under Dir/thumbs/ (an undecodable part is
+// remembered as an empty .none file). They go when their message is
+// deleted. BenchmarkThumbnail measures one.
+//
+// # Backup
+//
+// /backup.zip streams a zip, one message at a time: README.txt, then a
+// folder per message (its id) with message.mms (the PDU byte for byte),
+// meta.json (the store's metadata) and every part under its sender's name
+// made safe (part-NN.ext when it had none; "-2" added to a repeated
+// name). Media are stored, text deflated.
+//
+// # Speed
+//
+// Measured on a 2-vCPU amd64 VM (load average 2.7), 5,000 messages in
+// the store:
+//
+//	go test -run '^$' -bench 'List|Thumbnail|CheckPassword' -benchtime 20x -count 3 ./internal/inbox/
+//
+//	list, default page of 50 rows     0.4-0.7 ms   (26 KB)
+//	list, all 5,000 rows (?n=5000)    50-53 ms     (2.4 MB; 61-64 ms of CPU with GC)
+//	search by subject over 5,000      0.35-0.66 ms
+//	one thumbnail (320x200 PNG)       5 ms
+//	one login (PBKDF2, 600,000 iter)  104 ms
+//
+// html/template's escaping is most of the list's cost (three reflective
+// calls per attribute it fills), which is why the thumbnails' <img>
+// elements are written in Go. Not measured on a Pi: its cores are much
+// slower than this VM's (and most lack SHA-256 instructions), so expect a
+// login to take seconds there; sessions last up to a week.
+//
+// # Limits
+//
+// Login and setup bodies are capped at 8 KiB and passwords at 1 KiB;
+// 32 sessions (the oldest goes); 1,024 addresses tracked for the backoff;
+// 64 KiB of a text part shown inline (the rest is a download away); 500
+// media references read from a SMIL part; pages of at most 5,000 rows.
+//
+// # Specs
+//
+//   - RFC 8018 §5.2 (PBKDF2), OWASP Password Storage Cheat Sheet (iterations)
+//   - RFC 6265bis (SameSite cookies), W3C CSP Level 3, Fetch Metadata (Sec-Fetch-Site)
+//   - OMA-MMS-CONF / 3GPP TS 26.234 (the SMIL subset MMS uses: <par> of img, text, audio, video, ref)
+//   - RFC 6266 (Content-Disposition in HTTP), RFC 2231 (encoded file names)
+//   - APPNOTE.TXT (the zip format, archive/zip)
+package inbox

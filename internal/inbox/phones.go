@@ -1,0 +1,146 @@
+package inbox
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/homemmsc/homemmsc/internal/phones"
+)
+
+const maxPhoneName = 64
+
+type phoneRow struct {
+	Name, Number, Token, URL, QR, Paired string
+	Fixed                                bool
+	Visit                                *visitView
+}
+
+type visitView struct {
+	Time, Remote, UserAgent, Profile, What string
+}
+
+type phonesView struct {
+	Phones    []phoneRow
+	Available bool
+	Added     *phoneRow // the phone just paired, shown at the top
+	Error     string
+	Name      string // the form's values after an error
+	Number    string
+}
+
+func (h *Handler) phonesPage(w http.ResponseWriter, r *http.Request) {
+	h.renderPhones(w, r, http.StatusOK, phonesView{})
+}
+
+func (h *Handler) renderPhones(w http.ResponseWriter, r *http.Request, status int, v phonesView) {
+	if h.cfg.Phones != nil {
+		v.Available = true
+		for _, p := range h.cfg.Phones.List() {
+			v.Phones = append(v.Phones, h.phoneRow(r, p))
+		}
+	}
+	h.render(w, r, status, "phones", view{Title: "Phones", Nav: "phones", Data: v})
+}
+
+func (h *Handler) mmscURL(r *http.Request, token string) string {
+	base := ""
+	if h.cfg.MMSCURL != nil {
+		base = h.cfg.MMSCURL(r)
+	} else {
+		base = "http://" + r.Host
+	}
+	return strings.TrimRight(base, "/") + "/mms/" + token
+}
+
+func (h *Handler) phoneRow(r *http.Request, p phones.Phone) phoneRow {
+	row := phoneRow{
+		Name: p.Name, Number: p.Number, Token: p.Token, Fixed: p.Fixed,
+		URL: h.mmscURL(r, p.Token), QR: "/phones/qr/" + p.Token,
+	}
+	if !p.Paired.IsZero() {
+		row.Paired = p.Paired.Local().Format("2006-01-02 15:04")
+	}
+	if v, ok := h.cfg.Phones.LastVisit(p.Token); ok {
+		row.Visit = &visitView{
+			Time: v.Time.Local().Format("2006-01-02 15:04:05"), Remote: v.Remote,
+			UserAgent: v.UserAgent, Profile: v.Profile, What: v.What,
+		}
+	}
+	return row
+}
+
+func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Phones == nil {
+		h.fail(w, r, http.StatusNotFound, "Pairing is not available.")
+		return
+	}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	number := strings.TrimSpace(r.PostFormValue("number"))
+	again := func(msg string) {
+		h.renderPhones(w, r, http.StatusBadRequest, phonesView{Error: msg, Name: name, Number: number})
+	}
+	switch {
+	case name == "" || len(name) > maxPhoneName:
+		again("Give the phone a name (at most 64 characters).")
+		return
+	case !phones.ValidNumber(phones.Normalize(number)):
+		again("The number should be in international form, like +447700900123.")
+		return
+	}
+	p, err := h.cfg.Phones.Add(name, number)
+	if err != nil {
+		h.log.Warn("inbox: pairing a phone", "err", err)
+		again("The phone could not be added: " + err.Error())
+		return
+	}
+	h.log.Info("inbox: phone paired", "name", p.Name, "number", p.Number)
+	added := h.phoneRow(r, p)
+	// Rendered in answer to the POST rather than redirected, so the
+	// token never appears in a URL or the browser's history.
+	h.renderPhones(w, r, http.StatusOK, phonesView{Added: &added})
+}
+
+func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Phones == nil {
+		h.fail(w, r, http.StatusNotFound, "Pairing is not available.")
+		return
+	}
+	err := h.cfg.Phones.Remove(r.PostFormValue("token"))
+	switch {
+	case errors.Is(err, phones.ErrFixed):
+		h.renderPhones(w, r, http.StatusConflict, phonesView{Error: "That phone comes from the -phones setting: remove it there."})
+		return
+	case errors.Is(err, phones.ErrNotFound):
+		h.renderPhones(w, r, http.StatusNotFound, phonesView{Error: "No such phone (already removed?)."})
+		return
+	case err != nil:
+		h.log.Error("inbox: removing a phone", "err", err)
+		h.renderPhones(w, r, http.StatusInternalServerError, phonesView{Error: "The phone could not be removed: " + err.Error()})
+		return
+	}
+	http.Redirect(w, r, "/phones", http.StatusSeeOther)
+}
+
+// phoneQR serves the QR code of a phone's MMSC URL as a PNG.
+func (h *Handler) phoneQR(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Phones == nil {
+		http.NotFound(w, r)
+		return
+	}
+	p, ok := h.cfg.Phones.ByToken(r.PathValue("token"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	png, err := qrcode.Encode(h.mmscURL(r, p.Token), qrcode.Medium, 256)
+	if err != nil {
+		h.log.Error("inbox: QR code", "err", err)
+		http.Error(w, "QR code failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}

@@ -1,0 +1,163 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	// Decoders of the types thumbable accepts.
+	_ "image/gif"
+	_ "image/png"
+
+	_ "golang.org/x/image/bmp"
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
+
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// Thumbnails are made when the list first asks for one, never when a
+// message arrives: receiving stays as cheap as storing the PDU. Each is
+// cached as a small JPEG under Config.Dir/thumbs/<id>-<part>.jpg (an
+// empty <id>-<part>.none records a part that cannot be decoded) and
+// removed with its message.
+const (
+	thumbBox     = 160              // longest side, pixels (about 80 CSS px on a 2x screen)
+	maxThumbSrc  = 40 * 1000 * 1000 // pixels of a source image; larger ones are not decoded
+	thumbQuality = 80
+)
+
+var errNoThumb = errors.New("inbox: no thumbnail for this part")
+
+type thumbs struct {
+	dir   string
+	store *store.Store
+	log   *slog.Logger
+	// one decode at a time: a list page asks for dozens at once, and the
+	// MMSC listener must keep its CPU on a Pi Zero's single core.
+	busy chan struct{}
+}
+
+func newThumbs(dir string, st *store.Store, log *slog.Logger) *thumbs {
+	return &thumbs{dir: dir, store: st, log: log, busy: make(chan struct{}, 1)}
+}
+
+func (t *thumbs) paths(id string, idx int) (jpg, none string) {
+	base := filepath.Join(t.dir, id+"-"+strconv.Itoa(idx))
+	return base + ".jpg", base + ".none"
+}
+
+// get returns the thumbnail of part idx of message id, making it if
+// needed.
+func (t *thumbs) get(ctx context.Context, id string, idx int) ([]byte, error) {
+	jpg, none := t.paths(id, idx)
+	if b, err := os.ReadFile(jpg); err == nil {
+		return b, nil
+	}
+	if _, err := os.Stat(none); err == nil {
+		return nil, errNoThumb
+	}
+	select {
+	case t.busy <- struct{}{}:
+	case <-ctx.Done(): // the browser left the page
+		return nil, ctx.Err()
+	}
+	defer func() { <-t.busy }()
+	if b, err := os.ReadFile(jpg); err == nil { // made while we waited
+		return b, nil
+	}
+	data, pm, err := t.store.Part(id, idx)
+	if err != nil {
+		return nil, err
+	}
+	if !thumbable(pm.ContentType) {
+		return nil, errNoThumb
+	}
+	b, err := makeThumb(data)
+	if err != nil {
+		t.log.Info("inbox: no thumbnail", "id", id, "part", idx, "err", err)
+		if werr := writeFileAtomic(none, nil); werr != nil {
+			t.log.Warn("inbox: thumbnail cache", "err", werr)
+		}
+		return nil, errNoThumb
+	}
+	if err := writeFileAtomic(jpg, b); err != nil {
+		t.log.Warn("inbox: thumbnail cache", "err", err) // still serve it
+	}
+	return b, nil
+}
+
+// makeThumb decodes an image, refusing sizes that would take too much
+// memory, and scales it to fit thumbBox.
+func makeThumb(data []byte) ([]byte, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxThumbSrc {
+		return nil, errors.New("image too large to decode")
+	}
+	src, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	w, h := fit(src.Bounds().Dx(), src.Bounds().Dy(), thumbBox)
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: thumbQuality}); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// fit scales w×h down (never up) to fit a box×box square.
+func fit(w, h, box int) (int, int) {
+	if w <= box && h <= box {
+		return w, h
+	}
+	if w >= h {
+		return box, max(1, h*box/w)
+	}
+	return max(1, w*box/h), box
+}
+
+// onEvent removes a deleted message's thumbnails. It runs in the store's
+// Delete; the removal is handed to a goroutine so it never blocks it.
+func (t *thumbs) onEvent(ev store.Event) {
+	if ev.Kind != store.Deleted {
+		return
+	}
+	n := len(ev.Meta.Parts)
+	go func() {
+		for i := range n {
+			jpg, none := t.paths(ev.Meta.ID, i)
+			os.Remove(jpg)
+			os.Remove(none)
+		}
+	}()
+}
+
+func (h *Handler) thumb(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	idx, err := strconv.Atoi(r.PathValue("path"))
+	if err != nil || !store.ValidID(id) {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := h.thumbs.get(r.Context(), id, idx)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	w.Write(b)
+}

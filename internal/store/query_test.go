@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// TestQuery uses only the exported API, so it does not depend on the
+// store's test helpers.
+func TestQuery(t *testing.T) {
+	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var ids []string // oldest first
+	for i := range 7 {
+		msg := &mms.Message{Type: mms.TypeSendReq, TransactionID: "t", Version: mms.Version12, Subject: mms.Text(fmt.Sprint("s", i%2)),
+			ContentType: mms.ContentType{MediaType: "text/plain"}, Body: []byte("x")}
+		pdu, err := msg.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := st.Put(store.Incoming{PDU: pdu, Msg: msg, Sender: store.Sender{Source: "none"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	newest := slices.Clone(ids)
+	slices.Reverse(newest)
+	idsOf := func(ms []store.Meta) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	odd := func(m *store.Meta) bool { return m.Subject == "s1" }
+	for _, c := range []struct {
+		q         store.Query
+		want      []string
+		wantTotal int
+	}{
+		{store.Query{}, newest, 7},
+		{store.Query{Limit: 3}, newest[:3], 7},
+		{store.Query{Offset: 3, Limit: 3}, newest[3:6], 7},
+		{store.Query{Offset: 6, Limit: 3}, newest[6:], 7},
+		{store.Query{Offset: 9, Limit: 3}, nil, 7},
+		{store.Query{Match: odd}, []string{ids[5], ids[3], ids[1]}, 3},
+		{store.Query{Match: odd, Offset: 1, Limit: 1}, []string{ids[3]}, 3},
+	} {
+		page, total := st.Query(c.q)
+		if got := idsOf(page); !slices.Equal(got, c.want) || total != c.wantTotal {
+			t.Errorf("Query(offset %d, limit %d): %v, %d; want %v, %d", c.q.Offset, c.q.Limit, got, total, c.want, c.wantTotal)
+		}
+	}
+	if !slices.Equal(idsOf(st.List()), newest) {
+		t.Error("Query's order differs from List's")
+	}
+}
+
+func TestFileExt(t *testing.T) {
+	for ct, want := range map[string]string{"image/jpeg": ".jpg", "text/plain; charset=utf-8": ".txt", "x/unknown": ".bin"} {
+		if got := store.FileExt(ct); got != want || !strings.HasPrefix(got, ".") {
+			t.Errorf("FileExt(%q) = %q, want %q", ct, got, want)
+		}
+	}
+}
