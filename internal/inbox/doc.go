@@ -33,6 +33,7 @@
 // a goroutine and redirects at once; the page shows "running…" and then
 // the last result, kept per phone in memory. One test runs per phone at
 // a time, and Close cancels those still running.
+//
 //	/status           version, uptime, messages, store size, free disk, the last
 //	                  store error, and the appliance's rows (Config.Status)
 //	/backup           a zip of everything or of a date range, streamed
