@@ -27,16 +27,15 @@
 //	                  code), the last request each phone made (time, address,
 //	                  User-Agent, x-wap-profile), remove; the SMS fallback
 //	                  switch (Phones.SetFallback) and the reachability test
+//	/status           version, uptime, messages, store size, free disk, the last
+//	                  store error, and the appliance's rows (Config.Status)
+//	/backup           a zip of everything or of a date range, streamed
 //
 // The reachability test (Config.SelfTest, the deliverer's self-test)
 // waits minutes for the phone to fetch, so POST /phones/test starts it in
 // a goroutine and redirects at once; the page shows "running…" and then
 // the last result, kept per phone in memory. One test runs per phone at
 // a time, and Close cancels those still running.
-//
-//	/status           version, uptime, messages, store size, free disk, the last
-//	                  store error, and the appliance's rows (Config.Status)
-//	/backup           a zip of everything or of a date range, streamed
 //
 // Seen/new is the store's own flag (Store.SetSeen), so the OLED's count
 // of new messages and the inbox agree.
