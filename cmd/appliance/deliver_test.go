@@ -220,3 +220,31 @@ func TestDeliveryOffReason(t *testing.T) {
 		t.Error("a self-test func while delivery is off")
 	}
 }
+
+// TestInboxSelfTest: the inbox's test button runs deliver's self-test and
+// gets its result field by field.
+func TestInboxSelfTest(t *testing.T) {
+	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ben := phones.Phone{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}
+	reg, err := phones.Open("", []phones.Phone{ben})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := &fetchingPusher{}
+	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: fp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp.d = d
+	res, err := inboxSelfTest(d, time.Minute)(t.Context(), ben)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Fetched || res.UserAgent != "Fetcher/2.0" || res.Reported != "retrieved" || res.After < 0 {
+		t.Errorf("result %+v", res)
+	}
+}
