@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/inbox"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/push"
@@ -99,14 +101,50 @@ func keptFunc(o deliverOptions, reg *phones.Registry) func(store.Meta) []string 
 	return func(m store.Meta) []string { return deliver.Unpaired(m, reg) }
 }
 
+// inboxSelfTest is the inbox's reachability test: deliver's self-test,
+// waiting as long as -self-test-wait. Nil when delivery is off.
+func inboxSelfTest(d *deliver.Deliverer, wait time.Duration) func(context.Context, phones.Phone) (inbox.ReachResult, error) {
+	if d == nil {
+		return nil
+	}
+	return func(ctx context.Context, p phones.Phone) (inbox.ReachResult, error) {
+		r, err := d.SelfTest(ctx, p, wait)
+		if err != nil {
+			return inbox.ReachResult{}, err
+		}
+		return inbox.ReachResult{Fetched: r.Fetched, After: r.After, Remote: r.Remote, UserAgent: r.UserAgent,
+			Profile: r.Profile, Reported: r.Reported}, nil
+	}
+}
+
+// deliveryOff says why delivery to paired phones is off, for the inbox;
+// "" when it runs.
+func deliveryOff(o deliverOptions, mr modemRun, d *deliver.Deliverer) string {
+	switch {
+	case d != nil:
+		return ""
+	case o.publicURL == "":
+		return "delivery to paired phones is off: set -public-url."
+	case mr.pusher == nil:
+		return "delivery to paired phones is off: it needs a modem (-modem)."
+	}
+	return "delivery to paired phones failed to start: see the log."
+}
+
 // selfTestPath is the LAN endpoint of the self-test.
 const selfTestPath = "/selftest"
 
 // selfTestHandler serves POST /selftest?phone=NAME on the LAN listener:
 // it runs the self-test and answers the result as text. Mount it on the
-// LAN mux only: it makes the modem send an SMS.
+// LAN mux only: it makes the modem send an SMS. It has no password, so
+// it answers only the appliance itself (the -self-test CLI); the owner
+// runs the test from another device with the inbox's button.
 func selfTestHandler(d *deliver.Deliverer, reg *phones.Registry, wait time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !sameHost(r) {
+			http.Error(w, selfTestPath+" answers this host only (the -self-test command); use the inbox's phones page", http.StatusForbidden)
+			return
+		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "POST "+selfTestPath+"?phone=NAME", http.StatusMethodNotAllowed)
@@ -133,6 +171,35 @@ func selfTestHandler(d *deliver.Deliverer, reg *phones.Registry, wait time.Durat
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte(res.String()))
 	})
+}
+
+// sameHost reports whether the client runs on this host: it comes from a
+// loopback address, or from the very address it connected to (the CLI
+// reaching a listener bound to the Pi's LAN address). No other machine
+// can complete a TCP handshake from one of this host's own addresses.
+func sameHost(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() {
+		return true
+	}
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	lhost, _, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return false
+	}
+	lip, err := netip.ParseAddr(lhost)
+	return err == nil && !ip.IsUnspecified() && lip.Unmap() == ip
 }
 
 // maxSelfTestWait caps the wait a self-test request may ask for: the

@@ -67,6 +67,10 @@ type inboxDeps struct {
 	listen    string // the MMSC listener's address, for phones' URLs
 	publicURL string // how phones reach the MMSC from outside; "" = unknown
 	status    func() []inbox.StatusItem
+	// selfTest runs the phones page's reachability test; nil when delivery
+	// is off, and selfTestOff says why.
+	selfTest    func(context.Context, phones.Phone) (inbox.ReachResult, error)
+	selfTestOff string
 }
 
 // startInbox builds the inbox for the LAN listener and gives it to a;
@@ -95,6 +99,7 @@ func newInbox(o inboxOptions, dataDir string, d inboxDeps, log *slog.Logger) (*i
 	h, err := inbox.New(inbox.Config{
 		Store: d.store, Dir: filepath.Join(dataDir, "inbox"), PasswordHash: hash, Phones: d.phones,
 		MMSCURL: mmscBase(d.publicURL, d.listen), Status: d.status, Version: version, Logger: log,
+		SelfTest: d.selfTest, SelfTestOff: d.selfTestOff,
 	})
 	if err != nil {
 		return nil, err

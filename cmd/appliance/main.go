@@ -371,6 +371,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	a := newAppliance(o, st, ln, mr.report, start)
 	a.selftest = selfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inboxDeps{store: st, phones: reg, listen: ln.Addr().String(), publicURL: o.deliverOpts.publicURL,
+		selfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), selfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
 		status: statusRows{clockSynced: clock.Synced, modem: modemRow(mr.report), display: a.display.State, errors: lastErrors}.rows}, a, log)
 	if err != nil {
 		return err

@@ -18,16 +18,24 @@
 //	                  dropped), images inline, text decoded from its charset,
 //	                  audio and video as players, anything else as a download;
 //	                  opening it marks it seen; mark new; delete (with a
-//	                  confirmation page)
+//	                  confirmation page); with delivery to paired phones, each
+//	                  recipient's state from store.Meta.Delivery
 //	/m/{id}/part/{p}  one part (?dl=1: as a download); p is "2", or "2.0" inside
 //	                  a nested multipart
 //	/m/{id}/original  the PDU as received, as <id>.mms
 //	/phones           pair a phone (name, number → token, MMSC URL and its QR
 //	                  code), the last request each phone made (time, address,
-//	                  User-Agent, x-wap-profile), remove
+//	                  User-Agent, x-wap-profile), remove; the SMS fallback
+//	                  switch (Phones.SetFallback) and the reachability test
 //	/status           version, uptime, messages, store size, free disk, the last
 //	                  store error, and the appliance's rows (Config.Status)
 //	/backup           a zip of everything or of a date range, streamed
+//
+// The reachability test (Config.SelfTest, the deliverer's self-test)
+// waits minutes for the phone to fetch, so POST /phones/test starts it in
+// a goroutine and redirects at once; the page shows "running…" and then
+// the last result, kept per phone in memory. One test runs per phone at
+// a time, and Close cancels those still running.
 //
 // Seen/new is the store's own flag (Store.SetSeen), so the OLED's count
 // of new messages and the inbox agree.

@@ -51,6 +51,12 @@ type env struct {
 // when setup is true).
 func newEnv(t testing.TB, setup bool) *env {
 	t.Helper()
+	return newEnvConfig(t, setup, nil)
+}
+
+// newEnvConfig is newEnv with tweak applied to the inbox's Config.
+func newEnvConfig(t testing.TB, setup bool, tweak func(*Config)) *env {
+	t.Helper()
 	start := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 	e := &env{t: t, clock: &fakeClock{t: start}, stored: &fakeClock{t: start}, dir: t.TempDir(), synced: true}
 	st, err := store.Open(store.Config{Dir: e.dir + "/store", MinFree: -1, Now: e.stored.now, ClockSynced: func() bool { return e.synced }})
@@ -75,6 +81,9 @@ func newEnv(t testing.TB, setup bool) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if tweak != nil {
+		tweak(&cfg)
 	}
 	e.h, err = New(cfg)
 	if err != nil {

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ type Phones interface {
 	ByToken(token string) (phones.Phone, bool)
 	Add(name, number string) (phones.Phone, error)
 	Remove(token string) error
+	SetFallback(token string, on bool) error
 	LastVisit(token string) (phones.Visit, bool)
 }
 
@@ -50,6 +52,13 @@ type Config struct {
 	// request's page ("http://192.0.2.7:8080"); a phone's MMSC URL is it
 	// + "/mms/" + token. If nil, "http://<host of the request>".
 	MMSCURL func(r *http.Request) string
+	// SelfTest, when set, runs the reachability self-test of a phone
+	// (issue 7): it sends the phone a test notification and waits, for
+	// minutes, until the phone fetches or the wait ends. The phones page
+	// runs it in the background. If nil, the test button is disabled and
+	// SelfTestOff says why.
+	SelfTest    func(ctx context.Context, p phones.Phone) (ReachResult, error)
+	SelfTestOff string
 	// Status returns the appliance's rows for the status page; may be nil.
 	Status func() []StatusItem
 	// Version is shown on the status page.
@@ -73,6 +82,7 @@ type Handler struct {
 	thumbs   *thumbs
 	unsub    func()
 	checkCOP *http.CrossOriginProtection
+	reach    *reachTests // nil without Config.SelfTest
 }
 
 //go:embed templates/*.html
@@ -115,13 +125,22 @@ func New(cfg Config) (*Handler, error) {
 		thumbs:   newThumbs(filepath.Join(cfg.Dir, "thumbs"), cfg.Store, cfg.Logger),
 		checkCOP: http.NewCrossOriginProtection(),
 	}
+	if cfg.SelfTest != nil {
+		h.reach = newReachTests(cfg.SelfTest, cfg.Now)
+	}
 	h.unsub = cfg.Store.Subscribe(h.thumbs.onEvent)
 	h.routes()
 	return h, nil
 }
 
-// Close stops following the store (thumbnail clean-up).
-func (h *Handler) Close() { h.unsub() }
+// Close stops following the store (thumbnail clean-up) and cancels the
+// reachability tests still running.
+func (h *Handler) Close() {
+	h.unsub()
+	if h.reach != nil {
+		h.reach.stop()
+	}
+}
 
 func (h *Handler) routes() {
 	m := http.NewServeMux()
@@ -144,6 +163,8 @@ func (h *Handler) routes() {
 	m.Handle("GET /phones", h.authed(h.phonesPage))
 	m.Handle("POST /phones/add", h.authed(h.addPhone))
 	m.Handle("POST /phones/remove", h.authed(h.removePhone))
+	m.Handle("POST /phones/fallback", h.authed(h.setFallback))
+	m.Handle("POST /phones/test", h.authed(h.testPhone))
 	m.Handle("GET /phones/qr/{token}", h.authed(h.phoneQR))
 	m.Handle("GET /status", h.authed(h.statusPage))
 	m.Handle("GET /backup", h.authed(h.backupPage))

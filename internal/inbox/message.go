@@ -103,6 +103,26 @@ type messageView struct {
 	Parts                                 []partView
 	Ordered                               bool // the SMIL gave the order
 	Source, UserAgent                     string
+	Delivery                              []deliveryView // to paired phones (issue 7)
+}
+
+// deliveryView is one recipient's delivery state.
+type deliveryView struct {
+	To, Phone, State, Updated string
+}
+
+// deliveryViews are the recipients' states the deliverer recorded in the
+// message's metadata.
+func deliveryViews(ds []store.Delivery) []deliveryView {
+	out := make([]deliveryView, 0, len(ds))
+	for _, d := range ds {
+		v := deliveryView{To: d.To, Phone: d.Phone, State: d.State}
+		if !d.Updated.IsZero() {
+			v.Updated = d.Updated.Local().Format("2006-01-02 15:04:05")
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +145,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		ID: meta.ID, From: senderName(&meta, h.phoneNames()), Number: meta.Sender.Number, Subject: meta.Subject,
 		Time: meta.Received.Local().Format("2006-01-02 15:04:05"), Synced: meta.ClockSynced, Seen: meta.Seen,
 		Size: humanBytes(meta.Size), To: meta.To, Ordered: byOrder, Source: meta.Sender.Source,
-		UserAgent: meta.Hints["User-Agent"],
+		UserAgent: meta.Hints["User-Agent"], Delivery: deliveryViews(meta.Delivery),
 	}
 	for _, l := range ordered {
 		v.Parts = append(v.Parts, partViewOf(meta.ID, l))

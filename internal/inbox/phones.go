@@ -14,8 +14,10 @@ const maxPhoneName = 64
 
 type phoneRow struct {
 	Name, Number, Token, URL, QR, Paired string
-	Fixed                                bool
+	Fixed, Fallback                      bool
 	Visit                                *visitView
+	Test                                 *reachView // the running or last reachability test
+	TestOff                              string     // why the test button is disabled; "" = enabled
 }
 
 type visitView struct {
@@ -58,7 +60,11 @@ func (h *Handler) mmscURL(r *http.Request, token string) string {
 func (h *Handler) phoneRow(r *http.Request, p phones.Phone) phoneRow {
 	row := phoneRow{
 		Name: p.Name, Number: p.Number, Token: p.Token, Fixed: p.Fixed,
-		URL: h.mmscURL(r, p.Token), QR: "/phones/qr/" + p.Token,
+		URL: h.mmscURL(r, p.Token), QR: "/phones/qr/" + p.Token, Fallback: p.Fallback,
+		Test: h.reachView(p.Token),
+	}
+	if h.reach == nil {
+		row.TestOff = h.testOff()
 	}
 	if !p.Paired.IsZero() {
 		row.Paired = p.Paired.Local().Format("2006-01-02 15:04")
@@ -120,6 +126,9 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("inbox: removing a phone", "err", err)
 		h.renderPhones(w, r, http.StatusInternalServerError, phonesView{Error: "The phone could not be removed: " + err.Error()})
 		return
+	}
+	if h.reach != nil {
+		h.reach.forget(r.PostFormValue("token"))
 	}
 	http.Redirect(w, r, "/phones", http.StatusSeeOther)
 }
