@@ -262,8 +262,9 @@ do_install() {
 	put "$HERE/99-homemmsc-modem.rules" "$RULE" 0644
 	install_defaults
 	[ -z "$ENABLE_I2C" ] || enable_i2c
-	sys udevadm control --reload
-	sys udevadm trigger --subsystem-match=tty --action=change
+	# Without udevd (a container, a chroot) the rule applies at the next boot.
+	sys udevadm control --reload || say "warning: udev not reloaded; the modem rule applies after a reboot"
+	sys udevadm trigger --subsystem-match=tty --action=change || true
 	sys systemctl daemon-reload
 	sys systemctl enable homemmsc.service
 	if ! sys systemctl restart homemmsc.service; then
@@ -279,7 +280,7 @@ do_uninstall() {
 		if [ -e "$f" ]; then run rm -f "$f"; fi
 	done
 	sys systemctl daemon-reload
-	sys udevadm control --reload
+	sys udevadm control --reload || true
 	say "removed. Kept: the messages in $ROOT/var/lib/homemmsc, $DEFAULTS, $CONFDIR, the user $USER_NAME"
 	say "(to remove those too: sudo rm -r $ROOT/var/lib/homemmsc $DEFAULTS $CONFDIR; sudo userdel $USER_NAME)"
 }
