@@ -42,6 +42,10 @@ import (
 // watchdog.
 const statusPeriod = time.Minute
 
+// stopWait is how long stop waits for a probe in progress: one stuck on
+// a hung disk would otherwise hold the exit until systemd's SIGKILL.
+const stopWait = 10 * time.Second
+
 // minProbePeriod keeps a tiny WatchdogSec from spinning the probes.
 const minProbePeriod = 10 * time.Millisecond
 
@@ -90,13 +94,25 @@ func startService(ctx context.Context, getenv func(string) string, deps serviceD
 	}
 	s.notify(ready...)
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	stopping, done := make(chan struct{}), make(chan struct{})
+	go func() { // apart from the loop: a stuck probe must not hold it up
+		defer close(stopping)
+		<-ctx.Done()
+		s.notify("STOPPING=1", "STATUS=shutting down")
+	}()
 	go func() {
 		defer close(done)
 		s.loop(ctx, watchdog)
-		s.notify("STOPPING=1", "STATUS=shutting down")
 	}()
-	return func() { cancel(); <-done }
+	return func() {
+		cancel()
+		<-stopping
+		select {
+		case <-done:
+		case <-time.After(stopWait):
+			log.Warn("systemd: a watchdog probe is stuck; exiting without it")
+		}
+	}
 }
 
 // loop probes every period and pings while the probes pass.
