@@ -9,7 +9,9 @@ package main
 //   - the accept loop or the handlers are wedged (a deadlock, every
 //     descriptor used up, a runaway goroutine starving the rest): phones
 //     connect and wait. The probe makes a real HTTP request over a new
-//     loopback connection to the MMSC listener and needs an answer.
+//     loopback connection to the MMSC listener and needs an answer, or at
+//     least the prompt close of a listener whose connection slots are all
+//     taken (see listenerStuck).
 //   - the store's lock is held forever: Put and Stats block. The probe
 //     calls Stats.
 //   - the SD card hangs (fsync never returns, the usual end of a cheap
@@ -25,6 +27,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +35,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/sdnotify"
@@ -151,10 +155,30 @@ func (s *service) notify(assignments ...string) {
 // probe checks the serving path; it returns an error when the listener
 // did not answer, and blocks while the store or the disk does.
 func (s *service) probe(ctx context.Context) (string, error) {
-	if err := s.askListener(ctx); err != nil {
+	err := s.askListener(ctx)
+	if err != nil && listenerStuck(err) {
 		return "", fmt.Errorf("MMSC listener %s: %w", s.deps.listen, err)
 	}
-	return s.summary(s.touchDisk()), nil
+	summary := s.summary(s.touchDisk())
+	if err != nil {
+		summary += sdnotify.Line("; probe connection closed: " + err.Error())
+	}
+	return summary, nil
+}
+
+// listenerStuck tells a serving path that does not answer from one that
+// answered by closing the connection. With every connection slot taken
+// (internal/guard's caps) the accept loop accepts and closes at once: a
+// busy server, which a restart would not help. A wedged accept loop
+// leaves the connection in the kernel's backlog: a timeout. Refused means
+// nothing listens any more; out of descriptors means nothing can be
+// accepted either.
+func listenerStuck(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
 }
 
 // probeClient opens a new connection per request, so that the accept

@@ -199,3 +199,48 @@ func TestHumanSize(t *testing.T) {
 		}
 	}
 }
+
+// A listener at its connection cap accepts and closes at once: busy, not
+// stuck, so the pings go on and STATUS says so.
+func TestServiceConnectionCapIsNotAHang(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	deps := serviceFixture(t, nil)
+	full, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { full.Close() })
+	go func() {
+		for {
+			c, err := full.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // as internal/guard does over its caps
+		}
+	}()
+	deps.listen = full.Addr().String()
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	m := sd.until("WATCHDOG")
+	if !strings.Contains(m["STATUS"], "probe connection closed") {
+		t.Errorf("STATUS %q does not say the probe was turned away", m["STATUS"])
+	}
+}
+
+// Nothing listening any more is stuck: the port refuses.
+func TestServiceRefusedIsAHang(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	deps := serviceFixture(t, nil)
+	gone, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.listen = gone.Addr().String()
+	gone.Close()
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	if m := sd.next(); m["WATCHDOG"] != "" || !strings.HasPrefix(m["STATUS"], "not answering") {
+		t.Errorf("notification with the port closed: %q, want no WATCHDOG", m)
+	}
+}
