@@ -13,7 +13,7 @@ RUNDIR   ?= ./run
 FUZZTIME      ?= 200000x
 FUZZTIME_LONG ?= 10m
 
-.PHONY: all build pi run test check fmt vet race fuzz bench soak clean
+.PHONY: all build pi run test check fmt vet race fuzz bench soak install clean
 
 all: build
 
@@ -72,6 +72,13 @@ SOAK_FOR ?= 30m
 soak:
 	$(GO) test -count=1 -v -run '^TestE2E$$/^Kill9$$' ./cmd/appliance -soak 20
 	$(GO) test -count=1 -v -timeout 0 -run '^(TestFault.*|TestSoak)$$' ./cmd/appliance -soak 20 -soak-for $(SOAK_FOR)
+
+## install: install the service on this machine, as root (sudo make install):
+##          the binary for this board from dist/ (or built), the systemd unit,
+##          the modem udev rule, /etc/default/homemmsc; see board/install.sh.
+##          INSTALL_FLAGS=--enable-i2c turns I2C on; --dry-run shows what it does.
+install:
+	./board/install.sh $(INSTALL_FLAGS)
 
 clean:
 	rm -rf bin dist $(RUNDIR)

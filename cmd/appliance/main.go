@@ -113,12 +113,13 @@ type options struct {
 	deliverOpts deliverOptions
 	inboxOpts   inboxOptions // -inbox-password-file: see inbox.go
 	showVersion bool
+	getenv      func(string) string // for systemd's NOTIFY_SOCKET and WATCHDOG_* (service.go)
 }
 
 // parseOptions declares the flags, applies the environment as defaults,
 // parses args and loads the phone list.
 func parseOptions(args []string, getenv func(string) string, out io.Writer) (options, error) {
-	o := options{maxSize: mmsc.DefaultMaxSize, open: "auto"}
+	o := options{maxSize: mmsc.DefaultMaxSize, open: "auto", getenv: getenv}
 	fs := flag.NewFlagSet("homemmsc", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "MMSC listener address (phones POST here; port-forward it)")
@@ -386,6 +387,8 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status, watch: a.display}, log)
 	defer stopDisplay()
 	go watchClock(ctx, clock.Synced, time.Tick(clockPoll), log)
+	stopService := startService(ctx, o.getenv, serviceDeps{store: st, dataDir: o.data, listen: ln.Addr().String()}, log)
+	defer stopService()
 	return runServers(ctx, log, a.servers(h, lanLn, log)...)
 }
 

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// fakeSystemd is the notify socket of a Type=notify unit.
+type fakeSystemd struct {
+	t    *testing.T
+	conn *net.UnixConn
+	env  map[string]string
+}
+
+// newFakeSystemd listens on an abstract socket and sets the environment
+// systemd gives a unit with WatchdogSec=watchdog (0: none).
+func newFakeSystemd(t *testing.T, watchdog time.Duration) *fakeSystemd {
+	t.Helper()
+	name := fmt.Sprintf("@homemmsc-test/%d/%d", os.Getpid(), time.Now().UnixNano())
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: name, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	env := map[string]string{"NOTIFY_SOCKET": name}
+	if watchdog > 0 {
+		env["WATCHDOG_USEC"] = fmt.Sprint(watchdog.Microseconds())
+		env["WATCHDOG_PID"] = fmt.Sprint(os.Getpid())
+	}
+	return &fakeSystemd{t: t, conn: c, env: env}
+}
+
+func (f *fakeSystemd) getenv(k string) string { return f.env[k] }
+
+// next returns the next datagram's assignments.
+func (f *fakeSystemd) next() map[string]string {
+	f.t.Helper()
+	f.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := f.conn.Read(buf)
+	if err != nil {
+		f.t.Fatalf("no notification: %v", err)
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(string(buf[:n]), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		m[k] = v
+	}
+	return m
+}
+
+// until skips datagrams until one has key, and returns it.
+func (f *fakeSystemd) until(key string) map[string]string {
+	f.t.Helper()
+	for {
+		if m := f.next(); m[key] != "" {
+			return m
+		}
+	}
+}
+
+// serviceFixture is an open store and an MMSC listener serving h.
+func serviceFixture(t *testing.T, h http.Handler) serviceDeps {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if h == nil {
+		h = mmsc.NewHandler(mmsc.Config{Store: st, Open: true})
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(h, slog.New(slog.DiscardHandler))
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return serviceDeps{store: st, dataDir: dir, listen: ln.Addr().String()}
+}
+
+func runService(t *testing.T, sd *fakeSystemd, deps serviceDeps) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopService := startService(ctx, sd.getenv, deps, slog.New(slog.DiscardHandler))
+	stop = func() { cancel(); stopService() }
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestServiceReadyWatchdogStopping(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	deps := serviceFixture(t, nil)
+	stop := runService(t, sd, deps)
+	ready := sd.next()
+	if ready["READY"] != "1" || ready["WATCHDOG"] != "1" || !strings.Contains(ready["STATUS"], "0 messages") {
+		t.Fatalf("first notification %q, want READY=1, WATCHDOG=1 and a STATUS with the store", ready)
+	}
+	ping := sd.until("WATCHDOG")
+	if !strings.HasPrefix(ping["STATUS"], "serving "+deps.listen) || strings.Contains(ping["STATUS"], "not writable") {
+		t.Errorf("STATUS with a ping: %q", ping["STATUS"])
+	}
+	if _, err := os.Stat(filepath.Join(deps.dataDir, probeFile)); !os.IsNotExist(err) {
+		t.Errorf("the disk probe left its file: %v", err)
+	}
+	stop()
+	if m := sd.until("STOPPING"); m["STOPPING"] != "1" {
+		t.Errorf("last notification %q", m)
+	}
+}
+
+// A handler that never answers is what a wedged appliance looks like
+// from a phone: the pings must stop, and come back once it answers.
+func TestServiceStuckListenerStopsPings(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	release := make(chan struct{})
+	stuck := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		io.WriteString(w, "late")
+	})
+	deps := serviceFixture(t, stuck)
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	m := sd.next()
+	if m["WATCHDOG"] != "" || !strings.HasPrefix(m["STATUS"], "not answering: MMSC listener") {
+		t.Fatalf("notification while the handler hangs: %q, want no WATCHDOG and a not-answering STATUS", m)
+	}
+	close(release)
+	sd.until("WATCHDOG")
+}
+
+// A disk that refuses writes answers at once: not a hang, so the pings
+// go on, and STATUS says what is wrong.
+func TestServiceDiskErrorIsNotAHang(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	deps := serviceFixture(t, nil)
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deps.dataDir = notADir // the probe's file would go under a regular file
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	m := sd.until("WATCHDOG")
+	if !strings.Contains(m["STATUS"], "store not writable") {
+		t.Errorf("STATUS %q does not report the disk error", m["STATUS"])
+	}
+}
+
+func TestServiceWithoutWatchdog(t *testing.T) {
+	sd := newFakeSystemd(t, 0)
+	sd.env["WATCHDOG_USEC"], sd.env["WATCHDOG_PID"] = "400000", "1" // another process's
+	stop := runService(t, sd, serviceFixture(t, nil))
+	if m := sd.next(); m["READY"] != "1" || m["WATCHDOG"] != "" {
+		t.Fatalf("first notification %q, want READY=1 without WATCHDOG", m)
+	}
+	stop()
+	if m := sd.next(); m["STOPPING"] != "1" || m["WATCHDOG"] != "" {
+		t.Errorf("notification %q, want STOPPING=1 (status every %v, no pings)", m, statusPeriod)
+	}
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"[::]:8080":      "127.0.0.1:8080",
+		"0.0.0.0:80":     "127.0.0.1:80",
+		":8080":          "127.0.0.1:8080",
+		"10.0.0.5:8080":  "10.0.0.5:8080",
+		"[::1]:8080":     "[::1]:8080",
+		"no-port-at-all": "no-port-at-all",
+	} {
+		if got := loopbackAddr(in); got != want {
+			t.Errorf("loopbackAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHumanSize(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0 B", 999: "999 B", 1000: "1.0 kB", 1500: "1.5 kB", 930_000: "930 kB",
+		1_400_000_000: "1.4 GB", 29_000_000_000_000: "29 TB", 5_000_000_000_000_000: "5000 TB",
+	} {
+		if got := humanSize(n); got != want {
+			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// A listener at its connection cap accepts and closes at once: busy, not
+// stuck, so the pings go on and STATUS says so.
+func TestServiceConnectionCapIsNotAHang(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	deps := serviceFixture(t, nil)
+	full, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { full.Close() })
+	go func() {
+		for {
+			c, err := full.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // as internal/guard does over its caps
+		}
+	}()
+	deps.listen = full.Addr().String()
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	m := sd.until("WATCHDOG")
+	if !strings.Contains(m["STATUS"], "probe connection closed") {
+		t.Errorf("STATUS %q does not say the probe was turned away", m["STATUS"])
+	}
+}
+
+// Nothing listening any more is stuck: the port refuses.
+func TestServiceRefusedIsAHang(t *testing.T) {
+	sd := newFakeSystemd(t, 400*time.Millisecond)
+	deps := serviceFixture(t, nil)
+	gone, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.listen = gone.Addr().String()
+	gone.Close()
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	if m := sd.next(); m["WATCHDOG"] != "" || !strings.HasPrefix(m["STATUS"], "not answering") {
+		t.Errorf("notification with the port closed: %q, want no WATCHDOG", m)
+	}
+}
