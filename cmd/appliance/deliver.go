@@ -237,7 +237,7 @@ func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
 		fmt.Fprintln(out, "homemmsc: -self-test asks the running service through its LAN listener: give -lan (or HOMEMMSC_LAN) as the service has it")
 		return 2
 	}
-	u := "http://" + dialable(lan) + selfTestPath + "?phone=" + url.QueryEscape(o.selfTest) +
+	u := "http://" + loopbackAddr(lan) + selfTestPath + "?phone=" + url.QueryEscape(o.selfTest) +
 		"&wait=" + strconv.Itoa(int(o.selfTestWait.Seconds()))
 	ctx, cancel := context.WithTimeout(ctx, o.selfTestWait+time.Minute)
 	defer cancel()
@@ -259,19 +259,6 @@ func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// dialable turns a listen address into one to connect to: a wildcard
-// host becomes loopback.
-func dialable(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // publicURLValue is -public-url: an http or https URL with a host and

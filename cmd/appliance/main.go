@@ -431,13 +431,17 @@ func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) 
 // publicHost shows where a phone should post: the listen address, with a
 // placeholder for a wildcard host. Phones outside the LAN need the
 // router's public address and port forward instead.
-func publicHost(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
+func publicHost(addr string) string { return withHost(addr, "<this-host>") }
+
+// withHost puts host in place of a listen address's wildcard host ("",
+// 0.0.0.0 or ::); any other address is returned as it is.
+func withHost(addr, host string) string {
+	h, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return addr
 	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "<this-host>"
+	if ip := net.ParseIP(h); h == "" || ip != nil && ip.IsUnspecified() {
+		h = host
 	}
-	return net.JoinHostPort(host, port)
+	return net.JoinHostPort(h, port)
 }

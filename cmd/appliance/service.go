@@ -214,16 +214,7 @@ func (s *service) askListener(ctx context.Context) error {
 
 // loopbackAddr is where the process reaches its own listener: a wildcard
 // host becomes 127.0.0.1 (Go's wildcard listeners are dual-stack).
-func loopbackAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
-}
+func loopbackAddr(addr string) string { return withHost(addr, "127.0.0.1") }
 
 // touchDisk writes, syncs and removes a small file in the data directory.
 // On a hung card it does not return; on a full or read-only one it

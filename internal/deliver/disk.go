@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/atomicfile"
 )
 
 // disk is the state directory: one <message id>.json per message being
@@ -26,38 +28,15 @@ func (d disk) open() error {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	tmps, _ := filepath.Glob(d.path(".tmp-*"))
-	for _, t := range tmps {
-		os.Remove(t)
-	}
+	atomicfile.RemoveTemps(d.dir)
 	return nil
 }
 
 func (d disk) write(name string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(d.dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("deliver: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, d.path(name))
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteJSON(d.path(name), v, true); err != nil {
 		return fmt.Errorf("deliver: writing %s: %w", name, err)
 	}
-	return d.syncDir()
+	return nil
 }
 
 func (d disk) read(name string, v any) error {
@@ -80,14 +59,7 @@ func (d disk) remove(name string) error {
 	return d.syncDir()
 }
 
-func (d disk) syncDir() error {
-	f, err := os.Open(d.dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
+func (d disk) syncDir() error { return atomicfile.SyncDir(d.dir) }
 
 // records loads every record; an unreadable one is renamed .bad so that
 // it does not stop the others.

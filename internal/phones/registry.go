@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/atomicfile"
 )
 
 // Errors of the registry. Each error wraps one of these.
@@ -323,7 +325,7 @@ func (r *Registry) save() error {
 			f.FixedFallback = append(f.FixedFallback, p.Number)
 		}
 	}
-	return writeJSON(r.path, f, true)
+	return save(r.path, f, true)
 }
 
 // Saw records v as the last visit of the phone with this token. The
@@ -369,7 +371,7 @@ func (r *Registry) Flush() error {
 			known[tok] = v
 		}
 	}
-	return writeJSON(r.visitsPath, known, false)
+	return save(r.visitsPath, known, false)
 }
 
 // Close writes the pending visits.
@@ -378,6 +380,20 @@ func (r *Registry) Close() error {
 		return nil
 	}
 	return r.Flush()
+}
+
+// save replaces path with v as indented JSON (people read these files):
+// atomically, and durably when asked. The files hold the phones' tokens;
+// atomicfile creates them with mode 0600.
+func save(path string, v any, durable bool) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err == nil {
+		err = atomicfile.Write(path, append(b, '\n'), durable)
+	}
+	if err != nil {
+		return fmt.Errorf("phones: saving %s: %w", path, err)
+	}
+	return nil
 }
 
 // readJSON decodes path into v; a missing file leaves v alone.

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/atomicfile"
 )
 
 // Limits.
@@ -53,33 +55,10 @@ func (d disk) path(name string) string { return filepath.Join(d.dir, name) }
 // new content survive a power loss; without them the rename is still
 // atomic for a process crash.
 func (d disk) writeJSON(name string, v any, durable bool) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(d.dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil && durable {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, d.path(name))
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteJSON(d.path(name), v, durable); err != nil {
 		return fmt.Errorf("notify: writing %s: %w", name, err)
 	}
-	if !durable {
-		return nil
-	}
-	return d.syncDir()
+	return nil
 }
 
 func (d disk) readJSON(name string, v any) error {
@@ -103,22 +82,10 @@ func (d disk) remove(name string, durable bool) error {
 	return d.syncDir()
 }
 
-func (d disk) syncDir() error {
-	f, err := os.Open(d.dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
+func (d disk) syncDir() error { return atomicfile.SyncDir(d.dir) }
 
 // cleanTemps removes temp files a crash left behind.
-func (d disk) cleanTemps() {
-	tmps, _ := filepath.Glob(d.path(".tmp-*"))
-	for _, t := range tmps {
-		os.Remove(t)
-	}
-}
+func (d disk) cleanTemps() { atomicfile.RemoveTemps(d.dir) }
 
 // entries loads the outbox, oldest first. Unreadable files are moved
 // aside (renamed .bad) so that one bad file does not block the queue.
