@@ -1,7 +1,6 @@
 package mmsc
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -32,14 +31,11 @@ func ParseAllowList(list string) (AllowList, error) {
 // with '#' are skipped.
 func ReadAllowList(r io.Reader) (AllowList, error) {
 	var entries []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 256), 1024)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			entries = append(entries, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
+	err := phones.ReadLines(r, func(_ int, line string) error {
+		entries = append(entries, line)
+		return nil
+	})
+	if err != nil {
 		return AllowList{}, fmt.Errorf("%w: %w", phones.ErrBadNumber, err)
 	}
 	return newAllowList(entries)

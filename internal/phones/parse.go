@@ -68,6 +68,25 @@ func ParsePhones(list string) ([]Phone, error) {
 // and commas.
 func ReadPhones(r io.Reader) ([]Phone, error) {
 	var phones []Phone
+	err := ReadLines(r, func(n int, line string) error {
+		p, err := ParsePhone(line)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		phones = append(phones, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return phones, CheckPhones(phones)
+}
+
+// ReadLines calls fn with each line of a settings file (-phones, -allow)
+// and its number, trimmed; blank lines and lines starting with '#' are
+// skipped. A line longer than 1 KiB stops it with an error wrapping
+// ErrBadPhone.
+func ReadLines(r io.Reader, fn func(n int, line string) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 256), maxLineLen)
 	for n := 1; sc.Scan(); n++ {
@@ -75,16 +94,14 @@ func ReadPhones(r io.Reader) ([]Phone, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		p, err := ParsePhone(line)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
+		if err := fn(n, line); err != nil {
+			return err
 		}
-		phones = append(phones, p)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadPhone, err)
+		return fmt.Errorf("%w: %w", ErrBadPhone, err)
 	}
-	return phones, CheckPhones(phones)
+	return nil
 }
 
 // ParsePhone parses one "name:number:token" entry. The number and the
