@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/atomicfile"
 )
 
 const (
@@ -86,43 +88,12 @@ func (a *auth) set(password string) error {
 	if a.hash != "" {
 		return errors.New("a password is already set")
 	}
-	if err := writeFileAtomic(a.path, []byte(h+"\n")); err != nil {
+	if err := atomicfile.Write(a.path, []byte(h+"\n"), true); err != nil {
 		return err
 	}
 	a.hash = h
 	a.sess.endAll()
 	return nil
-}
-
-// writeFileAtomic writes a file the way the store does: temporary file,
-// fsync, rename, fsync of the directory.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 type ctxKey struct{}

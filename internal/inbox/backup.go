@@ -78,12 +78,15 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 
 // backupMessage writes one message's folder.
 func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
-	_, msg, err := h.loadMessage(m.ID)
+	pdu, msg, err := h.readPDU(m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // deleted since the query
 	}
+	if pdu == nil {
+		return err
+	}
 	dir := m.ID + "/"
-	if err := copyPDU(h.cfg.Store, zw, m); err != nil {
+	if err := writeFile(zw, dir+"message.mms", pdu, m, zip.Store); err != nil {
 		return err
 	}
 	mj, _ := json.MarshalIndent(m, "", "  ")
@@ -104,20 +107,6 @@ func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
 		}
 	}
 	return nil
-}
-
-func copyPDU(st *store.Store, zw *zip.Writer, m store.Meta) error {
-	f, err := st.OpenPDU(m.ID)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: m.ID + "/message.mms", Method: zip.Store, Modified: m.Received})
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(w, f)
-	return err
 }
 
 func writeFile(zw *zip.Writer, name string, data []byte, m store.Meta, method uint16) error {

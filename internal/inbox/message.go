@@ -31,20 +31,27 @@ func (h *Handler) loadMessage(id string) (store.Meta, *mms.Message, error) {
 	if !ok {
 		return meta, nil, store.ErrNotFound
 	}
+	_, msg, err := h.readPDU(id)
+	return meta, msg, err
+}
+
+// readPDU reads message id's stored PDU and decodes it. The PDU is
+// returned even when it does not decode; msg is nil then.
+func (h *Handler) readPDU(id string) (pdu []byte, msg *mms.Message, err error) {
 	f, err := h.cfg.Store.OpenPDU(id)
 	if err != nil {
-		return meta, nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	pdu, err := io.ReadAll(io.LimitReader(f, store.MaxPDUSize+1))
+	pdu, err = io.ReadAll(io.LimitReader(f, store.MaxPDUSize+1))
 	if err != nil {
-		return meta, nil, err
+		return nil, nil, err
 	}
-	msg, err := mms.Decode(pdu)
+	msg, err = mms.Decode(pdu)
 	if err != nil {
-		return meta, nil, fmt.Errorf("decode %s: %w", id, err)
+		return pdu, nil, fmt.Errorf("decode %s: %w", id, err)
 	}
-	return meta, msg, nil
+	return pdu, msg, nil
 }
 
 // leaves flattens the message's parts, nested multiparts included, in

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
 
+	"github.com/homemmsc/homemmsc/internal/atomicfile"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -83,12 +84,12 @@ func (t *thumbs) get(ctx context.Context, id string, idx int) ([]byte, error) {
 	b, err := makeThumb(data)
 	if err != nil {
 		t.log.Info("inbox: no thumbnail", "id", id, "part", idx, "err", err)
-		if werr := writeFileAtomic(none, nil); werr != nil {
+		if werr := atomicfile.Write(none, nil, true); werr != nil {
 			t.log.Warn("inbox: thumbnail cache", "err", werr)
 		}
 		return nil, errNoThumb
 	}
-	if err := writeFileAtomic(jpg, b); err != nil {
+	if err := atomicfile.Write(jpg, b, true); err != nil {
 		t.log.Warn("inbox: thumbnail cache", "err", err) // still serve it
 	}
 	return b, nil

@@ -59,14 +59,9 @@ func (k kind) String() string {
 	return [...]string{"file", "image", "audio", "video", "text", "smil"}[k]
 }
 
-// thumbable reports whether the inbox makes thumbnails of ct.
-func thumbable(ct string) bool {
-	switch mediaType(ct) {
-	case "image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/gif", "image/bmp", "image/x-ms-bmp", "image/webp":
-		return true
-	}
-	return false
-}
+// thumbable reports whether the inbox makes thumbnails of ct: the image
+// types it shows inline.
+func thumbable(ct string) bool { return inlineImages[mediaType(ct)] }
 
 // safeName makes a name from a PDU usable as a file name in a download
 // or a zip: no path separators, no control characters, no leading dots,
