@@ -6,6 +6,7 @@ import (
 	rtmetrics "runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/metrics"
@@ -147,7 +148,22 @@ func b2f(b bool) float64 {
 	return 0
 }
 
+// perScrape reads get once at the start of each scrape; the returned
+// function gives that reading to the families that share it, so a
+// scrape does one statfs, not one per store family.
+func perScrape[T any](r *metrics.Registry, get func() T) func() T {
+	var last atomic.Pointer[T]
+	r.OnScrape(func() { v := get(); last.Store(&v) })
+	return func() T {
+		if p := last.Load(); p != nil {
+			return *p
+		}
+		return get()
+	}
+}
+
 func registerStore(r *metrics.Registry, stats func() store.Stats, quota int64) {
+	stats = perScrape(r, stats)
 	gauge := func(name, help string, f func(store.Stats) float64) {
 		r.Func(name, help, metrics.TypeGauge, nil, func() []metrics.Sample { return optional(f(stats())) })
 	}
@@ -182,6 +198,7 @@ func registerModem(r *metrics.Registry, report func() modemReport) {
 	if report == nil {
 		return // -modem none: no modem metrics at all
 	}
+	report = perScrape(r, report)
 	type getter func(modemReport) (float64, bool)
 	add := func(name, help string, typ metrics.Type, get getter) {
 		r.Func(name, help, typ, nil, func() []metrics.Sample {

@@ -233,9 +233,10 @@ func TestAppMetrics(t *testing.T) {
 		notify: notify.Stats{Sent: 4, Failed: 1, Queued: 2}, notifier: true}
 	w := &displayWatch{}
 	w.set(displayOff)
+	var statsReads, modemReads int
 	m := newAppMetrics(metricSources{
-		start: time.Now(), stats: func() store.Stats { return stats }, quota: 1 << 30, synced: func() bool { return true },
-		modem: func() modemReport { return rep }, display: w, conns: func() int { return 2 },
+		start: time.Now(), stats: func() store.Stats { statsReads++; return stats }, quota: 1 << 30, synced: func() bool { return true },
+		modem: func() modemReport { modemReads++; return rep }, display: w, conns: func() int { return 2 },
 	})
 	m.onResult(mmsc.ResultStored, 1234)
 	m.onResult(mmsc.ResultStored, 66)
@@ -244,6 +245,9 @@ func TestAppMetrics(t *testing.T) {
 	var b bytes.Buffer
 	m.reg.WriteText(&b)
 	text := b.String()
+	if statsReads != 1 || modemReads != 1 { // one statfs per scrape, not one per family
+		t.Errorf("one scrape read the store %d times and the modem %d times, want once each", statsReads, modemReads)
+	}
 	for _, line := range []string{
 		"homemmsc_mms_received_total 2", "homemmsc_mms_received_bytes_total 1300",
 		`homemmsc_mms_refused_total{reason="corrupt"} 1`, `homemmsc_mms_refused_total{reason="rate_limited"} 1`,

@@ -27,6 +27,8 @@
 // Counters only go up (Add takes a uint64); gauges are set or added to;
 // a Func family is computed at each scrape (store size, free space, modem
 // signal) and may return no samples, in which case the family is left out.
+// An OnScrape hook runs before the families at each scrape, so that Func
+// families sharing one source read it once per scrape.
 // Label values are meant to come from a fixed set chosen by the program
 // (an outcome name, a state), never from a request: every distinct value
 // is a series kept forever.

@@ -77,6 +77,7 @@ type Registry struct {
 	mu     sync.Mutex
 	fams   []*family
 	byName map[string]bool
+	hooks  []func() // run at the start of each scrape
 }
 
 // NewRegistry returns an empty registry.
@@ -136,6 +137,15 @@ func (r *Registry) Func(name, help string, typ Type, labels []string, fn func() 
 	r.add(&family{name: name, help: help, typ: typ, labels: labels, fn: fn})
 }
 
+// OnScrape registers fn to run at the start of every scrape, before any
+// family is read: the place to read once a source that several Func
+// families share (a statfs, a lock), instead of once per family.
+func (r *Registry) OnScrape(fn func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hooks = append(r.hooks, fn)
+}
+
 // GaugeFunc registers an unlabelled gauge read from fn at each scrape.
 func (r *Registry) GaugeFunc(name, help string, fn func() float64) {
 	r.Func(name, help, TypeGauge, nil, func() []Sample { return []Sample{{Value: fn()}} })
@@ -147,15 +157,7 @@ type CounterVec struct{ f *family }
 // With returns the counter for these label values (one per label name,
 // in order), creating it at zero. A wrong count of values panics.
 func (v *CounterVec) With(values ...string) *Counter {
-	key := v.f.key(values)
-	v.f.mu.Lock()
-	defer v.f.mu.Unlock()
-	c, ok := v.f.counters[key]
-	if !ok {
-		c = new(Counter)
-		v.f.counters[key] = c
-	}
-	return c
+	return entry(v.f, v.f.counters, values)
 }
 
 // GaugeVec is a gauge family with labels.
@@ -163,15 +165,21 @@ type GaugeVec struct{ f *family }
 
 // With returns the gauge for these label values, creating it at zero.
 func (v *GaugeVec) With(values ...string) *Gauge {
-	key := v.f.key(values)
-	v.f.mu.Lock()
-	defer v.f.mu.Unlock()
-	g, ok := v.f.gauges[key]
+	return entry(v.f, v.f.gauges, values)
+}
+
+// entry returns the value in m (one of f's maps) for these label
+// values, creating it at zero.
+func entry[T any](f *family, m map[string]*T, values []string) *T {
+	key := f.key(values)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x, ok := m[key]
 	if !ok {
-		g = new(Gauge)
-		v.f.gauges[key] = g
+		x = new(T)
+		m[key] = x
 	}
-	return g
+	return x
 }
 
 // keySep joins label values in a map key; it cannot occur in UTF-8 text.

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -148,4 +149,27 @@ func TestPromtoolAcceptsOutput(t *testing.T) {
 	var b bytes.Buffer
 	sampleRegistry().WriteText(&b)
 	metricstest.PromtoolCheck(t, b.Bytes())
+}
+
+// An OnScrape hook runs once per scrape, before the families read what
+// it fetched.
+func TestOnScrapeRunsOncePerScrapeFirst(t *testing.T) {
+	r := NewRegistry()
+	var reads, shared int
+	r.OnScrape(func() { reads++; shared = reads * 10 })
+	r.GaugeFunc("test_a", "A.", func() float64 { return float64(shared) })
+	r.GaugeFunc("test_b", "B.", func() float64 { return float64(shared + 1) })
+	for scrape := 1; scrape <= 2; scrape++ {
+		var b bytes.Buffer
+		if err := r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if reads != scrape {
+			t.Fatalf("after %d scrapes the hook ran %d times", scrape, reads)
+		}
+		want := fmt.Sprintf("# HELP test_a A.\n# TYPE test_a gauge\ntest_a %d\n# HELP test_b B.\n# TYPE test_b gauge\ntest_b %d\n", scrape*10, scrape*10+1)
+		if b.String() != want {
+			t.Fatalf("scrape %d:\n%s\nwant\n%s", scrape, b.String(), want)
+		}
+	}
 }

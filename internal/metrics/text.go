@@ -23,8 +23,11 @@ type series struct {
 // with no series (a Func that returned nothing) is left out entirely.
 func (r *Registry) WriteText(w io.Writer) error {
 	r.mu.Lock()
-	fams := slices.Clone(r.fams)
+	fams, hooks := slices.Clone(r.fams), slices.Clone(r.hooks)
 	r.mu.Unlock()
+	for _, h := range hooks {
+		h()
+	}
 	bw := bufio.NewWriter(w)
 	for _, f := range fams {
 		writeFamily(bw, f, f.snapshot())
