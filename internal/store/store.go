@@ -169,8 +169,7 @@ type Store struct {
 	index     map[string]*Meta
 	order     []*Meta // by sequence, oldest first
 	nextSeq   uint64
-	seqMark   uint64 // highest sequence persisted in the seq file
-	bytes     int64  // on-disk bytes of committed entries
+	bytes     int64 // on-disk bytes of committed entries
 	diskSize  map[string]int64
 	reserved  int64 // bytes reserved by Puts in flight
 	unseen    int

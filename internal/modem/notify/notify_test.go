@@ -92,6 +92,13 @@ func (f *fakeSender) texts() []string {
 	return out
 }
 
+// advance lets d of fake time pass in the synctest bubble, then waits
+// until every goroutine in it is blocked again.
+func advance(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
 // start opens a notifier on dir and runs it; stop cancels and waits.
 func start(t *testing.T, cfg Config, s Sender) (*Notifier, func()) {
 	t.Helper()
@@ -167,8 +174,7 @@ func TestSendsAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		synctest.Wait()
-		time.Sleep(3 * time.Second) // spacing between the two owners
-		synctest.Wait()
+		advance(3 * time.Second) // spacing between the two owners
 		stop()
 		text := `MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB http://mms.lan/`
 		wantTexts(t, f, "+15550001111: "+text, "+15550002222: "+text)
@@ -196,8 +202,7 @@ func TestBurstCoalesced(t *testing.T) {
 		if n.Len() != 1 {
 			t.Errorf("Len %d during the window, want 1 (the batch)", n.Len())
 		}
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		stop()
 		wantTexts(t, f,
 			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB`,
@@ -216,8 +221,7 @@ func TestTenInAWindowMakeOne(t *testing.T) {
 		for i := range 10 {
 			n.Add(photo("b"+string(rune('a'+i)), "Dan"))
 		}
-		time.Sleep(2 * time.Minute)
-		synctest.Wait()
+		advance(2 * time.Minute)
 		stop()
 		if got := f.texts(); len(got) != 2 || !strings.Contains(got[1], "10 new MMS: Dan 10") {
 			t.Errorf("sent %q", got)
@@ -235,13 +239,11 @@ func TestTemporaryErrorsRetried(t *testing.T) {
 		if n.Len() != 1 || n.LastError() == "" {
 			t.Errorf("after a 500: Len %d, LastError %q", n.Len(), n.LastError())
 		}
-		time.Sleep(30 * time.Second) // first back-off
-		synctest.Wait()
+		advance(30 * time.Second) // first back-off
 		if len(f.texts()) != 0 {
 			t.Fatal("sent before the second back-off")
 		}
-		time.Sleep(60 * time.Second) // second back-off doubles
-		synctest.Wait()
+		advance(60 * time.Second) // second back-off doubles
 		stop()
 		if got := f.texts(); len(got) != 1 || f.calls != 3 {
 			t.Errorf("sent %q in %d calls", got, f.calls)
@@ -256,8 +258,7 @@ func TestPermanentErrorDropped(t *testing.T) {
 		f := newSender(t, &at.CMSError{Code: 304, Text: "304"})
 		n, stop := start(t, Config{Dir: dir, Owners: []string{"+15550001111"}}, f)
 		n.Add(photo("m1", "Alice"))
-		time.Sleep(time.Hour)
-		synctest.Wait()
+		advance(time.Hour)
 		stop()
 		if f.calls != 1 || n.Len() != 0 || len(outboxFiles(t, dir)) != 0 {
 			t.Errorf("calls %d, Len %d, files %q", f.calls, n.Len(), outboxFiles(t, dir))
@@ -272,12 +273,10 @@ func TestAbsentModemThenBack(t *testing.T) {
 		f := newSender(t, modem.ErrAbsent, modem.ErrAbsent)
 		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
 		n.Add(photo("m1", "Alice"))
-		time.Sleep(31 * time.Second)
-		synctest.Wait()
+		advance(31 * time.Second)
 		f.plugIn()
 		synctest.Wait()
-		time.Sleep(3 * time.Second)
-		synctest.Wait()
+		advance(3 * time.Second)
 		stop()
 		if got := f.texts(); len(got) != 1 {
 			t.Errorf("sent %q", got)
@@ -356,8 +355,7 @@ func TestCrashDuringFlushSendsOnce(t *testing.T) {
 		f := newSender(t)
 		_, stop := start(t, cfg, f)
 		synctest.Wait()
-		time.Sleep(10 * time.Second)
-		synctest.Wait()
+		advance(10 * time.Second)
 		stop()
 		if got := f.texts(); len(got) != 1 {
 			t.Errorf("sent %q, want one text", got)
@@ -418,8 +416,7 @@ func TestCrashAfterCMGSNotResent(t *testing.T) {
 		n1.Close()
 		f := newSender(t)
 		n2, stop := start(t, cfg, f)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		stop()
 		if f.calls != 0 || n2.Len() != 0 || len(outboxFiles(t, dir)) != 0 {
 			t.Errorf("after restart: %d sends, Len %d, files %q", f.calls, n2.Len(), outboxFiles(t, dir))
