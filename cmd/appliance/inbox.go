@@ -96,15 +96,11 @@ func newInbox(o inboxOptions, dataDir string, d inboxDeps, log *slog.Logger) (*i
 	if err != nil {
 		return nil, err
 	}
-	h, err := inbox.New(inbox.Config{
+	return inbox.New(inbox.Config{
 		Store: d.store, Dir: filepath.Join(dataDir, "inbox"), PasswordHash: hash, Phones: d.phones,
 		MMSCURL: mmscBase(d.publicURL, d.listen), Status: d.status, Version: version, Logger: log,
 		SelfTest: d.selfTest, SelfTestOff: d.selfTestOff,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return h, nil
 }
 
 // mmscBase is the base of the MMSC URL the phones page shows: the public
