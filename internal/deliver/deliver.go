@@ -267,10 +267,16 @@ func (d *Deliverer) poke() {
 // save writes a record and asks for its states to be put in the
 // message's metadata; called with d.mu held.
 func (d *Deliverer) save(r *Record) {
+	d.write(r)
+	d.askPublish(r.ID)
+}
+
+// write writes a record without asking for a publish, for a change the
+// metadata does not show; called with d.mu held.
+func (d *Deliverer) write(r *Record) {
 	if err := d.disk.write(recordName(r.ID), r); err != nil {
 		d.log.Error("deliver: saving state", "id", r.ID, "err", err)
 	}
-	d.askPublish(r.ID)
 }
 
 // askPublish queues a message for publish without blocking: when the

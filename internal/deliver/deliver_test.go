@@ -143,9 +143,7 @@ func TestDeferred(t *testing.T) {
 // Rejected: the URL goes dead and the sender hears of it.
 func TestRejected(t *testing.T) {
 	e := newEnv(t)
-	id := e.put(sendReq(func(m *mms.Message) { m.DeliveryReport = mms.Yes }))
-	e.drain()
-	n := e.pusher.pushes(t, numB)[0]
+	id, n := e.notifiedWithReport()
 	if err := e.report(numB, mms.TypeNotifyRespInd, n.TransactionID, mms.DeliveryRejected); err != nil {
 		t.Fatal(err)
 	}
@@ -263,9 +261,7 @@ func TestFetchedWithoutReport(t *testing.T) {
 // States, keys and transaction ids survive a restart.
 func TestRestart(t *testing.T) {
 	e := newEnv(t)
-	id := e.put(sendReq(func(m *mms.Message) { m.DeliveryReport = mms.Yes }))
-	e.drain()
-	n := e.pusher.pushes(t, numB)[0]
+	id, n := e.notifiedWithReport()
 	e.open()
 	if got := e.state(id, 0); got.State != Notified || got.Notifications != 1 {
 		t.Fatalf("after a restart: %+v", got)
@@ -433,9 +429,7 @@ func TestRetryWhenModemReady(t *testing.T) {
 // X-Mms-Report-Allowed no: the sender hears nothing about this recipient.
 func TestReportNotAllowed(t *testing.T) {
 	e := newEnv(t)
-	id := e.put(sendReq(func(m *mms.Message) { m.DeliveryReport = mms.Yes }))
-	e.drain()
-	n := e.pusher.pushes(t, numB)[0]
+	id, n := e.notifiedWithReport()
 	err := e.d.Report(numB, &mms.Message{Type: mms.TypeNotifyRespInd, TransactionID: n.TransactionID,
 		Version: mms.Version12, Status: mms.DeliveryRetrieved, ReportAllowed: mms.No})
 	if err != nil {

@@ -195,6 +195,15 @@ func (e *env) put(m *mms.Message) string {
 }
 
 // drain does every job that is due now, then what the publisher would.
+// notifiedWithReport stores a message whose sender asks for delivery
+// reports, delivers it, and returns its id and B's first notification.
+func (e *env) notifiedWithReport() (string, *mms.Message) {
+	e.t.Helper()
+	id := e.put(sendReq(func(m *mms.Message) { m.DeliveryReport = mms.Yes }))
+	e.drain()
+	return id, e.pusher.pushes(e.t, numB)[0]
+}
+
 func (e *env) drain() {
 	defer e.publish()
 	for range 100 {

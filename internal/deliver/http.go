@@ -85,7 +85,7 @@ func (d *Deliverer) lookup(key string, f fetch) (found, bool) {
 		return found{}, false
 	}
 	rc.Fetched, rc.FetchedBy, rc.UserAgent = now, clip(f.remote, 64), clip(f.userAgent, 256)
-	d.save(r)
+	d.write(r) // the metadata shows no fetch: nothing to publish
 	if p, ok := d.cfg.Phones.ByNumber(rc.Number); ok {
 		what := "retrieve"
 		if f.view {

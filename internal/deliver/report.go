@@ -46,16 +46,20 @@ func (d *Deliverer) Report(from string, m *mms.Message) error {
 		return fmt.Errorf("%w: %s", ErrNotRecipient, r.ID)
 	}
 	before := rc.State
+	changed := false
 	if m.ReportAllowed == mms.No && !rc.NoReport {
 		rc.NoReport = true // OMA-MMS-ENC §7.3.47: the recipient refuses delivery reports
 		if rc.Report == ReportDue {
 			rc.Report = NoReport
 		}
-		d.save(r)
+		changed = true
 	}
 	if rc.status(status, d.cfg.Now(), r.ReportTo != "") {
-		d.save(r)
+		changed = true
 		d.poke()
+	}
+	if changed {
+		d.save(r) // once for both changes
 	}
 	d.log.Info("deliver: phone reported", "id", r.ID, "to", rc.Name, "pdu", m.Type.String(),
 		"status", statusName(status), "was", before, "now", rc.State)

@@ -171,10 +171,15 @@ func notFoundConf(date time.Time) *mms.Message {
 		RetrieveStatus: mms.RetrievePermanentMessageNotFound,
 		RetrieveText:   mms.Text("message not found"),
 		ContentType:    mms.ContentType{MediaType: mediaMixed},
-		Parts: []mms.Part{{
-			ContentType:     mms.ContentType{MediaType: "text/plain", Params: []mms.Param{{Name: "charset", Value: "utf-8"}}},
-			ContentLocation: "text.txt",
-			Data:            []byte(notFoundText),
-		}},
+		Parts:          []mms.Part{textPart(notFoundText)},
+	}
+}
+
+// textPart is a UTF-8 text/plain part named text.txt.
+func textPart(text string) mms.Part {
+	return mms.Part{
+		ContentType:     mms.ContentType{MediaType: "text/plain", Params: []mms.Param{{Name: "charset", Value: "utf-8"}}},
+		ContentLocation: "text.txt",
+		Data:            []byte(text),
 	}
 }

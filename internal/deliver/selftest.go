@@ -166,10 +166,6 @@ func testConf(tid string, now time.Time) *mms.Message {
 		MessageID: "selftest-" + tid, Date: now,
 		Subject:     mms.Text("homemmsc test"),
 		ContentType: mms.ContentType{MediaType: mediaMixed},
-		Parts: []mms.Part{{
-			ContentType:     mms.ContentType{MediaType: "text/plain", Params: []mms.Param{{Name: "charset", Value: "utf-8"}}},
-			ContentLocation: "text.txt",
-			Data:            []byte(text),
-		}},
+		Parts:       []mms.Part{textPart(text)},
 	}
 }
