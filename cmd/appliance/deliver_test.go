@@ -88,21 +88,32 @@ func (f *fetchingPusher) Push(_ context.Context, _ string, pdu []byte) error {
 
 func (f *fetchingPusher) Text(context.Context, string, string) error { return nil }
 
-func TestSelfTestHandler(t *testing.T) {
+// ben is the one paired phone of the self-test tests.
+var ben = phones.Phone{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}
+
+// benDeliverer opens a store, a registry of ben alone and a Deliverer
+// sending through p.
+func benDeliverer(t *testing.T, p deliver.Pusher) (*deliver.Deliverer, *phones.Registry) {
+	t.Helper()
 	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	reg, err := phones.Open("", []phones.Phone{{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}})
+	t.Cleanup(func() { st.Close() })
+	reg, err := phones.Open("", []phones.Phone{ben})
 	if err != nil {
 		t.Fatal(err)
 	}
+	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, reg
+}
+
+func TestSelfTestHandler(t *testing.T) {
 	fp := &fetchingPusher{}
-	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: fp})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, reg := benDeliverer(t, fp)
 	fp.d = d
 	h := selfTestHandler(d, reg, time.Minute)
 	do := func(method, target string) *httptest.ResponseRecorder {
@@ -140,20 +151,8 @@ func (c *countingPusher) Text(context.Context, string, string) error { c.n.Add(1
 // TestSelfTestLoopbackOnly: /selftest has no password and sends an SMS,
 // so a client elsewhere on the LAN is refused before anything is sent.
 func TestSelfTestLoopbackOnly(t *testing.T) {
-	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	reg, err := phones.Open("", []phones.Phone{{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp := &countingPusher{}
-	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: cp})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, reg := benDeliverer(t, cp)
 	h := selfTestHandler(d, reg, time.Millisecond)
 	lanIP := &net.TCPAddr{IP: net.ParseIP("192.168.1.10"), Port: 8081}
 	for _, c := range []struct {
@@ -192,7 +191,7 @@ func TestSelfTestLoopbackOnly(t *testing.T) {
 // TestSelfTestOverLAN runs the endpoint on a real listener: the CLI's own
 // connection through loopback is let through.
 func TestSelfTestOverLAN(t *testing.T) {
-	reg, err := phones.Open("", []phones.Phone{{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}})
+	reg, err := phones.Open("", []phones.Phone{ben})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,21 +223,8 @@ func TestDeliveryOffReason(t *testing.T) {
 // TestInboxSelfTest: the inbox's test button runs deliver's self-test and
 // gets its result field by field.
 func TestInboxSelfTest(t *testing.T) {
-	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ben := phones.Phone{Name: "Ben", Number: "+15552220002", Token: "tokenBen-0123456789abcdefg"}
-	reg, err := phones.Open("", []phones.Phone{ben})
-	if err != nil {
-		t.Fatal(err)
-	}
 	fp := &fetchingPusher{}
-	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: fp})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := benDeliverer(t, fp)
 	fp.d = d
 	res, err := inboxSelfTest(d, time.Minute)(t.Context(), ben)
 	if err != nil {
