@@ -99,7 +99,7 @@ func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
 	names := map[string]bool{"message.mms": true, "meta.json": true}
 	for _, l := range leaves(m, msg) {
 		method := zip.Store // media is compressed already
-		if kindOf(l.Part.ContentType.MediaType) == kindText || kindOf(l.Part.ContentType.MediaType) == kindSMIL {
+		if k := kindOf(l.Part.ContentType.MediaType); k == kindText || k == kindSMIL {
 			method = zip.Deflate
 		}
 		if err := writeFile(zw, dir+unique(names, downloadName(l)), l.Part.Data, m, method); err != nil {
