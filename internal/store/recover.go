@@ -215,8 +215,7 @@ func lineSize(m *Meta) int64 {
 func (s *Store) importLegacy(r *recovery, id string, e *entryFiles) *Meta {
 	m, err := s.loadLegacy(id, e)
 	if err != nil {
-		s.log.Error("store: legacy metadata unreadable", "id", id, "err", err)
-		s.quarantineLegacy(id)
+		s.quarantine(id, nil, fmt.Errorf("legacy metadata unreadable: %w", err), id+legacyMetaExt)
 		r.dirty = true
 		return nil
 	}
@@ -303,10 +302,11 @@ func (s *Store) removeLeftoverIn(dir, name, why string) {
 	s.log.Warn("store: removed crash leftover", "name", name, "why", why)
 }
 
-// quarantine moves the PDU of an entry that cannot be trusted to
-// <dir>/damaged/, with its metadata (if known) beside it as <id>.json,
-// so that the owner can look at it; nothing is deleted.
-func (s *Store) quarantine(id string, m *Meta, cause error) {
+// quarantine moves the PDU of an entry that cannot be trusted, and the
+// files named in also, to <dir>/damaged/, with its metadata (if known)
+// beside it as <id>.json, so that the owner can look at it; nothing is
+// deleted.
+func (s *Store) quarantine(id string, m *Meta, cause error, also ...string) {
 	s.log.Error("store: damaged entry moved aside", "id", id, "dir", damagedDir, "err", cause)
 	dst, ok := s.damagedDir()
 	if !ok {
@@ -319,20 +319,9 @@ func (s *Store) quarantine(id string, m *Meta, cause error) {
 			}
 		}
 	}
-	s.moveAside(dst, id+pduExt)
-	if err := s.fs.SyncDir(dst); err != nil {
-		s.log.Error("store: sync quarantine", "err", err)
+	for _, name := range append([]string{id + pduExt}, also...) {
+		s.moveAside(dst, name)
 	}
-}
-
-// quarantineLegacy moves a legacy entry (PDU and metadata file) aside.
-func (s *Store) quarantineLegacy(id string) {
-	dst, ok := s.damagedDir()
-	if !ok {
-		return
-	}
-	s.moveAside(dst, id+pduExt)
-	s.moveAside(dst, id+legacyMetaExt)
 	if err := s.fs.SyncDir(dst); err != nil {
 		s.log.Error("store: sync quarantine", "err", err)
 	}
