@@ -12,7 +12,7 @@
 //	messages/<id>.mms         the PDU exactly as received, one file per message
 //	messages/.tmp-*, .tmp-*   a rewrite in progress; removed by Open
 //	damaged/                  what Open could not trust; kept for the owner, never indexed
-//	seq, messages/<id>.json   the layout before the journal; Open imports and removes them
+//	seq, messages/<id>.json   the layout before the journal; Open imports both, removes the .json
 //
 // Each journal line is one of
 //
