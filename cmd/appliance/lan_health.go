@@ -151,15 +151,21 @@ func closed(c chan struct{}) bool {
 const probeName = ".healthz-probe"
 
 func tryWrite(dir string) error {
-	path := filepath.Join(dir, probeName)
+	return shortErr(testWrite(filepath.Join(dir, probeName), false))
+}
+
+// testWrite creates path, writes a line, fsyncs it if sync is set,
+// closes and removes it: /healthz's probe and the watchdog's.
+func testWrite(path string, sync bool) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return shortErr(err)
+		return err
 	}
-	_, werr := f.Write([]byte("ok\n"))
-	cerr := f.Close()
-	rerr := os.Remove(path)
-	return shortErr(errors.Join(werr, cerr, rerr))
+	_, err = f.Write([]byte("ok\n"))
+	if sync {
+		err = errors.Join(err, f.Sync())
+	}
+	return errors.Join(err, f.Close(), os.Remove(path))
 }
 
 // shortErr drops the path from an *os.PathError: the reply names the

@@ -220,22 +220,7 @@ func loopbackAddr(addr string) string { return withHost(addr, "127.0.0.1") }
 // On a hung card it does not return; on a full or read-only one it
 // returns the error.
 func (s *service) touchDisk() error {
-	path := filepath.Join(s.deps.dataDir, probeFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(time.Now().UTC().Format(time.RFC3339Nano) + "\n")
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if rerr := os.Remove(path); err == nil {
-		err = rerr
-	}
-	return err
+	return testWrite(filepath.Join(s.deps.dataDir, probeFile), true)
 }
 
 // summary is the STATUS line: what the store holds, and any disk error.
