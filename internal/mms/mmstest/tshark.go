@@ -13,12 +13,14 @@ package mmstest
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -106,6 +108,14 @@ func (d Dissected) Shows(name string) []string {
 		out = append(out, n.Show)
 	}
 	return out
+}
+
+// HoldsOctets reports whether the one occurrence of a text field holds
+// the octets of want followed by its terminating NUL: Wireshark 4.0 shows
+// an Encoded-string-value's octets ≥ 0x80 as U+FFFD each, and its value
+// (hex) is what tells whether the octets are right.
+func (d Dissected) HoldsOctets(field, want string) bool {
+	return len(d[field]) == 1 && strings.Contains(d[field][0].Value, hex.EncodeToString([]byte(want))+"00")
 }
 
 // Problems lists malformed-packet markers and expert infos of severity
