@@ -30,20 +30,18 @@ type row struct {
 }
 
 // CPUPerMsg is the server's CPU time per message answered OK.
-func (r row) CPUPerMsg() time.Duration {
-	if r.Load.OK == 0 {
-		return 0
-	}
-	return r.CPU.Total() / time.Duration(r.Load.OK)
-}
+func (r row) CPUPerMsg() time.Duration { return r.perMsg(r.CPU.Total()) }
 
 // HostPerMsg is the machine's CPU time (minus the load generator's) per
 // message answered OK.
-func (r row) HostPerMsg() time.Duration {
+func (r row) HostPerMsg() time.Duration { return r.perMsg(r.Host) }
+
+// perMsg divides d by the messages answered OK (0 if none).
+func (r row) perMsg(d time.Duration) time.Duration {
 	if r.Load.OK == 0 {
 		return 0
 	}
-	return r.Host / time.Duration(r.Load.OK)
+	return d / time.Duration(r.Load.OK)
 }
 
 // SysShare is the part of the CPU time spent in the kernel (fsync,
