@@ -187,13 +187,7 @@ func checkWatchdog(t *testing.T, v []string) {
 
 // systemd-analyze checks the unit's syntax, and scores its sandbox.
 func TestUnitVerifies(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("systemd-analyze missing under CI (apt-get install systemd)")
-		}
-		t.Skip("systemd-analyze not installed")
-	}
+	analyze := needTool(t, "systemd-analyze", "systemd")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "homemmsc")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -414,14 +408,22 @@ func TestInstallScriptBoards(t *testing.T) {
 }
 
 func TestInstallScriptShellcheck(t *testing.T) {
-	sc, err := exec.LookPath("shellcheck")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck missing under CI (apt-get install shellcheck)")
-		}
-		t.Skip("shellcheck not installed")
-	}
+	sc := needTool(t, "shellcheck", "shellcheck")
 	if out, err := exec.Command(sc, "-s", "sh", filepath.Join(boardDir, "install.sh")).CombinedOutput(); err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
+}
+
+// needTool finds the command name, or skips the test when it is not
+// installed, except under CI (CI set), which must install Debian's pkg.
+func needTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing under CI (apt-get install %s)", name, pkg)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return path
 }

@@ -93,6 +93,15 @@ func serviceFixture(t *testing.T, h http.Handler) serviceDeps {
 	return serviceDeps{store: st, dataDir: dir, listen: ln.Addr().String()}
 }
 
+// firstPingStatus runs the service and returns the STATUS sent with its
+// first probe's ping (not READY's).
+func firstPingStatus(t *testing.T, sd *fakeSystemd, deps serviceDeps) string {
+	t.Helper()
+	runService(t, sd, deps)
+	sd.next() // READY=1
+	return sd.until("WATCHDOG")["STATUS"]
+}
+
 func runService(t *testing.T, sd *fakeSystemd, deps serviceDeps) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,11 +162,8 @@ func TestServiceDiskErrorIsNotAHang(t *testing.T) {
 		t.Fatal(err)
 	}
 	deps.dataDir = notADir // the probe's file would go under a regular file
-	runService(t, sd, deps)
-	sd.next() // READY=1
-	m := sd.until("WATCHDOG")
-	if !strings.Contains(m["STATUS"], "store not writable") {
-		t.Errorf("STATUS %q does not report the disk error", m["STATUS"])
+	if status := firstPingStatus(t, sd, deps); !strings.Contains(status, "store not writable") {
+		t.Errorf("STATUS %q does not report the disk error", status)
 	}
 }
 
@@ -220,11 +226,8 @@ func TestServiceConnectionCapIsNotAHang(t *testing.T) {
 		}
 	}()
 	deps.listen = full.Addr().String()
-	runService(t, sd, deps)
-	sd.next() // READY=1
-	m := sd.until("WATCHDOG")
-	if !strings.Contains(m["STATUS"], "probe connection closed") {
-		t.Errorf("STATUS %q does not say the probe was turned away", m["STATUS"])
+	if status := firstPingStatus(t, sd, deps); !strings.Contains(status, "probe connection closed") {
+		t.Errorf("STATUS %q does not say the probe was turned away", status)
 	}
 }
 
