@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/modem/sms"
 )
 
 // Message is an SMS the fake modem took, its concatenated parts
@@ -98,7 +100,7 @@ var mmsPushHeader = []byte{0x06, 0x03, 0xBE, 0xAF, 0x84}
 func (m *Pty) Pushes() []Push {
 	var out []Push
 	for _, msg := range m.Messages() {
-		if msg.DstPort != 2948 {
+		if msg.DstPort != int(sms.PortWAPPush) {
 			continue
 		}
 		if len(msg.Data) < 6 || !bytes.Equal(msg.Data[1:6], mmsPushHeader) {
