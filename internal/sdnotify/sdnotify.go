@@ -55,22 +55,9 @@ func (n *Notifier) Send(assignments ...string) error {
 	return nil
 }
 
-// Ready tells systemd that start-up is complete.
-func (n *Notifier) Ready() error { return n.Send("READY=1") }
-
-// Stopping tells systemd that shutdown has begun.
-func (n *Notifier) Stopping() error { return n.Send("STOPPING=1") }
-
-// Watchdog sends a keep-alive ping.
-func (n *Notifier) Watchdog() error { return n.Send("WATCHDOG=1") }
-
-// Status sets the one-line status `systemctl status` shows. Line breaks
-// would end the assignment and start another, so they become spaces.
-func (n *Notifier) Status(text string) error {
-	return n.Send("STATUS=" + Line(text))
-}
-
-// Line makes text safe as the value of one assignment.
+// Line makes text safe as the value of one assignment (such as STATUS=,
+// the one line `systemctl status` shows): line breaks would end the
+// assignment and start another, so they become spaces.
 func Line(text string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' {

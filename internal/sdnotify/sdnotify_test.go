@@ -63,10 +63,10 @@ func TestMessagesOverPathSocket(t *testing.T) {
 		send func() error
 		want string
 	}{
-		{n.Ready, "READY=1"},
-		{func() error { return n.Status("serving\n12 messages") }, "STATUS=serving 12 messages"},
-		{n.Watchdog, "WATCHDOG=1"},
-		{n.Stopping, "STOPPING=1"},
+		{func() error { return n.Send("READY=1") }, "READY=1"},
+		{func() error { return n.Send("STATUS=" + Line("serving\n12 messages")) }, "STATUS=serving 12 messages"},
+		{func() error { return n.Send("WATCHDOG=1") }, "WATCHDOG=1"},
+		{func() error { return n.Send("STOPPING=1") }, "STOPPING=1"},
 		{func() error { return n.Send("READY=1", "STATUS=up") }, "READY=1\nSTATUS=up"},
 	} {
 		if err := tc.send(); err != nil {
@@ -85,7 +85,7 @@ func TestAbstractSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Ready(); err != nil {
+	if err := n.Send("READY=1"); err != nil {
 		t.Fatal(err)
 	}
 	if got := recv(t, c); got != "READY=1" {
@@ -104,7 +104,7 @@ func TestConcurrentSends(t *testing.T) {
 	var wg sync.WaitGroup
 	for range senders {
 		wg.Go(func() {
-			if err := n.Watchdog(); err != nil {
+			if err := n.Send("WATCHDOG=1"); err != nil {
 				t.Error(err)
 			}
 		})
@@ -122,13 +122,13 @@ func TestNoSocketIsNoOp(t *testing.T) {
 	if err != nil || n.Enabled() {
 		t.Fatalf("New without NOTIFY_SOCKET = %v, enabled %v", err, n.Enabled())
 	}
-	for _, f := range []func() error{n.Ready, n.Stopping, n.Watchdog, func() error { return n.Status("x") }} {
-		if err := f(); err != nil {
+	for _, a := range []string{"READY=1", "STOPPING=1", "WATCHDOG=1", "STATUS=x"} {
+		if err := n.Send(a); err != nil {
 			t.Errorf("no-op send: %v", err)
 		}
 	}
 	var zero *Notifier
-	if zero.Enabled() || zero.Ready() != nil {
+	if zero.Enabled() || zero.Send("READY=1") != nil {
 		t.Error("a nil Notifier is not a no-op")
 	}
 }
@@ -138,7 +138,7 @@ func TestUnsupportedSocket(t *testing.T) {
 	if !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("err = %v, want ErrUnsupported", err)
 	}
-	if n.Enabled() || n.Ready() != nil {
+	if n.Enabled() || n.Send("READY=1") != nil {
 		t.Error("an unsupported socket must leave a working no-op Notifier")
 	}
 }
@@ -146,8 +146,8 @@ func TestUnsupportedSocket(t *testing.T) {
 func TestSendToMissingSocketFails(t *testing.T) {
 	path := socketPath(t) // its directory exists, the socket does not
 	n, _ := New(func(string) string { return path })
-	if err := n.Ready(); err == nil {
-		t.Error("Ready to a socket nobody listens on succeeded")
+	if err := n.Send("READY=1"); err == nil {
+		t.Error("READY=1 to a socket nobody listens on succeeded")
 	}
 }
 
