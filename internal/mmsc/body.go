@@ -58,13 +58,13 @@ func classSize(i int) int {
 // length n and the function that gives both back. It fails only when
 // ctx ends first (the phone went away).
 func (p *bodies) get(ctx context.Context, n int) ([]byte, func(), error) {
-	weight := int64(min(n, maxBodyBytes))
-	if err := p.limit.acquire(ctx, weight); err != nil {
+	release, err := p.hold(ctx, int64(n))
+	if err != nil {
 		return nil, nil, err
 	}
 	c := classOf(n)
 	if c < 0 {
-		return make([]byte, n), func() { p.limit.release(weight) }, nil
+		return make([]byte, n), release, nil
 	}
 	bp, _ := p.pools[c].Get().(*[]byte)
 	if bp == nil {
@@ -73,8 +73,19 @@ func (p *bodies) get(ctx context.Context, n int) ([]byte, func(), error) {
 	}
 	return (*bp)[:n], func() {
 		p.pools[c].Put(bp)
-		p.limit.release(weight)
+		release()
 	}, nil
+}
+
+// hold waits until n more bytes (at most maxBodyBytes) may be held, and
+// returns the function that gives them back. It fails only when ctx ends
+// first.
+func (p *bodies) hold(ctx context.Context, n int64) (func(), error) {
+	weight := min(n, maxBodyBytes)
+	if err := p.limit.acquire(ctx, weight); err != nil {
+		return nil, err
+	}
+	return func() { p.limit.release(weight) }, nil
 }
 
 // byteLimit is a weighted semaphore with FIFO waiters: a large body does

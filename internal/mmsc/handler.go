@@ -302,11 +302,11 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte,
 		return buf[:n], rel, false, err
 	}
 	// Chunked: the length is unknown, so count the largest allowed.
-	weight := min(h.maxSize, maxBodyBytes)
-	if err := h.bodies.limit.acquire(r.Context(), weight); err != nil {
+	rel, err := h.bodies.hold(r.Context(), h.maxSize)
+	if err != nil {
 		return nil, release, false, err
 	}
-	release = func() { h.bodies.limit.release(weight) }
+	release = rel
 	var b bytes.Buffer
 	_, err = b.ReadFrom(rd)
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
