@@ -13,8 +13,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -253,24 +251,7 @@ func (l *lanOptions) load() error {
 
 // loadAllow reads the -allow value: inline numbers, or @file.
 func loadAllow(spec string) (mmsc.AllowList, error) {
-	path, isFile := strings.CutPrefix(spec, "@")
-	if !isFile {
-		a, err := mmsc.ParseAllowList(spec)
-		if err != nil {
-			return a, fmt.Errorf("-allow: %w", err)
-		}
-		return a, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return mmsc.AllowList{}, fmt.Errorf("-allow: %w", err)
-	}
-	defer f.Close()
-	a, err := mmsc.ReadAllowList(f)
-	if err != nil {
-		return a, fmt.Errorf("-allow %s: %w", path, err)
-	}
-	return a, nil
+	return loadSpec("allow", spec, mmsc.ParseAllowList, mmsc.ReadAllowList)
 }
 
 // allowFunc is mmsc.Config.Allow: nil (everyone) without a list.

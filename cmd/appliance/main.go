@@ -209,24 +209,31 @@ func defaultDataDir(getenv func(string) string) string {
 
 // loadPhones reads the -phones value: inline entries, or @file.
 func loadPhones(spec string) ([]phones.Phone, error) {
+	return loadSpec("phones", spec, phones.ParsePhones, phones.ReadPhones)
+}
+
+// loadSpec reads a list setting given inline or as @file: parse reads the
+// inline form, read the file. Errors name the flag (and the file).
+func loadSpec[T any](flagName, spec string, parse func(string) (T, error), read func(io.Reader) (T, error)) (T, error) {
 	path, isFile := strings.CutPrefix(spec, "@")
 	if !isFile {
-		list, err := phones.ParsePhones(spec)
+		v, err := parse(spec)
 		if err != nil {
-			return nil, fmt.Errorf("-phones: %w", err)
+			return v, fmt.Errorf("-%s: %w", flagName, err)
 		}
-		return list, nil
+		return v, nil
 	}
+	var zero T
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("-phones: %w", err)
+		return zero, fmt.Errorf("-%s: %w", flagName, err)
 	}
 	defer f.Close()
-	list, err := phones.ReadPhones(f)
+	v, err := read(f)
 	if err != nil {
-		return nil, fmt.Errorf("-phones %s: %w", path, err)
+		return zero, fmt.Errorf("-%s %s: %w", flagName, path, err)
 	}
-	return list, nil
+	return v, nil
 }
 
 // phonesFile is where the phones paired in the inbox are kept, in -data.
