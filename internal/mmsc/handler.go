@@ -74,7 +74,6 @@ type Config struct {
 // handler is the MMSC: it receives M-Send.req PDUs and answers M-Send.conf.
 type handler struct {
 	cfg     Config
-	phones  *phones.Registry
 	maxSize int64
 	log     *slog.Logger
 	now     func() time.Time
@@ -99,7 +98,6 @@ func NewHandler(cfg Config) http.Handler {
 		h.maxSize = DefaultMaxSize
 	}
 	h.maxSize = min(h.maxSize, MaxMaxSize)
-	h.phones = cfg.Phones
 	return h
 }
 
@@ -153,7 +151,7 @@ func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint,
 	var n string
 	switch ep {
 	case epOpen:
-		if !h.cfg.Open && !(h.cfg.OpenUnpaired && h.phones.Len() == 0) {
+		if !h.cfg.Open && !(h.cfg.OpenUnpaired && h.cfg.Phones.Len() == 0) {
 			h.refuse(w, r, http.StatusForbidden, "open endpoint disabled: use /mms/<token>")
 			return
 		}
@@ -163,12 +161,12 @@ func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint,
 			return
 		}
 	case epToken:
-		p, ok := h.phones.ByToken(token)
+		p, ok := h.cfg.Phones.ByToken(token)
 		if !ok {
 			h.refuse(w, r, http.StatusForbidden, "unknown phone token")
 			return
 		}
-		h.phones.Saw(p.Token, visit(r, "send", h.now()))
+		h.cfg.Phones.Saw(p.Token, visit(r, "send", h.now()))
 		phone = &p
 	}
 	if !isMMSType(r.Header.Get("Content-Type")) {
@@ -340,7 +338,7 @@ func (h *handler) process(r *http.Request, body []byte, over bool, phone *phones
 	if msg.Version == 0 || msg.ContentType.MediaType == "" {
 		return res.fail(outCorrupt, errors.New("mmsc: M-Send.req without MMS-Version or Content-Type"), "malformed MMS PDU")
 	}
-	sender, ok := identify(h.phones, phone, msg, n)
+	sender, ok := identify(h.cfg.Phones, phone, msg, n)
 	res.sender = sender
 	if !ok && !h.cfg.Anonymous {
 		return res.fail(outNoSender, nil, "sender unknown: use your MMSC URL with its token")

@@ -47,7 +47,7 @@ func (h *handler) phoneReport(w http.ResponseWriter, r *http.Request, body []byt
 		if peek(body).typ == mms.TypeAcknowledgeInd {
 			what = "acknowledge"
 		}
-		h.phones.Saw(phone.Token, visit(r, what, h.now()))
+		h.cfg.Phones.Saw(phone.Token, visit(r, what, h.now()))
 	}
 	msg, err := mms.Decode(body)
 	if err == nil {
