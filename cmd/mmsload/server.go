@@ -83,11 +83,13 @@ func repoRoot() (string, error) {
 	}
 }
 
-// buildAppliance builds cmd/appliance into dir and returns its path.
+// buildAppliance builds cmd/appliance into dir and returns its path, the
+// way `make build` does (static, stripped), so that the figures are those
+// of the binary users run.
 func buildAppliance(ctx context.Context, root, dir string) (string, error) {
 	bin := filepath.Join(dir, "appliance")
 	cmd := exec.CommandContext(ctx, goTool(), "build", "-trimpath",
-		"-ldflags", "-X main.version=mmsload-build", "-o", bin, "./cmd/appliance")
+		"-ldflags", "-s -w -X main.version=mmsload-build", "-o", bin, "./cmd/appliance")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
