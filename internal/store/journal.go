@@ -11,13 +11,18 @@ import (
 // journalName is the metadata journal in the store directory.
 const journalName = "journal.jsonl"
 
-// record is one line of the journal. Exactly one field is set: Put is a
-// message's whole metadata (a new message, or a change that replaces the
-// earlier line of the same id), Del the id of a deleted message, Seq the
-// sequence high-water mark (the first line of a compacted journal, so
-// that the ids of deleted messages are never issued again).
+// record is one line of the journal. Exactly one of Put, Del and Seq is
+// set: Put is a message's whole metadata (a new message, or a change
+// that replaces the earlier line of the same id), Del the id of a
+// deleted message, Seq the sequence high-water mark (the first line of a
+// compacted journal, so that the ids of deleted messages are never
+// issued again). W is set on the put line of a new message only: the
+// store's watermark when the line was written (every Put with a lower
+// sequence had made its PDU durable), so that Open knows which new
+// messages' PDUs it must check.
 type record struct {
 	Put *Meta  `json:"put,omitempty"`
+	W   uint64 `json:"w,omitempty"`
 	Del string `json:"del,omitempty"`
 	Seq uint64 `json:"seq,omitempty"`
 }
@@ -54,6 +59,8 @@ func decodeRecord(line []byte) (record, error) {
 			return r, fmt.Errorf("put record with id %q, size %d", r.Put.ID, r.Put.Size)
 		}
 		r.Put.seq = seq
+	case r.W != 0:
+		return r, errors.New("w record without put")
 	case r.Put == nil && r.Del != "" && r.Seq == 0:
 		if !ValidID(r.Del) {
 			return r, fmt.Errorf("del record with id %q", r.Del)
@@ -119,10 +126,16 @@ type parsedJournal struct {
 	live    map[string]*Meta // latest put of each id not deleted since
 	lineLen map[string]int64 // bytes of the line of each live put
 	deleted map[string]bool  // ids whose last record is a del
-	hiSeq   uint64           // highest sequence named anywhere
-	lines   int              // whole, valid lines
-	torn    bool             // unreadable bytes after the last valid line: never committed
-	bad     int              // unreadable lines followed by valid ones
+	// unsure holds the ids whose latest line is that of a new message,
+	// written before its PDU was synced; covered is the highest
+	// watermark any line records. Such a message whose sequence is not
+	// below covered may have lost its PDU to a crash: Open checks it.
+	unsure  map[string]bool
+	covered uint64
+	hiSeq   uint64 // highest sequence named anywhere
+	lines   int    // whole, valid lines
+	torn    bool   // unreadable bytes after the last valid line: never committed
+	bad     int    // unreadable lines followed by valid ones
 }
 
 // parseJournal reads the journal's lines in order. A put replaces the
@@ -130,7 +143,7 @@ type parsedJournal struct {
 // end are a write that never completed its sync (never acknowledged);
 // an unreadable line with valid ones after it is damage, counted in bad.
 func parseJournal(b []byte) *parsedJournal {
-	p := &parsedJournal{live: map[string]*Meta{}, lineLen: map[string]int64{}, deleted: map[string]bool{}}
+	p := &parsedJournal{live: map[string]*Meta{}, lineLen: map[string]int64{}, deleted: map[string]bool{}, unsure: map[string]bool{}}
 	pendingBad := 0
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -161,12 +174,25 @@ func (p *parsedJournal) apply(r record, n int64) {
 		p.lineLen[r.Put.ID] = n
 		delete(p.deleted, r.Put.ID)
 		p.hiSeq = max(p.hiSeq, r.Put.seq)
+		if r.W != 0 {
+			p.unsure[r.Put.ID] = true
+			p.covered = max(p.covered, r.W)
+		} else {
+			delete(p.unsure, r.Put.ID)
+		}
 	case r.Del != "":
 		delete(p.live, r.Del)
+		delete(p.unsure, r.Del)
 		p.deleted[r.Del] = true
 		seq, _ := parseID(r.Del)
 		p.hiSeq = max(p.hiSeq, seq)
 	default:
 		p.hiSeq = max(p.hiSeq, r.Seq)
 	}
+}
+
+// mustCheck reports whether m's PDU may not have been durable when its
+// line was: a new message's line that no watermark covers.
+func (p *parsedJournal) mustCheck(m *Meta) bool {
+	return p.unsure[m.ID] && m.seq >= p.covered
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 )
 
 // Put stores a message and returns its metadata once the PDU and the
@@ -21,10 +22,16 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	meta := buildMeta(in)
 	s.interner.meta(&meta)
 	meta.seq = s.allocSeq()
+	pinned := false
+	defer func() {
+		if !pinned {
+			s.settle(meta.seq)
+		}
+	}()
 	meta.Received = s.cfg.Now()
 	meta.ClockSynced = s.cfg.ClockSynced()
 	meta.ID = makeID(meta.Received, meta.seq)
-	line, err := putRecord(&meta)
+	line, err := encodeRecord(record{Put: &meta, W: s.watermark()})
 	if err != nil {
 		return Meta{}, err
 	}
@@ -33,7 +40,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	err = s.commit(meta.ID, in.PDU, line)
+	pinned, err = s.commit(meta.ID, in.PDU, line)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
@@ -61,14 +68,38 @@ func validate(in Incoming) error {
 	return nil
 }
 
-// allocSeq hands out the next sequence number. A Put that fails later
-// leaves a gap, which is harmless.
+// allocSeq hands out the next sequence number and counts it unsynced
+// until its Put calls settle. A Put that fails later leaves a gap, which
+// is harmless.
 func (s *Store) allocSeq() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seq := s.nextSeq
 	s.nextSeq++
+	s.unsynced = append(s.unsynced, seq) // ascending: seq is the largest yet
 	return seq
+}
+
+// watermark is the lowest sequence whose PDU is not known durable: every
+// Put below it has synced its PDU, or failed and made its retraction
+// durable. A journal line records it ("w") so that Open knows which
+// lines it need not check (see commit).
+func (s *Store) watermark() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.unsynced) == 0 {
+		return s.nextSeq
+	}
+	return s.unsynced[0]
+}
+
+// settle removes seq from the unsynced sequences.
+func (s *Store) settle(seq uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := slices.BinarySearch(s.unsynced, seq); ok {
+		s.unsynced = slices.Delete(s.unsynced, i, i+1)
+	}
 }
 
 // reserve checks the quota and the free-space floor for need more bytes,
@@ -94,46 +125,68 @@ func (s *Store) reserve(need int64) error {
 	return nil
 }
 
-// commit makes a new message durable: the PDU is written under its final
-// name, and its data (fdatasync) and its name (the directory's fsync,
-// shared with concurrent Puts) are made durable at the same time; only
-// then is its metadata line appended to the journal (the commit point)
-// and synced (shared too). See the package documentation for why this
-// order keeps every acknowledged message across a power cut. On failure
-// it removes the PDU; whatever a crash leaves is cleaned by Open.
-func (s *Store) commit(id string, pdu, line []byte) error {
+// commit makes a new message durable in one round of syncs: it writes
+// the PDU under its final name and appends the metadata line to the
+// journal, then syncs the PDU's data (fdatasync), its name (the
+// directory's fsync) and the line (the journal's fdatasync) at the same
+// time, the last two shared with concurrent Puts. The line can thus
+// reach the card before the PDU does; Open checks the PDU of every line
+// the watermark does not cover (see the package documentation). On
+// failure it removes the PDU and retracts the line; pin is true when
+// that retraction could not be made durable, and the caller must then
+// keep its sequence unsynced, so that no later line claims it was.
+func (s *Store) commit(id string, pdu, line []byte) (pin bool, err error) {
 	pduPath := filepath.Join(s.msgDir, id+pduExt)
 	f, err := s.fs.Create(pduPath)
 	if err != nil {
-		return classify("write PDU", err)
+		return false, classify("write PDU", err)
 	}
-	// The directory entry exists now: its sync can start while the data
-	// is written out. Both finish before the line is appended.
-	dirErr := make(chan error, 1)
-	go func() { dirErr <- s.dirSync.wait() }()
-	err = finish(s.fs, f, pduPath, pdu)
-	derr := <-dirErr
-	switch {
-	case err != nil:
-		return classify("write PDU", err)
-	case derr != nil:
-		s.undo(pduPath)
-		return classify("sync directory", derr)
+	if _, err := f.Write(pdu); err != nil {
+		f.Close() // already failing; the close error adds nothing
+		return false, classify("write PDU", removeAfter(s.fs, pduPath, err))
 	}
 	if err := s.journal.append(line); err != nil {
-		s.undo(pduPath)
-		return classify("append metadata", err)
+		f.Close()
+		return false, classify("append metadata", removeAfter(s.fs, pduPath, err))
 	}
-	if err := s.journal.commit(); err != nil {
-		// The line may yet reach the disk: without its PDU, Open drops
-		// it. Say so in the journal too, in case the removal fails.
-		if del, derr := encodeRecord(record{Del: id}); derr == nil {
-			s.journal.append(del)
+	dirErr, lineErr := make(chan error, 1), make(chan error, 1)
+	go func() { dirErr <- s.dirSync.wait() }()
+	go func() { lineErr <- s.journal.commit() }()
+	perr := f.Sync()
+	if cerr := f.Close(); perr == nil {
+		perr = cerr
+	}
+	derr, lerr := <-dirErr, <-lineErr
+	switch {
+	case perr != nil:
+		err = classify("write PDU", perr)
+	case derr != nil:
+		err = classify("sync directory", derr)
+	case lerr != nil:
+		err = classify("sync metadata", lerr)
+	default:
+		return false, nil
+	}
+	return !s.retract(id, pduPath), err
+}
+
+// retract undoes a Put whose line is in the journal: the PDU is removed
+// first (a line without its PDU is dropped by Open), then a del line is
+// appended and synced, in case the removal failed. It reports whether
+// the retraction is durable.
+func (s *Store) retract(id, pduPath string) bool {
+	s.undo(pduPath)
+	del, err := encodeRecord(record{Del: id})
+	if err == nil {
+		if err = s.journal.append(del); err == nil {
+			err = s.journal.commit()
 		}
-		s.undo(pduPath)
-		return classify("sync metadata", err)
 	}
-	return nil
+	if err != nil {
+		s.log.Error("store: cannot retract failed put; Open will check its PDU", "id", id, "err", err)
+		return false
+	}
+	return true
 }
 
 // undo removes the PDU of a failed Put. One it cannot remove is cleaned

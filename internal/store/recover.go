@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,8 +168,14 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 		s.removeLeftover(id+legacyMetaExt, "legacy metadata already in the journal, or without its PDU")
 		r.removed = true
 	}
-	switch {
-	case m != nil && e.pdu && m.Size == e.pduSize:
+	switch damage := s.pduDamage(r, m, e); {
+	case damage != nil:
+		// A new message's line that reached the card without its PDU's
+		// data (a crash cut its Put short, so the phone got no Ok), or a
+		// file damaged since: keep it for the owner, never index it.
+		s.quarantine(id, m, damage)
+		r.dirty = true
+	case m != nil && e.pdu:
 		n, ok := r.j.lineLen[id]
 		if !ok { // imported from a legacy file: its line is written at compaction
 			n = lineSize(m)
@@ -175,12 +183,9 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 		s.account(m, m.Size+n)
 		s.interner.meta(m)
 		s.order = append(s.order, m) // sorted once at the end
-	case m != nil && e.pdu:
-		s.quarantine(id, m, fmt.Errorf("metadata says %d PDU bytes, file has %d", m.Size, e.pduSize))
-		r.dirty = true
 	case m != nil:
 		// The line reached the disk but the PDU's name did not, which
-		// only happens when the group sync did not complete: the Put
+		// only happens when a crash cut the Put's syncs short: the Put
 		// never returned Ok. (Or the owner removed the file by hand.)
 		s.log.Warn("store: dropped metadata without its PDU (never acknowledged, or the file was removed)", "id", id)
 		r.dirty = true
@@ -199,6 +204,34 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 		s.removeLeftover(id+pduExt, "PDU without metadata (never committed)")
 		r.removed = true
 	}
+}
+
+// pduDamage says what is wrong with the PDU of a message that has both
+// a line and a PDU: a size other than its line's, or, for a new message
+// the watermark does not cover, content other than its sha256.
+func (s *Store) pduDamage(r *recovery, m *Meta, e *entryFiles) error {
+	switch {
+	case m == nil || !e.pdu:
+		return nil
+	case m.Size != e.pduSize:
+		return fmt.Errorf("metadata says %d PDU bytes, file has %d", m.Size, e.pduSize)
+	case r.j.mustCheck(m):
+		return s.checkPDU(m)
+	}
+	return nil
+}
+
+// checkPDU reads m's PDU and compares it with the sha256 its line
+// records.
+func (s *Store) checkPDU(m *Meta) error {
+	b, err := os.ReadFile(filepath.Join(s.msgDir, m.ID+pduExt))
+	if err != nil {
+		return err
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != m.SHA256 {
+		return errors.New("PDU does not match the sha256 of its metadata: its Put was cut short, or the file was damaged")
+	}
+	return nil
 }
 
 // lineSize is the bytes the journal line of m takes.

@@ -169,7 +169,8 @@ type Store struct {
 	index     map[string]*Meta
 	order     []*Meta // by sequence, oldest first
 	nextSeq   uint64
-	bytes     int64 // on-disk bytes of committed entries
+	unsynced  []uint64 // sequences of the Puts whose PDU is not yet known durable, ascending
+	bytes     int64    // on-disk bytes of committed entries
 	diskSize  map[string]int64
 	reserved  int64 // bytes reserved by Puts in flight
 	unseen    int
