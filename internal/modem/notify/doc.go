@@ -9,7 +9,8 @@
 // which then becomes one text: "9 new MMS: Alice 6, Bob 3 - 12 photos,
 // 3 texts, 4.1 MB <link>". A single message reads `MMS from Alice: "Hi" -
 // 2 photos, 1 text, 45 KB <link>`. With a zero window every message is
-// its own text.
+// its own text, even when several wait together (those Recover finds at
+// start, or those that arrive while a text is being sent).
 //
 // A batch becomes one file per owner, out-<first item>-<owner>.json —
 // names that a batch flushed again after a crash reproduces, so it is

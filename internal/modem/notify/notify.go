@@ -242,8 +242,10 @@ func (n *Notifier) Run(ctx context.Context) {
 	}
 }
 
-// flushIfDue turns a batch whose window has ended into one outbox entry
-// per owner, then forgets the batch.
+// flushIfDue turns a batch whose window has ended into outbox entries,
+// then forgets the batch: one text per owner for the whole batch, or,
+// with a zero window, one per message (several can be waiting when the
+// sender was busy or at start, after Recover).
 func (n *Notifier) flushIfDue() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -251,9 +253,27 @@ func (n *Notifier) flushIfDue() {
 	if len(n.batch.Items) == 0 || now.Before(n.batch.Since) {
 		return
 	}
-	text := compose(n.batch.Items, n.cfg.InboxURL)
-	ids := make([]string, len(n.batch.Items))
-	for i, it := range n.batch.Items {
+	for len(n.batch.Items) > 0 {
+		k := len(n.batch.Items)
+		if n.cfg.Window == 0 {
+			k = 1
+		}
+		if err := n.queue(n.batch.Items[:k], now); err != nil {
+			n.log.Error("notify: cannot queue", "err", err)
+			return
+		}
+		n.batch.Items = n.batch.Items[k:]
+	}
+	n.batch = batch{}
+	n.lastFlush = now
+}
+
+// queue writes one text about items for each owner to the outbox and
+// records the items as notified. Called with n.mu held.
+func (n *Notifier) queue(items []Item, now time.Time) error {
+	text := compose(items, n.cfg.InboxURL)
+	ids := make([]string, len(items))
+	for i, it := range items {
 		ids[i] = it.ID
 	}
 	var fresh []*entry
@@ -264,17 +284,15 @@ func (n *Notifier) flushIfDue() {
 			continue // flushed before a crash
 		}
 		if err := n.disk.writeJSON(e.Name, e, true); err != nil {
-			n.log.Error("notify: cannot queue", "err", err)
-			return
+			return err
 		}
 		fresh = append(fresh, e)
 	}
 	n.out = append(n.out, fresh...)
 	n.st.Notified = append(n.st.Notified, ids...)
 	n.dirty = true
-	n.batch = batch{}
-	n.lastFlush = now
 	n.log.Info("notify: queued", "messages", len(ids), "text", text)
+	return nil
 }
 
 // saveLedger makes the ledger durable and drops the flushed batch file.

@@ -431,3 +431,30 @@ func TestCrashAfterCMGSNotResent(t *testing.T) {
 		}
 	})
 }
+
+// With a zero window, messages that wait together (here: found by
+// Recover at start) still make one text each.
+func TestZeroWindowOneTextPerMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newSender(t)
+		n, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Recover([]Item{photo("m1", "Alice"), photo("m2", "Bob")}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { n.Run(ctx); close(done) }()
+		advance(time.Minute)
+		cancel()
+		<-done
+		if err := n.Close(); err != nil {
+			t.Error(err)
+		}
+		wantTexts(t, f,
+			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB`,
+			`+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 KB`)
+	})
+}
