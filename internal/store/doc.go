@@ -50,16 +50,22 @@
 //
 // Put, in this order:
 //
-//  1. creates messages/<id>.mms (O_EXCL: the id is new) and writes the
-//     PDU in one call;
-//  2. appends the metadata line to journal.jsonl (one write of a whole
-//     line, under a mutex); the line records the store's watermark, "w"
-//     (below);
-//  3. syncs three things at the same time and waits for all of them:
-//     the PDU's data (fdatasync, in Put's goroutine), its name (an fsync
-//     of messages/) and the line (an fdatasync of journal.jsonl), the
-//     last two shared with concurrent Puts (below);
+//  1. creates messages/<id>.mms (O_EXCL: the id is new), writes the PDU
+//     in one call and starts its fdatasync;
+//  2. while the card works, hashes the PDU (sha256, for the metadata)
+//     and appends the metadata line to journal.jsonl (one write of a
+//     whole line, under a mutex); the line records the store's
+//     watermark, "w" (below);
+//  3. syncs the PDU's name (an fsync of messages/) and the line (an
+//     fdatasync of journal.jsonl), both shared with concurrent Puts
+//     (below), and waits for these and the PDU's fdatasync;
 //  4. returns, and only then does the MMSC answer the phone Ok.
+//
+// Hashing during the PDU's flush rather than before its write takes the
+// hash off the wait: for 300 KB, 0.21 ms here with the CPU's SHA
+// instructions and 0.88 ms without them (GODEBUG=cpu.sha=off), the case
+// of every Pi before the Pi 5, whose cores lack the ARM crypto
+// extensions.
 //
 // Why an Ok message survives a power cut: when Put returns, the PDU's
 // bytes and size, its name (Linux: fsync of a directory persists the
@@ -73,7 +79,7 @@
 // One round of syncs instead of two: an earlier design synced the PDU
 // and its name first and only then appended and synced the line, so
 // that a line on the card always meant a whole PDU. Now a power cut in
-// step 3 can leave the line on the card without the PDU's name, or with
+// steps 1-3 can leave the line on the card without the PDU's name, or with
 // its size but not its data (zeros). Such a Put never returned, so the
 // phone got no Ok; Open must only recognise it. The watermark bounds
 // the work: every Put takes its sequence number into a set of unsynced
@@ -85,7 +91,7 @@
 // it: with one phone, only the newest message; with eight at once, the
 // few in flight. A line written by a change of metadata (SetSeen,
 // SetDelivery) and a compacted journal carry no "w": their PDUs were
-// synced before. A Put that fails in step 3 removes its PDU and appends
+// synced before. A Put whose syncs fail removes its PDU and appends
 // a del line, synced; if even that sync fails, its sequence stays in the
 // set until the process ends, so no later line claims it was synced and
 // Open checks every PDU written after it.

@@ -31,7 +31,10 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	meta.Received = s.cfg.Now()
 	meta.ClockSynced = s.cfg.ClockSynced()
 	meta.ID = makeID(meta.Received, meta.seq)
-	line, err := encodeRecord(record{Put: &meta, W: s.watermark()})
+	// The line's length is known before the PDU's sha256 is.
+	meta.SHA256 = placeholderSum
+	w := s.watermark()
+	line, err := encodeRecord(record{Put: &meta, W: w})
 	if err != nil {
 		return Meta{}, err
 	}
@@ -40,7 +43,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	pinned, err = s.commit(meta.ID, in.PDU, line)
+	pinned, err = s.commit(&meta, w, in.PDU)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
@@ -126,17 +129,18 @@ func (s *Store) reserve(need int64) error {
 }
 
 // commit makes a new message durable in one round of syncs: it writes
-// the PDU under its final name and appends the metadata line to the
-// journal, then syncs the PDU's data (fdatasync), its name (the
-// directory's fsync) and the line (the journal's fdatasync) at the same
-// time, the last two shared with concurrent Puts. The line can thus
-// reach the card before the PDU does; Open checks the PDU of every line
-// the watermark does not cover (see the package documentation). On
-// failure it removes the PDU and retracts the line; pin is true when
-// that retraction could not be made durable, and the caller must then
-// keep its sequence unsynced, so that no later line claims it was.
-func (s *Store) commit(id string, pdu, line []byte) (pin bool, err error) {
-	pduPath := filepath.Join(s.msgDir, id+pduExt)
+// the PDU under its final name and starts its fdatasync; while the
+// card works it hashes the PDU into m.SHA256 and appends m's line to the
+// journal, with watermark w; then it syncs the PDU's name (the directory's fsync) and the
+// line (the journal's fdatasync), both shared with concurrent Puts, and
+// waits for all three syncs. The line can thus reach the card before
+// the PDU does; Open checks the PDU of every line the watermark does
+// not cover (see the package documentation). On failure it removes the
+// PDU and retracts the line; pin is true when that retraction could not
+// be made durable, and the caller must then keep its sequence unsynced,
+// so that no later line claims it was.
+func (s *Store) commit(m *Meta, w uint64, pdu []byte) (pin bool, err error) {
+	pduPath := filepath.Join(s.msgDir, m.ID+pduExt)
 	f, err := s.fs.Create(pduPath)
 	if err != nil {
 		return false, classify("write PDU", err)
@@ -145,18 +149,27 @@ func (s *Store) commit(id string, pdu, line []byte) (pin bool, err error) {
 		f.Close() // already failing; the close error adds nothing
 		return false, classify("write PDU", removeAfter(s.fs, pduPath, err))
 	}
-	if err := s.journal.append(line); err != nil {
-		f.Close()
+	pduErr := make(chan error, 1)
+	go func() {
+		err := f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		pduErr <- err
+	}()
+	m.SHA256 = pduSum(pdu)
+	line, err := encodeRecord(record{Put: m, W: w})
+	if err == nil {
+		err = s.journal.append(line)
+	}
+	if err != nil {
+		<-pduErr
 		return false, classify("append metadata", removeAfter(s.fs, pduPath, err))
 	}
-	dirErr, lineErr := make(chan error, 1), make(chan error, 1)
+	dirErr := make(chan error, 1)
 	go func() { dirErr <- s.dirSync.wait() }()
-	go func() { lineErr <- s.journal.commit() }()
-	perr := f.Sync()
-	if cerr := f.Close(); perr == nil {
-		perr = cerr
-	}
-	derr, lerr := <-dirErr, <-lineErr
+	lerr := s.journal.commit()
+	perr, derr := <-pduErr, <-dirErr
 	switch {
 	case perr != nil:
 		err = classify("write PDU", perr)
@@ -167,7 +180,7 @@ func (s *Store) commit(id string, pdu, line []byte) (pin bool, err error) {
 	default:
 		return false, nil
 	}
-	return !s.retract(id, pduPath), err
+	return !s.retract(m.ID, pduPath), err
 }
 
 // retract undoes a Put whose line is in the journal: the PDU is removed

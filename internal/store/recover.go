@@ -1,8 +1,6 @@
 package store
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,7 +226,7 @@ func (s *Store) checkPDU(m *Meta) error {
 	if err != nil {
 		return err
 	}
-	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != m.SHA256 {
+	if pduSum(b) != m.SHA256 {
 		return errors.New("PDU does not match the sha256 of its metadata: its Put was cut short, or the file was damaged")
 	}
 	return nil
