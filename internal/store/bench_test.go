@@ -127,7 +127,8 @@ func benchPuts(b *testing.B, in Incoming, extract bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		payload += s.diskSize[meta.ID]
+		e, _ := s.lookup(meta.ID)
+		payload += e.diskBytes()
 		if extract {
 			n, err := extractParts(s, meta, in.Msg)
 			if err != nil {
@@ -219,8 +220,8 @@ func BenchmarkOpen(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		s, err := Open(Config{Dir: dir, MinFree: -1})
-		if err != nil || len(s.List()) != 1000 {
-			b.Fatalf("Open: %v, %d messages", err, len(s.List()))
+		if err != nil || len(list(s)) != 1000 {
+			b.Fatalf("Open: %v, %d messages", err, len(list(s)))
 		}
 		s.Close()
 	}
