@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -179,7 +180,7 @@ func (s *Store) Get(id string) (Meta, bool) {
 	}
 	m, err := s.load(e)
 	if err != nil {
-		s.setError("read metadata", err)
+		s.readFailed(err)
 		return Meta{}, false
 	}
 	return m, true
@@ -211,10 +212,18 @@ func (s *Store) load(e entry) (Meta, error) {
 	if err != nil {
 		return Meta{}, fmt.Errorf("store: journal at %d: %w", e.off, err)
 	}
-	if r.Put == nil || !e.is(r.Put.ID, r.Put.seq) {
+	if r.Put == nil || !e.is(r.Put.ID, r.Put.seq) || r.Put.Size != e.size {
 		return Meta{}, fmt.Errorf("store: journal at %d is not the metadata of %s", e.off, e.id())
 	}
 	return *r.Put, nil
+}
+
+// readFailed records an error of load in Stats.LastError, unless the
+// store is closed (the metadata is in the journal, which Close closes).
+func (s *Store) readFailed(err error) {
+	if !errors.Is(err, ErrClosed) {
+		s.setError("read metadata", err)
+	}
 }
 
 // Stats summarises the store. New and Messages come from the same index

@@ -67,7 +67,7 @@ func (s *Store) current(id string) (Meta, error) {
 	}
 	m, err := s.load(e)
 	if err != nil {
-		s.setError("read metadata", err)
+		s.readFailed(err)
 	}
 	return m, err
 }

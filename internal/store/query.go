@@ -25,7 +25,7 @@ func (s *Store) Query(q Query) (page []Meta, total int) {
 	for _, e := range es {
 		m, err := s.load(e)
 		if err != nil {
-			s.setError("read metadata", err)
+			s.readFailed(err)
 			continue
 		}
 		page = append(page, m)
