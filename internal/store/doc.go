@@ -92,6 +92,18 @@
 // line of about 1 KB; an inbox page of 50 rows reads 50 lines, about
 // 1.1-1.4 ms more per page on that VM (BenchmarkList in internal/inbox).
 //
+// Open reads the journal a line at a time and keeps only the entries, so
+// its memory does not grow with the journal's size either; what it
+// allocated on the way is garbage once it returns, which cmd/appliance
+// hands back to the system. The appliance (make build) started on a copy
+// of a store of 20,000 messages with a 19 MB journal, VmRSS 5 s after
+// its listener answers, three runs of each binary alternating (an empty
+// store: 10.3-10.7 MB for both):
+//
+//	                        VmRSS            VmHWM (peak)
+//	whole Meta in memory    42.6-46.1 MB     70-72 MB
+//	summary + journal       15.7-16.0 MB     32-35 MB
+//
 // # Writing: nothing acknowledged is lost, even to a power cut
 //
 // Put, in this order:

@@ -226,3 +226,35 @@ func TestLoadRefusesOtherLines(t *testing.T) {
 		t.Errorf("load of a line whose size differs from the index: %v", err)
 	}
 }
+
+// parseJournal reads lines longer than its buffer whole, records each
+// live line's offset and length, and counts a last line without its
+// newline as torn.
+func TestParseJournalOffsets(t *testing.T) {
+	var raw []byte
+	var want []entry
+	for i, parts := range []int{1, 2000, 3} { // the second line is over 100 KB
+		m := &Meta{ID: makeID(t0, uint64(i+1)), Size: 1}
+		for j := range parts {
+			m.Parts = append(m.Parts, PartMeta{Index: j, ContentType: "image/jpeg", File: "part.jpg", Name: strings.Repeat("n", 40)})
+		}
+		line, err := putRecord(m)
+		must(t, err)
+		want = append(want, entry{off: int64(len(raw)), line: uint32(len(line))})
+		raw = append(raw, line...)
+	}
+	if want[1].line < 100<<10 {
+		t.Fatalf("the long line is only %d bytes", want[1].line)
+	}
+	p, err := parseJournal(bytes.NewReader(append(raw, `{"put":{"id":"2026`...)))
+	must(t, err)
+	if p.lines != 3 || !p.torn || p.bad != 0 || p.size != int64(len(raw)+len(`{"put":{"id":"2026`)) {
+		t.Errorf("lines %d torn %v bad %d size %d", p.lines, p.torn, p.bad, p.size)
+	}
+	for i, w := range want {
+		e := p.live[makeID(t0, uint64(i+1))]
+		if e.off != w.off || e.line != w.line {
+			t.Errorf("line %d at %d, %d bytes; want %d, %d", i, e.off, e.line, w.off, w.line)
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"sync"
 )
 
@@ -161,36 +164,60 @@ type parsedJournal struct {
 	lines   int    // whole, valid lines
 	torn    bool   // unreadable bytes after the last valid line: never committed
 	bad     int    // unreadable lines followed by valid ones
+	size    int64  // bytes read
 }
 
 // parseJournal reads the journal's lines in order. A put replaces the
 // earlier record of its id, a del removes it. Unreadable bytes at the
 // end are a write that never completed its sync (never acknowledged);
 // an unreadable line with valid ones after it is damage, counted in bad.
-// Only the index entries are kept, not the whole metadata.
-func parseJournal(b []byte) *parsedJournal {
+// The journal is read a line at a time and only the index entries are
+// kept, so that Open's memory does not grow with the journal's size.
+func parseJournal(rd io.Reader) (*parsedJournal, error) {
 	p := &parsedJournal{live: map[string]entry{}, deleted: map[string]bool{}, unsure: map[string]bool{}}
+	br := bufio.NewReaderSize(rd, 64<<10)
 	pendingBad := 0
-	for off := 0; off < len(b); {
-		i := bytes.IndexByte(b[off:], '\n')
-		if i < 0 {
-			pendingBad++ // a line without its newline
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			line, err = readLong(br, line)
+		}
+		off := p.size
+		p.size += int64(len(line))
+		if err == io.EOF {
+			if len(line) > 0 {
+				pendingBad++ // a line without its newline
+			}
 			break
 		}
-		r, err := decodeRecord(b[off : off+i])
 		if err != nil {
+			return nil, err
+		}
+		r, derr := decodeRecord(line[:len(line)-1])
+		if derr != nil {
 			pendingBad++
-			off += i + 1
 			continue
 		}
 		p.bad += pendingBad
 		pendingBad = 0
 		p.lines++
-		p.apply(r, int64(off), i+1)
-		off += i + 1
+		p.apply(r, off, len(line))
 	}
 	p.torn = pendingBad > 0
-	return p
+	return p, nil
+}
+
+// readLong reads the rest of a line longer than br's buffer, of which
+// part was read.
+func readLong(br *bufio.Reader, part []byte) ([]byte, error) {
+	long := slices.Clone(part)
+	for {
+		more, err := br.ReadSlice('\n')
+		long = append(long, more...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return long, err
+		}
+	}
 }
 
 func (p *parsedJournal) apply(r record, off int64, n int) {

@@ -29,7 +29,7 @@ type entryFiles struct {
 
 // recovery is the state of Open while it repairs the directory.
 type recovery struct {
-	raw     []byte // the journal as Open read it
+	old     *os.File // the journal as Open found it; nil if none
 	j       *parsedJournal
 	files   map[string]*entryFiles
 	dirty   bool     // the journal must be rewritten (compacted)
@@ -55,16 +55,16 @@ func (s *Store) recover() error {
 	}
 	s.removeTemps(s.dir)
 	jpath := filepath.Join(s.dir, journalName)
-	raw, err := os.ReadFile(jpath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	r, err := readJournal(jpath)
+	if err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
-	r := &recovery{raw: raw, j: parseJournal(raw), imported: map[string]*Meta{}, orphansSuspect: len(raw) == 0}
+	defer r.close()
 	// Superseded and del lines cost only space: compact when they
 	// outnumber the live ones, not at every Open (SD wear).
 	r.dirty = r.j.torn || r.j.bad > 0 || r.j.lines-len(r.j.live) > len(r.j.live)
 	if r.j.bad > 0 {
-		s.keepDamagedJournal(raw, r.j.bad)
+		s.keepDamagedJournal(jpath, r.j.bad)
 	}
 	if r.files, err = s.scan(); err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Store) recover() error {
 			return fmt.Errorf("store: open: %w", err)
 		}
 	}
-	size := int64(len(raw))
+	size := r.j.size
 	if r.dirty {
 		if size, err = s.compact(r); err != nil {
 			return fmt.Errorf("store: open: compact journal: %w", err)
@@ -91,7 +91,7 @@ func (s *Store) recover() error {
 	if s.journal, err = openJournal(s.fs, jpath, size); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
-	if len(raw) == 0 && !r.dirty {
+	if r.j.size == 0 && !r.dirty {
 		// A new journal: make its name durable before the first Put
 		// relies on its lines.
 		if err := s.fs.SyncDir(s.dir); err != nil {
@@ -100,6 +100,32 @@ func (s *Store) recover() error {
 	}
 	s.log.Info("store: opened", "dir", s.dir, "messages", len(s.entries), "bytes", s.bytes, "nextSeq", s.nextSeq)
 	return nil
+}
+
+// readJournal opens the journal at path, if there is one, and parses it.
+func readJournal(path string) (*recovery, error) {
+	r := &recovery{imported: map[string]*Meta{}}
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		r.j, _ = parseJournal(strings.NewReader(""))
+	case err != nil:
+		return nil, err
+	default:
+		r.old = f
+		if r.j, err = parseJournal(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	r.orphansSuspect = r.j.size == 0
+	return r, nil
+}
+
+func (r *recovery) close() {
+	if r.old != nil {
+		r.old.Close()
+	}
 }
 
 // ids returns every id the journal or the directory names, sorted.
@@ -237,20 +263,30 @@ func (s *Store) checkPDU(m *Meta) error {
 }
 
 // meta returns the whole metadata of the live entry e of id: imported
-// from a legacy file, or decoded again from its line in the journal.
+// from a legacy file, or read again from its line in the journal; nil if
+// that fails.
 func (r *recovery) meta(id string, e entry) *Meta {
 	if m := r.imported[id]; m != nil {
 		return m
 	}
-	rec, err := decodeRecord(r.line(e)[:e.line-1])
+	line, err := r.line(e)
+	if err != nil {
+		return nil
+	}
+	rec, err := decodeRecord(line[:e.line-1])
 	if err != nil { // parseJournal decoded it once already
 		return nil
 	}
 	return rec.Put
 }
 
-// line is the journal line of e, '\n' included.
-func (r *recovery) line(e entry) []byte { return r.raw[e.off : e.off+int64(e.line)] }
+// line reads the journal line of e, '\n' included, from the journal
+// Open found.
+func (r *recovery) line(e entry) ([]byte, error) {
+	b := make([]byte, e.line)
+	_, err := r.old.ReadAt(b, e.off)
+	return b, err
+}
 
 // lineSize is the bytes the journal line of m takes.
 func lineSize(m *Meta) int64 {
@@ -336,7 +372,7 @@ func (r *recovery) compactLine(e entry) ([]byte, error) {
 		}
 		return putRecord(m)
 	}
-	return r.line(e), nil
+	return r.line(e)
 }
 
 // removeLegacy removes the legacy metadata files whose contents the
@@ -416,11 +452,15 @@ func (s *Store) moveAside(dst, name string) {
 
 // keepDamagedJournal copies a journal with unreadable lines to damaged/
 // before Open compacts it, so that the owner can look at what was lost.
-func (s *Store) keepDamagedJournal(raw []byte, bad int) {
+func (s *Store) keepDamagedJournal(path string, bad int) {
 	name := fmt.Sprintf("journal-%d.jsonl", time.Now().UnixNano())
 	s.log.Error("store: journal has unreadable lines; a copy is kept", "lines", bad, "copy", filepath.Join(damagedDir, name))
 	if dst, ok := s.damagedDir(); ok {
-		if err := writeFile(s.fs, dst, name, raw); err != nil {
+		raw, err := os.ReadFile(path)
+		if err == nil {
+			err = writeFile(s.fs, dst, name, raw)
+		}
+		if err != nil {
 			s.log.Error("store: cannot keep the damaged journal", "err", err)
 		}
 	}

@@ -72,7 +72,7 @@ func TestParseJournalWatermark(t *testing.T) {
 		must(t, err)
 		return line
 	}
-	j := parseJournal(slices.Concat(put(1, 1), put(3, 2), put(2, 2)))
+	j, _ := parseJournal(bytes.NewReader(slices.Concat(put(1, 1), put(3, 2), put(2, 2))))
 	if j.covered != 2 {
 		t.Fatalf("covered = %d, want 2", j.covered)
 	}
@@ -85,7 +85,7 @@ func TestParseJournalWatermark(t *testing.T) {
 	check(1, false)
 	check(2, true)
 	check(3, true)
-	j = parseJournal(slices.Concat(put(1, 1), put(3, 2), put(2, 2), put(3, 0)))
+	j, _ = parseJournal(bytes.NewReader(slices.Concat(put(1, 1), put(3, 2), put(2, 2), put(3, 0))))
 	check(3, false)
 	check(2, true)
 }
