@@ -26,7 +26,7 @@
 // messages, against 158-237 ms to read 1000 metadata files in the
 // earlier layout (go test -run '^$' -bench Open -benchtime 20x, same VM,
 // same minute). Keeping only the index entries (below) took it from
-// 28-33 ms to 17-18 ms (-count 3, a later day on a quieter VM).
+// 24-25 ms to 17-18 ms (-count 3, a later day on a quieter VM).
 //
 // An id is "YYYYMMDD-hhmmss-NNNNNN": the UTC time the message arrived and
 // a sequence number of at least six digits. Ids hold only digits and '-',
