@@ -75,7 +75,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 			d.Forget(ev.Meta.ID)
 		}
 	})
-	d.Recover(st.List())
+	d.Recover(recent(st, o.expiry))
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.Run(ctx) })
@@ -376,4 +376,16 @@ func (v durationsValue) Set(s string) error {
 	}
 	*v.p = out
 	return nil
+}
+
+// recent is the messages that may still wait for a paired phone, those
+// received within the expiry: Recover looks at no older one, so the
+// metadata of the others is not read from the store's journal.
+func recent(st *store.Store, expiry time.Duration) []store.Meta {
+	if expiry <= 0 {
+		expiry = deliver.DefaultExpiry
+	}
+	now := time.Now()
+	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return now.Before(m.Received.Add(expiry)) }})
+	return page
 }

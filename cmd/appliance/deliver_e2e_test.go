@@ -99,7 +99,7 @@ func checkDeliveryMeta(t *testing.T, data string, want []string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	list := st.List() // newest first
+	list, _ := st.Query(store.Query{}) // newest first
 	if len(list) != len(want) {
 		t.Fatalf("%d messages stored, want %d", len(list), len(want))
 	}

@@ -54,8 +54,8 @@ func (s *statusSource) status() display.Status {
 		st.ModemWanted = true
 		st.Modem = s.deps.modem()
 	}
-	if list := s.deps.store.List(); len(list) > 0 {
-		st.Last = lastMessage(list[0])
+	if newest, _ := s.deps.store.Query(store.Query{Limit: 1}); len(newest) > 0 {
+		st.Last = lastMessage(newest[0])
 	}
 	s.mu.Lock()
 	failing := stats.LastError != "" && stats.LastErrorAt.After(s.lastOK)

@@ -438,7 +438,8 @@ func checkStore(t *testing.T, data string, acked []stored) int {
 		t.Fatalf("reopen the store: %v", err)
 	}
 	listed := map[string]bool{}
-	for _, m := range st.List() {
+	all, _ := st.Query(store.Query{})
+	for _, m := range all {
 		listed[m.ID] = true
 	}
 	for _, a := range acked {

@@ -353,6 +353,12 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("store %s: %w", o.data, err)
 	}
+	if st.Stats().Messages > 0 {
+		// What Open read to rebuild the index is garbage now: hand it
+		// back rather than keep it as idle RSS (20,000 messages: 16 MB
+		// instead of 33 after start; internal/store, "The index").
+		debug.FreeOSMemory()
+	}
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error("homemmsc: closing the store", "err", err)

@@ -159,16 +159,16 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, o
 	return n, nil
 }
 
-// maxRecover bounds how many unseen messages are checked at start.
+// maxRecover bounds how many of the newest messages are checked at start.
 const maxRecover = 100
 
 // unnotified is the store's newest unseen messages; the notifier skips
 // those its ledger says were notified.
 func unnotified(st *store.Store, kept func(store.Meta) []string) []notify.Item {
 	var items []notify.Item
-	list := st.List() // newest first
+	list, _ := st.Query(store.Query{Limit: maxRecover}) // newest first
 	for i := len(list) - 1; i >= 0; i-- {
-		if m := list[i]; !m.Seen && i < maxRecover {
+		if m := list[i]; !m.Seen {
 			items = append(items, itemOf(m, kept))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // The whole happy path: B is notified, fetches the message with its
@@ -285,14 +286,15 @@ func TestRecover(t *testing.T) {
 	id := e.put(sendReq(nil))
 	e.d.Forget(id) // as if the crash came before the record was written
 	e.clock.Add(time.Minute)
-	e.d.Recover(e.st.List())
+	all, _ := e.st.Query(store.Query{})
+	e.d.Recover(all)
 	if got := e.d.States(id); len(got) != 2 {
 		t.Fatalf("recovered %d recipients, want 2", len(got))
 	}
 	e2 := newEnv(t)
 	e2.clock.Add(time.Hour)
-	e2.open()                 // a new directory: since is now
-	e2.d.Recover(e.st.List()) // messages from before
+	e2.open()         // a new directory: since is now
+	e2.d.Recover(all) // messages from before
 	if got := e2.d.States(id); got != nil {
 		t.Errorf("a message from before delivery was on was recovered: %+v", got)
 	}

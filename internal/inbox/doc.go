@@ -103,15 +103,19 @@
 //
 //	go test -run '^$' -bench 'List|Thumbnail|CheckPassword' -benchtime 20x -count 3 ./internal/inbox/
 //
-//	list, default page of 50 rows     0.4-0.7 ms   (26 KB)
-//	list, all 5,000 rows (?n=5000)    50-53 ms     (2.4 MB; 61-64 ms of CPU with GC)
-//	search by subject over 5,000      0.35-0.66 ms
+//	list, default page of 50 rows     1.5-2.1 ms   (26 KB)
+//	list, all 5,000 rows (?n=5000)    137-153 ms   (2.4 MB; 138-180 ms of CPU with GC)
+//	search by subject over 5,000      0.26-0.69 ms
 //	one thumbnail (320x200 PNG)       5 ms
 //	one login (PBKDF2, 600,000 iter)  104 ms
 //
-// html/template's escaping is most of the list's cost (three reflective
-// calls per attribute it fills), which is why the thumbnails' <img>
-// elements are written in Go. Not measured on a Pi: its cores are much
+// The store reads each listed message's metadata from its journal (about
+// 22 µs a row: the JSON decoding of its line), which tripled the list's
+// cost (0.4-0.7 and 50-53 ms when the store kept every message's
+// metadata in memory, at 8 times the memory per message; see
+// internal/store). html/template's escaping is most of the rest (three
+// reflective calls per attribute it fills), which is why the
+// thumbnails' <img> elements are written in Go. Not measured on a Pi: its cores are much
 // slower than this VM's (and most lack SHA-256 instructions), so expect a
 // login to take seconds there; sessions last up to a week.
 //

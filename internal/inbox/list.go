@@ -89,8 +89,9 @@ func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
-// match is the store query's filter; it runs under the store's read lock.
-func (s *search) match(m *store.Meta) bool {
+// match is the store query's filter, on the summary the store keeps in
+// memory; it runs under the store's read lock.
+func (s *search) match(m store.Summary) bool {
 	if s.NewOnly && m.Seen {
 		return false
 	}

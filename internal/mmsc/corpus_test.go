@@ -70,7 +70,7 @@ func TestCorpusSendReqStored(t *testing.T) {
 			t.Errorf("%s: sender %+v hints %v", tc.file, m.Sender, m.Hints)
 		}
 	}
-	if n := len(st.List()); n != len(corpusSendReqs) {
+	if n := st.Stats().Messages; n != len(corpusSendReqs) {
 		t.Errorf("store lists %d messages, want %d", n, len(corpusSendReqs))
 	}
 }
@@ -163,7 +163,7 @@ func TestConcurrentSameSecond(t *testing.T) {
 	if len(distinct) != n {
 		t.Fatalf("%d distinct Message-IDs for %d posts", len(distinct), n)
 	}
-	if got := len(st.List()); got != n {
+	if got := st.Stats().Messages; got != n {
 		t.Fatalf("store lists %d messages, want %d", got, n)
 	}
 	for id := range distinct {
@@ -187,7 +187,7 @@ func TestRealStoreFull(t *testing.T) {
 	if c.ResponseStatus != mms.StatusTransientFailure {
 		t.Fatalf("status %#x, want transient failure", c.ResponseStatus)
 	}
-	if n := len(st.List()); n != 0 {
+	if n := st.Stats().Messages; n != 0 {
 		t.Fatalf("store lists %d messages after a refused one", n)
 	}
 }

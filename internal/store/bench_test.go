@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -126,7 +127,8 @@ func benchPuts(b *testing.B, in Incoming, extract bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		payload += s.diskSize[meta.ID]
+		e, _ := s.lookup(meta.ID)
+		payload += e.diskBytes()
 		if extract {
 			n, err := extractParts(s, meta, in.Msg)
 			if err != nil {
@@ -218,9 +220,92 @@ func BenchmarkOpen(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		s, err := Open(Config{Dir: dir, MinFree: -1})
-		if err != nil || len(s.List()) != 1000 {
-			b.Fatalf("Open: %v, %d messages", err, len(s.List()))
+		if err != nil || s.Stats().Messages != 1000 {
+			b.Fatalf("Open: %v, %d messages", err, s.Stats().Messages)
 		}
 		s.Close()
+	}
+}
+
+// noSyncFS is the real filesystem without its syncs, for benchmarks that
+// measure memory, not durability.
+type noSyncFS struct{ osFS }
+
+func (noSyncFS) SyncDir(string) error { return nil }
+
+func (f noSyncFS) OpenAppend(name string) (file, error) { return noSync(f.osFS.OpenAppend(name)) }
+func (f noSyncFS) Create(name string) (file, error)     { return noSync(f.osFS.Create(name)) }
+
+type noSyncFile struct{ file }
+
+func (noSyncFile) Sync() error { return nil }
+
+func noSync(f file, err error) (file, error) {
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+// BenchmarkIndexMemory measures what the store keeps in memory per
+// message: the live heap after 10,000 Puts of one phone's small messages
+// (each with its own subject), less the heap of the empty store. Syncs
+// are off: they cost time, not memory.
+//
+//	go test -run '^$' -bench IndexMemory -benchtime 1x ./internal/store/
+func BenchmarkIndexMemory(b *testing.B) {
+	const n = 10000
+	for range b.N {
+		b.StopTimer()
+		s, err := Open(Config{Dir: b.TempDir(), MinFree: -1, fs: noSyncFS{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		before := liveHeap()
+		b.StartTimer()
+		for i := range n {
+			if _, err := s.Put(message(fmt.Sprint("subject ", i), 100)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(liveHeap()-before)/n, "heap-B/msg")
+		s.Close()
+	}
+}
+
+// liveHeap is the bytes of live heap objects after a full collection.
+func liveHeap() int64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
+// BenchmarkGet measures Get of a message's whole metadata, in a store of
+// 1000 messages.
+//
+//	go test -run '^$' -bench 'Get$' ./internal/store/
+func BenchmarkGet(b *testing.B) {
+	s, err := Open(Config{Dir: b.TempDir(), MinFree: -1, fs: noSyncFS{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var ids []string
+	for i := range 1000 {
+		m, err := s.Put(message(fmt.Sprint("get ", i), 100))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, ok := s.Get(ids[i%len(ids)]); !ok {
+			b.Fatal("not found")
+		}
 	}
 }

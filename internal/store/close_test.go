@@ -56,7 +56,7 @@ func TestCloseWaitsForPutInFlight(t *testing.T) {
 		s2, err := Open(cfg)
 		must(t, err)
 		defer s2.Close()
-		if l := s2.List(); len(l) != 1 || l[0].TransactionID != "Tinflight" {
+		if l := list(s2); len(l) != 1 || l[0].TransactionID != "Tinflight" {
 			t.Fatalf("after Close and reopen: %v", ids(l))
 		}
 	})

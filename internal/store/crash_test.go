@@ -117,8 +117,8 @@ func checkAfterCrash(t *testing.T, dir string, acked map[string]string) {
 			t.Fatalf("temp file %s survived Open", n)
 		}
 	}
-	if len(names) != len(s.List()) {
-		t.Fatalf("%d files for %d messages: a half entry survived Open", len(names), len(s.List()))
+	if len(names) != len(list(s)) {
+		t.Fatalf("%d files for %d messages: a half entry survived Open", len(names), len(list(s)))
 	}
-	t.Logf("%d acknowledged, %d stored after restart", len(acked), len(s.List()))
+	t.Logf("%d acknowledged, %d stored after restart", len(acked), len(list(s)))
 }

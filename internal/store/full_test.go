@@ -35,7 +35,7 @@ func TestQuotaRefusesWithErrFull(t *testing.T) {
 		t.Fatalf("Stats.LastError = %q at %v", st.LastError, st.LastErrorAt)
 	}
 	// Nothing is deleted automatically; the owner frees space.
-	must(t, s.Delete(s.List()[0].ID))
+	must(t, s.Delete(list(s)[0].ID))
 	if _, err := s.Put(message("after-delete", 20_000)); err != nil {
 		t.Fatalf("Put after the owner freed space: %v", err)
 	}
@@ -99,7 +99,7 @@ func testWriteFault(t *testing.T, errno unix.Errno, op string, after int) {
 	if names := dirNames(t, s.msgDir); !slices.Equal(names, []string{first.ID + ".mms"}) {
 		t.Fatalf("files after failed Put: %v", names)
 	}
-	if got := ids(s.List()); !slices.Equal(got, []string{first.ID}) {
+	if got := ids(list(s)); !slices.Equal(got, []string{first.ID}) {
 		t.Fatalf("List after failed Put: %v", got)
 	}
 	ffs.disarm()
@@ -109,7 +109,7 @@ func testWriteFault(t *testing.T, errno unix.Errno, op string, after int) {
 	}
 	s.Close()
 	s = openStore(t, cfg)
-	if got := ids(s.List()); !slices.Equal(got, []string{third.ID, first.ID}) {
+	if got := ids(list(s)); !slices.Equal(got, []string{third.ID, first.ID}) {
 		t.Fatalf("List after reopening: %v, want %s and %s", got, third.ID, first.ID)
 	}
 }
@@ -152,12 +152,12 @@ func TestMarkAllSeenFaultMidway(t *testing.T) {
 	if !errors.Is(err, ErrFull) {
 		t.Fatalf("MarkAllSeen = %v", err)
 	}
-	if st := s.Stats(); st.New != 2 || countNew(s.List()) != 2 {
-		t.Fatalf("after a failure on the second message: New=%d, List unseen=%d; want 2", st.New, countNew(s.List()))
+	if st := s.Stats(); st.New != 2 || countNew(list(s)) != 2 {
+		t.Fatalf("after a failure on the second message: New=%d, List unseen=%d; want 2", st.New, countNew(list(s)))
 	}
 	s.Close()
 	ffs.disarm()
-	if n := countNew(openStore(t, cfg).List()); n != 2 {
+	if n := countNew(list(openStore(t, cfg))); n != 2 {
 		t.Fatalf("after reopen %d unseen, want 2", n)
 	}
 }

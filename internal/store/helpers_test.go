@@ -236,3 +236,9 @@ func (f *faultFile) Close() error {
 	}
 	return err
 }
+
+// list is every message, newest first, with its whole metadata.
+func list(s *Store) []Meta {
+	page, _ := s.Query(Query{})
+	return page
+}

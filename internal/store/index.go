@@ -1,117 +1,233 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"slices"
-	"sort"
+	"time"
+	"unique"
 )
 
-// insert adds m to the index; the caller holds s.mu (or is Open).
-// diskBytes is what the entry occupies on disk.
-func (s *Store) insert(m *Meta, diskBytes int64) {
-	s.account(m, diskBytes)
-	// Puts finish in any order; keep order sorted by sequence.
-	i := sort.Search(len(s.order), func(i int) bool { return s.order[i].seq > m.seq })
-	s.order = slices.Insert(s.order, i, m)
+// The index holds one small entry per message (see the package
+// documentation, "The index"): what listing, searching and counting
+// need, and where the message's latest put line is in the journal, from
+// which everything else is read on demand.
+
+// entry is a message in the index. Its fields are ordered so that the
+// struct has no padding but at its end: 80 bytes on 64-bit platforms, 64
+// on 32-bit ones (the Pi Zero), plus the subject's bytes.
+type entry struct {
+	seq    uint64 // from the id; the index's order
+	idTime uint64 // the id's digits before the sequence as one number (YYYYMMDDhhmmss)
+	off    int64  // where the latest put line of the message starts in the journal
+	size   int64  // PDU bytes
+	sec    int64  // Received: Unix seconds
+	nsec   int32  // and nanoseconds
+	line   uint32 // bytes of that line, '\n' included
+	// sender is shared by every message with the same Sender: a home
+	// appliance hears from a handful of phones.
+	sender      unique.Handle[Sender]
+	subject     string
+	idWidth     uint8 // digits of the sequence in the id (at least 6)
+	seen        bool
+	clockSynced bool
 }
 
-// account adds m to the map and the counters, not to order.
-func (s *Store) account(m *Meta, diskBytes int64) {
-	s.index[m.ID] = m
-	s.diskSize[m.ID] = diskBytes
-	s.bytes += diskBytes
-	if !m.Seen {
+// newEntry is the index entry of m, whose put line is n bytes at off.
+// m.ID must be valid (decodeRecord and Put see to it).
+func newEntry(m *Meta, off int64, n int) entry {
+	idTime, width := packID(m.ID)
+	return entry{
+		seq: m.seq, idTime: idTime, idWidth: width,
+		off: off, line: uint32(n), size: m.Size,
+		sec: m.Received.Unix(), nsec: int32(m.Received.Nanosecond()),
+		sender: unique.Make(m.Sender), subject: m.Subject,
+		seen: m.Seen, clockSynced: m.ClockSynced,
+	}
+}
+
+// packID splits a valid id "YYYYMMDD-hhmmss-NNNNNN" into its fourteen
+// time digits as a number and the width of its sequence, which with
+// the sequence give the id back exactly (leading zeros included).
+func packID(id string) (idTime uint64, width uint8) {
+	for i := range idTimeLen {
+		if c := id[i]; c != '-' {
+			idTime = idTime*10 + uint64(c-'0')
+		}
+	}
+	return idTime, uint8(len(id) - idTimeLen - 1)
+}
+
+func (e *entry) id() string {
+	return fmt.Sprintf("%08d-%06d-%0*d", e.idTime/1e6, e.idTime%1e6, int(e.idWidth), e.seq)
+}
+
+// is reports whether e is the entry of id, whose sequence is seq.
+func (e *entry) is(id string, seq uint64) bool {
+	idTime, width := packID(id)
+	return e.seq == seq && e.idTime == idTime && e.idWidth == width
+}
+
+func (e *entry) received() time.Time { return time.Unix(e.sec, int64(e.nsec)).UTC() }
+
+// diskBytes is what the message occupies on disk: its PDU and its line.
+func (e *entry) diskBytes() int64 { return e.size + int64(e.line) }
+
+// Summary is what the store keeps in memory of each message, and what a
+// Query's Match sees: enough to list, search and count messages without
+// reading the journal. It has no ID: a Query formats the ids of its page
+// only, not of every message it looks at.
+type Summary struct {
+	Received    time.Time // in UTC
+	ClockSynced bool
+	Sender      Sender
+	Subject     string
+	Seen        bool
+	Size        int64 // PDU bytes
+}
+
+func (e *entry) summary() Summary {
+	return Summary{
+		Received: e.received(), ClockSynced: e.clockSynced,
+		Sender: e.sender.Value(), Subject: e.subject, Seen: e.seen, Size: e.size,
+	}
+}
+
+// insert adds e to the index; the caller holds s.mu (or is Open).
+func (s *Store) insert(e entry) {
+	s.account(e)
+	// Puts finish in any order; keep the index sorted by sequence.
+	i, _ := slices.BinarySearchFunc(s.entries, e.seq, bySeq)
+	s.entries = slices.Insert(s.entries, i, e)
+}
+
+// account adds e to the counters, not to the index.
+func (s *Store) account(e entry) {
+	s.bytes += e.diskBytes()
+	if !e.seen {
 		s.unseen++
 	}
 }
 
-// replace swaps the index entry for m.ID with m (same id, new state).
-func (s *Store) replace(m *Meta, diskBytes int64) {
-	old := s.index[m.ID]
-	if old.Seen != m.Seen {
-		if m.Seen {
-			s.unseen--
-		} else {
-			s.unseen++
-		}
+// unaccount takes e out of the counters.
+func (s *Store) unaccount(e entry) {
+	s.bytes -= e.diskBytes()
+	if !e.seen {
+		s.unseen--
 	}
-	s.bytes += diskBytes - s.diskSize[m.ID]
-	s.diskSize[m.ID] = diskBytes
-	s.index[m.ID] = m
-	s.order[s.position(old)] = m
+}
+
+// replace swaps the index entry of the same id for e (a new state); the
+// caller holds s.mu. It reports false if the message is gone.
+func (s *Store) replace(id string, e entry) bool {
+	i, ok := s.find(id)
+	if !ok {
+		return false
+	}
+	s.unaccount(s.entries[i])
+	s.account(e)
+	s.entries[i] = e
+	return true
 }
 
 // drop removes id from the index; the caller holds s.mu.
 func (s *Store) drop(id string) {
-	m := s.index[id]
-	if !m.Seen {
-		s.unseen--
+	if i, ok := s.find(id); ok {
+		s.unaccount(s.entries[i])
+		s.entries = slices.Delete(s.entries, i, i+1)
 	}
-	s.bytes -= s.diskSize[id]
-	delete(s.diskSize, id)
-	delete(s.index, id)
-	s.order = slices.Delete(s.order, s.position(m), s.position(m)+1)
 }
 
-func (s *Store) position(m *Meta) int {
-	return sort.Search(len(s.order), func(i int) bool { return s.order[i].seq >= m.seq })
-}
-
-func (s *Store) sortOrder() {
-	slices.SortFunc(s.order, func(a, b *Meta) int {
-		switch {
-		case a.seq < b.seq:
-			return -1
-		case a.seq > b.seq:
-			return 1
+// find returns the position of id in the index; the caller holds s.mu.
+// Two ids may share a sequence only in a journal edited by hand: the
+// run of entries with id's sequence is searched for the whole id.
+func (s *Store) find(id string) (int, bool) {
+	seq, err := parseID(id)
+	if err != nil {
+		return 0, false
+	}
+	i, _ := slices.BinarySearchFunc(s.entries, seq, bySeq)
+	for ; i < len(s.entries) && s.entries[i].seq == seq; i++ {
+		if s.entries[i].is(id, seq) {
+			return i, true
 		}
-		return 0
-	})
-}
-
-// List returns every message, newest (highest sequence) first. The
-// sequence is the order the store received them in, which stays right
-// when the clock jumps.
-func (s *Store) List() []Meta {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Meta, len(s.order))
-	for i, m := range s.order {
-		out[len(s.order)-1-i] = *m
 	}
-	return out
+	return 0, false
 }
 
-// Get returns the message with the given id. An invalid id is simply not
-// found.
+func bySeq(e entry, seq uint64) int {
+	switch {
+	case e.seq < seq:
+		return -1
+	case e.seq > seq:
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) sortIndex() {
+	slices.SortStableFunc(s.entries, func(a, b entry) int { return bySeq(a, b.seq) })
+}
+
+// Get returns the whole metadata of the message with the given id, read
+// from its line in the journal. An invalid id is simply not found; so is
+// a message whose line cannot be read (the error is logged and shows in
+// Stats.LastError).
 func (s *Store) Get(id string) (Meta, bool) {
-	if !ValidID(id) {
+	e, err := s.lookup(id)
+	if err != nil {
 		return Meta{}, false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m, ok := s.index[id]
-	if !ok {
+	m, err := s.load(e)
+	if err != nil {
+		s.readFailed(err)
 		return Meta{}, false
 	}
-	return *m, true
+	return m, true
 }
 
-// lookup validates id and returns its index entry.
-func (s *Store) lookup(id string) (*Meta, error) {
+// lookup validates id and returns a copy of its index entry.
+func (s *Store) lookup(id string) (entry, error) {
 	if !ValidID(id) {
-		return nil, ErrInvalidID
+		return entry{}, ErrInvalidID
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	m, ok := s.index[id]
+	i, ok := s.find(id)
 	if !ok {
-		return nil, ErrNotFound
+		return entry{}, ErrNotFound
 	}
-	return m, nil
+	return s.entries[i], nil
+}
+
+// load reads the whole metadata of e from its journal line, and checks
+// that the line is the put of e's id: a journal changed behind the
+// store's back gives an error, never another message's metadata.
+func (s *Store) load(e entry) (Meta, error) {
+	line, err := s.journal.readLine(e.off, e.line)
+	if err != nil {
+		return Meta{}, err
+	}
+	r, err := decodeRecord(line)
+	if err != nil {
+		return Meta{}, fmt.Errorf("store: journal at %d: %w", e.off, err)
+	}
+	if r.Put == nil || !e.is(r.Put.ID, r.Put.seq) || r.Put.Size != e.size {
+		return Meta{}, fmt.Errorf("store: journal at %d is not the metadata of %s", e.off, e.id())
+	}
+	return *r.Put, nil
+}
+
+// readFailed records an error of load in Stats.LastError, unless the
+// store is closed (the metadata is in the journal, which Close closes).
+func (s *Store) readFailed(err error) {
+	if !errors.Is(err, ErrClosed) {
+		s.setError("read metadata", err)
+	}
 }
 
 // Stats summarises the store. New and Messages come from the same index
-// as List, under the same lock.
+// as Query, under the same lock.
 func (s *Store) Stats() Stats {
 	free, err := s.fs.Free(s.dir)
 	if err != nil {
@@ -120,7 +236,7 @@ func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return Stats{
-		Messages:    len(s.order),
+		Messages:    len(s.entries),
 		New:         s.unseen,
 		Bytes:       s.bytes,
 		FreeBytes:   free,

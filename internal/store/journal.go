@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"slices"
 	"sync"
 )
 
@@ -79,6 +83,7 @@ func decodeRecord(line []byte) (record, error) {
 type journal struct {
 	f    file
 	sync *groupSync
+	r    *os.File // read-only, for the metadata of one message at its offset (pread)
 
 	mu     sync.Mutex
 	size   int64 // bytes of whole lines in the file
@@ -90,41 +95,64 @@ func openJournal(fsys fileSystem, path string, size int64) (*journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &journal{f: f, size: size}
+	r, err := os.Open(path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	j := &journal{f: f, r: r, size: size}
 	j.sync = newGroupSync(j.f.Sync)
 	return j, nil
 }
 
-// append writes one line. A failed write is cut off again, so that the
+// append writes one line and returns the offset it starts at. A failed write is cut off again, so that the
 // file only ever holds whole lines; if even that fails, the journal
 // refuses further appends until the store is reopened (Open drops a torn
 // last line).
-func (j *journal) append(line []byte) error {
+func (j *journal) append(line []byte) (int64, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.broken != nil {
-		return fmt.Errorf("journal unusable after an earlier failure: %w", j.broken)
+		return 0, fmt.Errorf("journal unusable after an earlier failure: %w", j.broken)
 	}
 	if _, err := j.f.Write(line); err != nil {
 		if terr := j.f.Truncate(j.size); terr != nil {
 			j.broken = terr
-			return errors.Join(err, terr)
+			return 0, errors.Join(err, terr)
 		}
-		return err
+		return 0, err
 	}
+	off := j.size
 	j.size += int64(len(line))
-	return nil
+	return off, nil
+}
+
+// readLine returns the n bytes of the line at off, without its '\n'.
+// Lines are only ever appended while the store is open (Open alone
+// rewrites the file, before this handle exists), so an offset that
+// append returned stays valid until Close.
+func (j *journal) readLine(off int64, n uint32) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := j.r.ReadAt(b, off); err != nil {
+		if errors.Is(err, os.ErrClosed) {
+			err = ErrClosed
+		}
+		return nil, fmt.Errorf("store: read journal at %d: %w", off, err)
+	}
+	if n == 0 || b[n-1] != '\n' {
+		return nil, fmt.Errorf("store: journal at %d: no whole line of %d bytes", off, n)
+	}
+	return b[:n-1], nil
 }
 
 // commit returns once every line appended before the call is durable.
 func (j *journal) commit() error { return j.sync.wait() }
 
-func (j *journal) close() error { return j.f.Close() }
+func (j *journal) close() error { return errors.Join(j.f.Close(), j.r.Close()) }
 
 // parsedJournal is what Open read from the journal.
 type parsedJournal struct {
-	live    map[string]*Meta // latest put of each id not deleted since
-	lineLen map[string]int64 // bytes of the line of each live put
+	live    map[string]entry // latest put of each id not deleted since, with its line's offset
 	deleted map[string]bool  // ids whose last record is a del
 	// unsure holds the ids whose latest line is that of a new message,
 	// written before its PDU was synced; covered is the highest
@@ -136,42 +164,66 @@ type parsedJournal struct {
 	lines   int    // whole, valid lines
 	torn    bool   // unreadable bytes after the last valid line: never committed
 	bad     int    // unreadable lines followed by valid ones
+	size    int64  // bytes read
 }
 
 // parseJournal reads the journal's lines in order. A put replaces the
 // earlier record of its id, a del removes it. Unreadable bytes at the
 // end are a write that never completed its sync (never acknowledged);
 // an unreadable line with valid ones after it is damage, counted in bad.
-func parseJournal(b []byte) *parsedJournal {
-	p := &parsedJournal{live: map[string]*Meta{}, lineLen: map[string]int64{}, deleted: map[string]bool{}, unsure: map[string]bool{}}
+// The journal is read a line at a time and only the index entries are
+// kept, so that Open's memory does not grow with the journal's size.
+func parseJournal(rd io.Reader) (*parsedJournal, error) {
+	p := &parsedJournal{live: map[string]entry{}, deleted: map[string]bool{}, unsure: map[string]bool{}}
+	br := bufio.NewReaderSize(rd, 64<<10)
 	pendingBad := 0
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			pendingBad++ // a line without its newline
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			line, err = readLong(br, line)
+		}
+		off := p.size
+		p.size += int64(len(line))
+		if err == io.EOF {
+			if len(line) > 0 {
+				pendingBad++ // a line without its newline
+			}
 			break
 		}
-		line := b[:i]
-		b = b[i+1:]
-		r, err := decodeRecord(line)
 		if err != nil {
+			return nil, err
+		}
+		r, derr := decodeRecord(line[:len(line)-1])
+		if derr != nil {
 			pendingBad++
 			continue
 		}
 		p.bad += pendingBad
 		pendingBad = 0
 		p.lines++
-		p.apply(r, int64(i+1))
+		p.apply(r, off, len(line))
 	}
 	p.torn = pendingBad > 0
-	return p
+	return p, nil
 }
 
-func (p *parsedJournal) apply(r record, n int64) {
+// readLong reads the rest of a line longer than br's buffer, of which
+// part was read.
+func readLong(br *bufio.Reader, part []byte) ([]byte, error) {
+	long := slices.Clone(part)
+	for {
+		more, err := br.ReadSlice('\n')
+		long = append(long, more...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return long, err
+		}
+	}
+}
+
+func (p *parsedJournal) apply(r record, off int64, n int) {
 	switch {
 	case r.Put != nil:
-		p.live[r.Put.ID] = r.Put
-		p.lineLen[r.Put.ID] = n
+		p.live[r.Put.ID] = newEntry(r.Put, off, n)
 		delete(p.deleted, r.Put.ID)
 		p.hiSeq = max(p.hiSeq, r.Put.seq)
 		if r.W != 0 {
@@ -191,8 +243,9 @@ func (p *parsedJournal) apply(r record, n int64) {
 	}
 }
 
-// mustCheck reports whether m's PDU may not have been durable when its
-// line was: a new message's line that no watermark covers.
-func (p *parsedJournal) mustCheck(m *Meta) bool {
-	return p.unsure[m.ID] && m.seq >= p.covered
+// mustCheck reports whether the PDU of id (sequence seq) may not have
+// been durable when its line was: a new message's line that no
+// watermark covers.
+func (p *parsedJournal) mustCheck(id string, seq uint64) bool {
+	return p.unsure[id] && seq >= p.covered
 }

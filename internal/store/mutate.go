@@ -19,13 +19,14 @@ func (s *Store) SetSeen(id string, seen bool) error {
 }
 
 // update durably changes the metadata of one message: change gets a copy
-// of the current metadata and reports whether it changed it (false:
-// nothing is written). The changed metadata is appended to the journal,
-// synced, and only then put in the index, and subscribers get a Changed
-// event. change must not modify the copy's slices or map in place (they
-// are shared with the index): assign new ones. op names the change in
-// errors and Stats.LastError. New methods that change one message's
-// metadata go through here.
+// of the current metadata, read from the journal, and reports whether it
+// changed it (false: nothing is written). The changed metadata is
+// appended to the journal, synced, and only then put in the index, and
+// subscribers get a Changed event. change must not modify the copy's
+// slices or map in place (they are shared with the old metadata, which
+// is written back if the sync fails): assign new ones. op names the
+// change in errors and Stats.LastError. New methods that change one
+// message's metadata go through here.
 func (s *Store) update(op, id string, change func(*Meta) bool) (Meta, error) {
 	if _, err := s.lookup(id); err != nil {
 		return Meta{}, err
@@ -35,18 +36,18 @@ func (s *Store) update(op, id string, change func(*Meta) bool) (Meta, error) {
 	}
 	defer s.inflight.Done()
 	s.mutateMu.Lock()
-	m, err := s.lookup(id) // it may have been deleted meanwhile
+	m, err := s.current(id) // it may have been deleted meanwhile
 	if err != nil {
 		s.mutateMu.Unlock()
 		return Meta{}, err
 	}
-	nm := *m
+	nm := m
 	if !change(&nm) {
 		s.mutateMu.Unlock()
 		return nm, nil
 	}
 	nm.ID, nm.seq = m.ID, m.seq // the id is not the change's to make
-	err = s.rewrite([]*Meta{m}, []*Meta{&nm})
+	err = s.rewrite([]*Meta{&m}, []*Meta{&nm})
 	s.mutateMu.Unlock()
 	if err != nil {
 		err = classify(op+" "+id, err)
@@ -55,6 +56,20 @@ func (s *Store) update(op, id string, change func(*Meta) bool) (Meta, error) {
 	}
 	s.notify(Event{Kind: Changed, Meta: nm})
 	return nm, nil
+}
+
+// current reads the metadata of id as the index knows it now. A line
+// that cannot be read is recorded in Stats.LastError.
+func (s *Store) current(id string) (Meta, error) {
+	e, err := s.lookup(id)
+	if err != nil {
+		return Meta{}, err
+	}
+	m, err := s.load(e)
+	if err != nil {
+		s.readFailed(err)
+	}
+	return m, err
 }
 
 // MarkAllSeen marks every new message seen, with one sync for all of
@@ -66,12 +81,18 @@ func (s *Store) MarkAllSeen() error {
 	defer s.inflight.Done()
 	s.mutateMu.Lock()
 	var olds, news []*Meta
-	for _, m := range s.unseenEntries() {
-		nm := *m
+	var lerr error // metadata that could not be read: those stay unseen
+	for _, e := range s.unseenEntries() {
+		m, err := s.load(e)
+		if err != nil {
+			lerr = errors.Join(lerr, err)
+			continue
+		}
+		nm := m
 		nm.Seen = true
-		olds, news = append(olds, m), append(news, &nm)
+		olds, news = append(olds, &m), append(news, &nm)
 	}
-	err := s.rewrite(olds, news)
+	err := errors.Join(lerr, s.rewrite(olds, news))
 	s.mutateMu.Unlock()
 	if err != nil {
 		err = classify("mark all seen", err)
@@ -85,13 +106,13 @@ func (s *Store) MarkAllSeen() error {
 	return err
 }
 
-func (s *Store) unseenEntries() []*Meta {
+func (s *Store) unseenEntries() []entry {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []*Meta
-	for _, m := range s.order {
-		if !m.Seen {
-			out = append(out, m)
+	var out []entry
+	for _, e := range s.entries {
+		if !e.seen {
+			out = append(out, e)
 		}
 	}
 	return out
@@ -105,17 +126,18 @@ func (s *Store) unseenEntries() []*Meta {
 // nothing changes in the index. Entries of news not recorded get an
 // empty ID. The caller holds mutateMu.
 func (s *Store) rewrite(olds, news []*Meta) error {
-	lines := make([]int64, 0, len(news))
+	lines := make([]entry, 0, len(news)) // the new index entries
 	var err error
 	for _, nm := range news {
 		var line []byte
+		var off int64
 		if line, err = putRecord(nm); err == nil {
-			err = s.journal.append(line)
+			off, err = s.journal.append(line)
 		}
 		if err != nil {
 			break
 		}
-		lines = append(lines, int64(len(line)))
+		lines = append(lines, newEntry(nm, off, len(line)))
 	}
 	for i := len(lines); i < len(news); i++ {
 		news[i].ID = ""
@@ -133,8 +155,8 @@ func (s *Store) rewrite(olds, news []*Meta) error {
 		return errors.Join(err, serr)
 	}
 	s.mu.Lock()
-	for i, n := range lines {
-		s.replace(news[i], news[i].Size+n)
+	for i, e := range lines {
+		s.replace(news[i].ID, e)
 	}
 	s.mu.Unlock()
 	return err
@@ -154,9 +176,9 @@ func (s *Store) Delete(id string) error {
 	}
 	defer s.inflight.Done()
 	s.mutateMu.Lock()
-	m, err := s.lookup(id)
+	m, err := s.current(id)
 	if err == nil {
-		err = s.remove(m)
+		err = s.remove(&m)
 	}
 	s.mutateMu.Unlock()
 	if err != nil {
@@ -167,7 +189,7 @@ func (s *Store) Delete(id string) error {
 		return err
 	}
 	s.log.Info("store: deleted", "id", id)
-	s.notify(Event{Kind: Deleted, Meta: *m})
+	s.notify(Event{Kind: Deleted, Meta: m})
 	return nil
 }
 
@@ -178,7 +200,7 @@ func (s *Store) remove(m *Meta) error {
 	if err != nil {
 		return err
 	}
-	if err := s.journal.append(line); err != nil {
+	if _, err := s.journal.append(line); err != nil {
 		return err
 	}
 	if err := s.journal.commit(); err != nil {

@@ -20,7 +20,6 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	defer s.inflight.Done()
 
 	meta := buildMeta(in)
-	s.interner.meta(&meta)
 	meta.seq = s.allocSeq()
 	pinned := false
 	defer func() {
@@ -43,11 +42,12 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	pinned, err = s.commit(&meta, w, in.PDU)
+	var off int64
+	pinned, err = s.commit(&meta, w, in.PDU, &off)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
-		s.insert(&meta, need)
+		s.insert(newEntry(&meta, off, len(line)))
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -138,8 +138,9 @@ func (s *Store) reserve(need int64) error {
 // not cover (see the package documentation). On failure it removes the
 // PDU and retracts the line; pin is true when that retraction could not
 // be made durable, and the caller must then keep its sequence unsynced,
-// so that no later line claims it was.
-func (s *Store) commit(m *Meta, w uint64, pdu []byte) (pin bool, err error) {
+// so that no later line claims it was. The line's offset in the journal
+// is stored in *off.
+func (s *Store) commit(m *Meta, w uint64, pdu []byte, off *int64) (pin bool, err error) {
 	pduPath := filepath.Join(s.msgDir, m.ID+pduExt)
 	f, err := s.fs.Create(pduPath)
 	if err != nil {
@@ -160,7 +161,7 @@ func (s *Store) commit(m *Meta, w uint64, pdu []byte) (pin bool, err error) {
 	m.SHA256 = pduSum(pdu)
 	line, err := encodeRecord(record{Put: m, W: w})
 	if err == nil {
-		err = s.journal.append(line)
+		*off, err = s.journal.append(line)
 	}
 	if err != nil {
 		<-pduErr
@@ -191,7 +192,7 @@ func (s *Store) retract(id, pduPath string) bool {
 	s.undo(pduPath)
 	del, err := encodeRecord(record{Del: id})
 	if err == nil {
-		if err = s.journal.append(del); err == nil {
+		if _, err = s.journal.append(del); err == nil {
 			err = s.journal.commit()
 		}
 	}

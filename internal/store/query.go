@@ -3,31 +3,48 @@ package store
 // Query selects messages for a page of the owner's inbox or a backup,
 // newest first. Its zero value selects every message.
 type Query struct {
-	// Match keeps the messages it returns true for; nil keeps all. It is
-	// called under the store's read lock with the index's own entry: it
-	// must not modify m, call the store or block.
-	Match  func(m *Meta) bool
+	// Match keeps the messages it returns true for; nil keeps all. It
+	// sees the summary the index keeps in memory, so a query looks at
+	// every message without reading the journal. It is called under the
+	// store's read lock: it must not call the store or block.
+	Match  func(Summary) bool
 	Offset int // matches to skip (newest first)
 	Limit  int // most matches returned; 0 = no limit
 }
 
 // Query returns the page of matching messages that q asks for, newest
-// first, and how many messages match in all. Only the page is copied, so
+// first, and how many messages match in all. Only the page's metadata is
+// read from the journal (one pread and one JSON decode per message), so
 // a page of 50 out of thousands costs one pass over the index and 50
-// copies, not a copy of the whole index as List makes.
+// reads. A message whose metadata cannot be read is left out of the page
+// (it still counts in total); the error is logged and shows in
+// Stats.LastError.
 func (s *Store) Query(q Query) (page []Meta, total int) {
+	es, total := s.match(q)
+	page = make([]Meta, 0, len(es))
+	for _, e := range es {
+		m, err := s.load(e)
+		if err != nil {
+			s.readFailed(err)
+			continue
+		}
+		page = append(page, m)
+	}
+	return page, total
+}
+
+// match returns copies of the index entries of q's page, and the number
+// of matches; the journal is read after the lock is released.
+func (s *Store) match(q Query) (page []entry, total int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if q.Limit > 0 { // a Meta is a few hundred bytes: grow the page once
-		page = make([]Meta, 0, min(q.Limit, max(len(s.order)-q.Offset, 0)))
-	}
-	for i := len(s.order) - 1; i >= 0; i-- {
-		m := s.order[i]
-		if q.Match != nil && !q.Match(m) {
+	for i := len(s.entries) - 1; i >= 0; i-- {
+		e := &s.entries[i]
+		if q.Match != nil && !q.Match(e.summary()) {
 			continue
 		}
 		if total >= q.Offset && (q.Limit <= 0 || len(page) < q.Limit) {
-			page = append(page, *m)
+			page = append(page, *e)
 		}
 		total++
 	}

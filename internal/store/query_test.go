@@ -41,7 +41,7 @@ func TestQuery(t *testing.T) {
 		}
 		return out
 	}
-	odd := func(m *store.Meta) bool { return m.Subject == "s1" }
+	odd := func(m store.Summary) bool { return m.Subject == "s1" }
 	for _, c := range []struct {
 		q         store.Query
 		want      []string
@@ -60,8 +60,26 @@ func TestQuery(t *testing.T) {
 			t.Errorf("Query(offset %d, limit %d): %v, %d; want %v, %d", c.q.Offset, c.q.Limit, got, total, c.want, c.wantTotal)
 		}
 	}
-	if !slices.Equal(idsOf(st.List()), newest) {
-		t.Error("Query's order differs from List's")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.SetSeen(ids[1], true))
+	must(st.SetSeen(ids[5], true))
+	seen := func(m store.Summary) bool { return m.Seen }
+	if page, total := st.Query(store.Query{Match: seen, Limit: 1}); total != 2 || !slices.Equal(idsOf(page), ids[5:6]) || !page[0].Seen {
+		t.Errorf("Query(seen, limit 1) after SetSeen: %v, %d", idsOf(page), total)
+	}
+	// The summary Match sees is the metadata's, in memory.
+	var sums []store.Summary
+	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { sums = append(sums, m); return true }})
+	for i, m := range page {
+		want := store.Summary{Received: m.Received.UTC(), ClockSynced: m.ClockSynced, Sender: m.Sender, Subject: m.Subject, Seen: m.Seen, Size: m.Size}
+		if sums[i] != want {
+			t.Errorf("summary of %s: %+v, want %+v", m.ID, sums[i], want)
+		}
 	}
 }
 

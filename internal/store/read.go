@@ -9,11 +9,10 @@ import (
 
 // OpenPDU opens the PDU of a message as it was received, byte for byte.
 func (s *Store) OpenPDU(id string) (*os.File, error) {
-	m, err := s.lookup(id)
-	if err != nil {
+	if _, err := s.lookup(id); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(s.msgDir, m.ID+pduExt))
+	f, err := os.Open(filepath.Join(s.msgDir, id+pduExt))
 	if os.IsNotExist(err) {
 		return nil, ErrNotFound // deleted meanwhile
 	}
@@ -27,14 +26,14 @@ func (s *Store) OpenPDU(id string) (*os.File, error) {
 // message, decoded from the stored PDU (see the package documentation
 // for why parts are not stored as files).
 func (s *Store) Part(id string, index int) ([]byte, PartMeta, error) {
-	m, err := s.lookup(id)
+	m, err := s.current(id)
 	if err != nil {
 		return nil, PartMeta{}, err
 	}
 	if index < 0 || index >= len(m.Parts) {
 		return nil, PartMeta{}, fmt.Errorf("%w: %s has %d parts, asked for %d", ErrNoPart, id, len(m.Parts), index)
 	}
-	pdu, err := s.readPDU(m)
+	pdu, err := s.readPDU(&m)
 	if err != nil {
 		return nil, PartMeta{}, err
 	}

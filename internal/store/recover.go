@@ -29,6 +29,7 @@ type entryFiles struct {
 
 // recovery is the state of Open while it repairs the directory.
 type recovery struct {
+	old     *os.File // the journal as Open found it; nil if none
 	j       *parsedJournal
 	files   map[string]*entryFiles
 	dirty   bool     // the journal must be rewritten (compacted)
@@ -38,6 +39,9 @@ type recovery struct {
 	// lost (a damaged journal, or none at all — removed by hand, or a
 	// backup restored without it): keep them in damaged/, never delete.
 	orphansSuspect bool
+	// imported is the metadata read from legacy files; compaction
+	// writes their lines, so their index entries have no offset until then.
+	imported map[string]*Meta
 }
 
 // recover cleans crash leftovers, rebuilds the index from the journal
@@ -51,16 +55,16 @@ func (s *Store) recover() error {
 	}
 	s.removeTemps(s.dir)
 	jpath := filepath.Join(s.dir, journalName)
-	raw, err := os.ReadFile(jpath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	r, err := readJournal(jpath)
+	if err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
-	r := &recovery{j: parseJournal(raw), orphansSuspect: len(raw) == 0}
+	defer r.close()
 	// Superseded and del lines cost only space: compact when they
 	// outnumber the live ones, not at every Open (SD wear).
 	r.dirty = r.j.torn || r.j.bad > 0 || r.j.lines-len(r.j.live) > len(r.j.live)
 	if r.j.bad > 0 {
-		s.keepDamagedJournal(raw, r.j.bad)
+		s.keepDamagedJournal(jpath, r.j.bad)
 	}
 	if r.files, err = s.scan(); err != nil {
 		return err
@@ -71,15 +75,15 @@ func (s *Store) recover() error {
 		s.nextSeq = max(s.nextSeq, seq+1)
 		s.recoverEntry(r, id)
 	}
-	s.sortOrder()
+	s.sortIndex()
 	if r.removed {
 		if err := s.fs.SyncDir(s.msgDir); err != nil {
 			return fmt.Errorf("store: open: %w", err)
 		}
 	}
-	size := int64(len(raw))
+	size := r.j.size
 	if r.dirty {
-		if size, err = s.compact(); err != nil {
+		if size, err = s.compact(r); err != nil {
 			return fmt.Errorf("store: open: compact journal: %w", err)
 		}
 		s.removeLegacy(r.legacy)
@@ -87,15 +91,41 @@ func (s *Store) recover() error {
 	if s.journal, err = openJournal(s.fs, jpath, size); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
-	if len(raw) == 0 && !r.dirty {
+	if r.j.size == 0 && !r.dirty {
 		// A new journal: make its name durable before the first Put
 		// relies on its lines.
 		if err := s.fs.SyncDir(s.dir); err != nil {
 			return fmt.Errorf("store: open: %w", err)
 		}
 	}
-	s.log.Info("store: opened", "dir", s.dir, "messages", len(s.order), "bytes", s.bytes, "nextSeq", s.nextSeq)
+	s.log.Info("store: opened", "dir", s.dir, "messages", len(s.entries), "bytes", s.bytes, "nextSeq", s.nextSeq)
 	return nil
+}
+
+// readJournal opens the journal at path, if there is one, and parses it.
+func readJournal(path string) (*recovery, error) {
+	r := &recovery{imported: map[string]*Meta{}}
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		r.j, _ = parseJournal(strings.NewReader(""))
+	case err != nil:
+		return nil, err
+	default:
+		r.old = f
+		if r.j, err = parseJournal(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	r.orphansSuspect = r.j.size == 0
+	return r, nil
+}
+
+func (r *recovery) close() {
+	if r.old != nil {
+		r.old.Close()
+	}
 }
 
 // ids returns every id the journal or the directory names, sorted.
@@ -155,39 +185,36 @@ func (s *Store) scan() (map[string]*entryFiles, error) {
 // recoverEntry indexes one message, or removes or quarantines what a
 // crash left of one.
 func (s *Store) recoverEntry(r *recovery, id string) {
-	e := r.files[id]
-	if e == nil {
-		e = &entryFiles{}
+	f := r.files[id]
+	if f == nil {
+		f = &entryFiles{}
 	}
-	m := r.j.live[id]
-	if m == nil && e.legacy && e.pdu {
-		m = s.importLegacy(r, id, e)
-	} else if e.legacy {
+	e, live := r.j.live[id]
+	if !live && f.legacy && f.pdu {
+		if m := s.importLegacy(r, id, f); m != nil {
+			e, live = newEntry(m, -1, int(lineSize(m))), true
+		}
+	} else if f.legacy {
 		s.removeLeftover(id+legacyMetaExt, "legacy metadata already in the journal, or without its PDU")
 		r.removed = true
 	}
-	switch damage := s.pduDamage(r, m, e); {
+	switch damage := s.pduDamage(r, id, e, live, f); {
 	case damage != nil:
 		// A new message's line that reached the card without its PDU's
 		// data (a crash cut its Put short, so the phone got no Ok), or a
 		// file damaged since: keep it for the owner, never index it.
-		s.quarantine(id, m, damage)
+		s.quarantine(id, r.meta(id, e), damage)
 		r.dirty = true
-	case m != nil && e.pdu:
-		n, ok := r.j.lineLen[id]
-		if !ok { // imported from a legacy file: its line is written at compaction
-			n = lineSize(m)
-		}
-		s.account(m, m.Size+n)
-		s.interner.meta(m)
-		s.order = append(s.order, m) // sorted once at the end
-	case m != nil:
+	case live && f.pdu:
+		s.account(e)
+		s.entries = append(s.entries, e) // sorted once at the end
+	case live:
 		// The line reached the disk but the PDU's name did not, which
 		// only happens when a crash cut the Put's syncs short: the Put
 		// never returned Ok. (Or the owner removed the file by hand.)
 		s.log.Warn("store: dropped metadata without its PDU (never acknowledged, or the file was removed)", "id", id)
 		r.dirty = true
-	case !e.pdu:
+	case !f.pdu:
 	case r.j.deleted[id]:
 		s.removeLeftover(id+pduExt, "PDU of a deleted message (deletion interrupted)")
 		r.removed = true
@@ -207,14 +234,14 @@ func (s *Store) recoverEntry(r *recovery, id string) {
 // pduDamage says what is wrong with the PDU of a message that has both
 // a line and a PDU: a size other than its line's, or, for a new message
 // the watermark does not cover, content other than its sha256.
-func (s *Store) pduDamage(r *recovery, m *Meta, e *entryFiles) error {
+func (s *Store) pduDamage(r *recovery, id string, e entry, live bool, f *entryFiles) error {
 	switch {
-	case m == nil || !e.pdu:
+	case !live || !f.pdu:
 		return nil
-	case m.Size != e.pduSize:
-		return fmt.Errorf("metadata says %d PDU bytes, file has %d", m.Size, e.pduSize)
-	case r.j.mustCheck(m):
-		return s.checkPDU(m)
+	case e.size != f.pduSize:
+		return fmt.Errorf("metadata says %d PDU bytes, file has %d", e.size, f.pduSize)
+	case r.j.mustCheck(id, e.seq):
+		return s.checkPDU(r.meta(id, e))
 	}
 	return nil
 }
@@ -222,6 +249,9 @@ func (s *Store) pduDamage(r *recovery, m *Meta, e *entryFiles) error {
 // checkPDU reads m's PDU and compares it with the sha256 its line
 // records.
 func (s *Store) checkPDU(m *Meta) error {
+	if m == nil {
+		return errors.New("metadata unreadable")
+	}
 	b, err := os.ReadFile(filepath.Join(s.msgDir, m.ID+pduExt))
 	if err != nil {
 		return err
@@ -230,6 +260,32 @@ func (s *Store) checkPDU(m *Meta) error {
 		return errors.New("PDU does not match the sha256 of its metadata: its Put was cut short, or the file was damaged")
 	}
 	return nil
+}
+
+// meta returns the whole metadata of the live entry e of id: imported
+// from a legacy file, or read again from its line in the journal; nil if
+// that fails.
+func (r *recovery) meta(id string, e entry) *Meta {
+	if m := r.imported[id]; m != nil {
+		return m
+	}
+	line, err := r.line(e)
+	if err != nil {
+		return nil
+	}
+	rec, err := decodeRecord(line[:e.line-1])
+	if err != nil { // parseJournal decoded it once already
+		return nil
+	}
+	return rec.Put
+}
+
+// line reads the journal line of e, '\n' included, from the journal
+// Open found.
+func (r *recovery) line(e entry) ([]byte, error) {
+	b := make([]byte, e.line)
+	_, err := r.old.ReadAt(b, e.off)
+	return b, err
 }
 
 // lineSize is the bytes the journal line of m takes.
@@ -251,6 +307,7 @@ func (s *Store) importLegacy(r *recovery, id string, e *entryFiles) *Meta {
 		return nil
 	}
 	r.legacy = append(r.legacy, id)
+	r.imported[id] = m
 	r.dirty = true
 	return m
 }
@@ -274,19 +331,26 @@ func (s *Store) loadLegacy(id string, e *entryFiles) (*Meta, error) {
 	return &m, nil
 }
 
-// compact writes the journal afresh: the sequence mark, then one line per
-// indexed message, and replaces the old one atomically. It returns the
-// new journal's size.
-func (s *Store) compact() (int64, error) {
+// compact writes the journal afresh: the sequence mark, then the line of
+// each indexed message, and replaces the old one atomically. A line is
+// copied as Open read it, unless it carries a watermark (a compacted
+// journal has none: its PDUs were checked or covered) or the message was
+// imported from a legacy file: those are encoded again. It points the
+// index entries at their lines in the new file and returns its size.
+func (s *Store) compact(r *recovery) (int64, error) {
 	var buf []byte
 	if hi := s.nextSeq - 1; hi > 0 {
 		buf, _ = encodeRecord(record{Seq: hi})
 	}
-	for _, m := range s.order {
-		line, err := putRecord(m)
+	for i := range s.entries {
+		e := &s.entries[i]
+		line, err := r.compactLine(*e)
 		if err != nil {
 			return 0, err
 		}
+		s.unaccount(*e)
+		e.off, e.line = int64(len(buf)), uint32(len(line))
+		s.account(*e)
 		buf = append(buf, line...)
 	}
 	if err := writeFile(s.fs, s.dir, journalName, buf); err != nil {
@@ -295,8 +359,20 @@ func (s *Store) compact() (int64, error) {
 	if err := s.fs.SyncDir(s.dir); err != nil {
 		return 0, err
 	}
-	s.log.Info("store: journal compacted", "messages", len(s.order), "bytes", len(buf))
+	s.log.Info("store: journal compacted", "messages", len(s.entries), "bytes", len(buf))
 	return int64(len(buf)), nil
+}
+
+// compactLine is e's line for a compacted journal.
+func (r *recovery) compactLine(e entry) ([]byte, error) {
+	if id := e.id(); e.off < 0 || r.j.unsure[id] {
+		m := r.meta(id, e)
+		if m == nil {
+			return nil, fmt.Errorf("metadata of %s unreadable", id)
+		}
+		return putRecord(m)
+	}
+	return r.line(e)
 }
 
 // removeLegacy removes the legacy metadata files whose contents the
@@ -376,11 +452,15 @@ func (s *Store) moveAside(dst, name string) {
 
 // keepDamagedJournal copies a journal with unreadable lines to damaged/
 // before Open compacts it, so that the owner can look at what was lost.
-func (s *Store) keepDamagedJournal(raw []byte, bad int) {
+func (s *Store) keepDamagedJournal(path string, bad int) {
 	name := fmt.Sprintf("journal-%d.jsonl", time.Now().UnixNano())
 	s.log.Error("store: journal has unreadable lines; a copy is kept", "lines", bad, "copy", filepath.Join(damagedDir, name))
 	if dst, ok := s.damagedDir(); ok {
-		if err := writeFile(s.fs, dst, name, raw); err != nil {
+		raw, err := os.ReadFile(path)
+		if err == nil {
+			err = writeFile(s.fs, dst, name, raw)
+		}
+		if err != nil {
 			s.log.Error("store: cannot keep the damaged journal", "err", err)
 		}
 	}

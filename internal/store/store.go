@@ -81,8 +81,9 @@ type PartMeta struct {
 	Size        int64  `json:"size"`
 }
 
-// Meta is what the store knows about a message. The slices and map of a
-// Meta returned by the store are shared with its index: do not modify them.
+// Meta is what the store knows about a message. Get and Query read it
+// from the journal for their caller; the Meta of an Event is shared by
+// every subscriber, who must not modify its slices or map.
 type Meta struct {
 	ID            string            `json:"id"`
 	Received      time.Time         `json:"received"`
@@ -160,19 +161,16 @@ type Store struct {
 	// is new.
 	mutateMu sync.Mutex
 
-	journal  *journal   // the metadata journal; set by Open
-	dirSync  *groupSync // the fsync of messages/ that Puts share
-	interner interner   // shares the index's repeated strings
+	journal *journal   // the metadata journal; set by Open
+	dirSync *groupSync // the fsync of messages/ that Puts share
 
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
-	index     map[string]*Meta
-	order     []*Meta // by sequence, oldest first
+	entries   []entry // the index: one per message, by sequence, oldest first
 	nextSeq   uint64
 	unsynced  []uint64 // sequences of the Puts whose PDU is not yet known durable, ascending
 	bytes     int64    // on-disk bytes of committed entries
-	diskSize  map[string]int64
-	reserved  int64 // bytes reserved by Puts in flight
+	reserved  int64    // bytes reserved by Puts in flight
 	unseen    int
 	lastErr   string
 	lastErrAt time.Time
@@ -189,14 +187,12 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("%w: empty Dir", ErrInvalid)
 	}
 	s := &Store{
-		dir:      cfg.Dir,
-		msgDir:   filepath.Join(cfg.Dir, "messages"),
-		cfg:      cfg,
-		fs:       cfg.fs,
-		log:      cfg.Logger,
-		index:    make(map[string]*Meta),
-		diskSize: make(map[string]int64),
-		subs:     make(map[int]func(Event)),
+		dir:    cfg.Dir,
+		msgDir: filepath.Join(cfg.Dir, "messages"),
+		cfg:    cfg,
+		fs:     cfg.fs,
+		log:    cfg.Logger,
+		subs:   make(map[int]func(Event)),
 	}
 	if s.fs == nil {
 		s.fs = osFS{}
@@ -247,8 +243,9 @@ func (s *Store) takeLock() error {
 }
 
 // Close waits for writes in progress, then releases the directory lock.
-// Later calls that write return ErrClosed; reads keep working on the
-// index.
+// Later calls that write return ErrClosed, and so do reads of a
+// message's metadata, which is in the journal (Get reports it not
+// found); Stats keeps working on the index.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {

@@ -95,7 +95,7 @@ func TestListNewestFirstAndReopen(t *testing.T) {
 	if err := s.SetSeen(put[1], true); err != nil {
 		t.Fatal(err)
 	}
-	before := s.List()
+	before := list(s)
 	if got := ids(before); !slices.Equal(got, []string{put[2], put[1], put[0]}) {
 		t.Fatalf("List = %v, want newest first %v", got, put)
 	}
@@ -103,7 +103,7 @@ func TestListNewestFirstAndReopen(t *testing.T) {
 	s.Close()
 
 	s2 := openStore(t, cfg)
-	after := s2.List()
+	after := list(s2)
 	if len(after) != len(before) {
 		t.Fatalf("after reopen %d messages, want %d", len(after), len(before))
 	}
@@ -141,7 +141,7 @@ func TestConcurrentPutsSameSecondUniqueIDs(t *testing.T) {
 			t.Fatalf("Get(%s) = %+v, %v", res[i].ID, got, ok)
 		}
 	}
-	list := s.List()
+	list := list(s)
 	if len(list) != n || len(dirNames(t, s.msgDir)) != n {
 		t.Fatalf("List has %d, directory %d files; want %d of each", len(list), len(dirNames(t, s.msgDir)), n)
 	}
@@ -170,7 +170,7 @@ func TestIDsSurviveRestartWithClockGoingBack(t *testing.T) {
 	if c.ID != "19700101-000000-000003" {
 		t.Fatalf("after restart id = %s, want sequence 3 at 1970", c.ID)
 	}
-	if got := ids(s.List()); !slices.Equal(got, []string{c.ID, b.ID, a.ID}) {
+	if got := ids(list(s)); !slices.Equal(got, []string{c.ID, b.ID, a.ID}) {
 		t.Fatalf("List = %v: the sequence, not the clock, orders messages", got)
 	}
 }
@@ -216,7 +216,7 @@ func TestOpenCleansCrashLeftovers(t *testing.T) {
 	appendFile(t, filepath.Join(cfg.Dir, journalName), `{"put":{"id":"20261126-195454-000010","si`)
 
 	s = openStore(t, cfg)
-	if got := ids(s.List()); !slices.Equal(got, []string{keep.ID}) {
+	if got := ids(list(s)); !slices.Equal(got, []string{keep.ID}) {
 		t.Fatalf("after recovery List = %v, want only %s", got, keep.ID)
 	}
 	if names := dirNames(t, md); !slices.Equal(names, []string{keep.ID + ".mms"}) {
@@ -270,7 +270,7 @@ func TestOpenKeepsOrphansOfDamagedJournal(t *testing.T) {
 	must(t, os.WriteFile(jp, []byte(strings.Join(lines, "")), 0o600))
 
 	s = openStore(t, cfg)
-	if got := ids(s.List()); !slices.Equal(got, []string{c.ID, a.ID}) {
+	if got := ids(list(s)); !slices.Equal(got, []string{c.ID, a.ID}) {
 		t.Fatalf("List = %v", got)
 	}
 	dmg := dirNames(t, filepath.Join(cfg.Dir, "damaged"))
@@ -288,7 +288,7 @@ func TestOpenKeepsPDUsWithoutJournal(t *testing.T) {
 	s.Close()
 	must(t, os.Remove(filepath.Join(cfg.Dir, journalName)))
 	s = openStore(t, cfg)
-	if len(s.List()) != 0 {
+	if len(list(s)) != 0 {
 		t.Fatal("a PDU without metadata was indexed")
 	}
 	if got := dirNames(t, filepath.Join(cfg.Dir, "damaged")); !slices.Equal(got, []string{a.ID + ".mms"}) {
@@ -322,7 +322,7 @@ func TestOpenImportsLegacyMetadata(t *testing.T) {
 		t.Fatalf("message dir after import: %v", names)
 	}
 	s.Close()
-	if got := ids(openStore(t, cfg).List()); !slices.Equal(got, []string{a.ID}) {
+	if got := ids(list(openStore(t, cfg))); !slices.Equal(got, []string{a.ID}) {
 		t.Fatalf("after a second Open: %v", got)
 	}
 }
@@ -334,7 +334,7 @@ func TestOpenQuarantinesSizeMismatch(t *testing.T) {
 	s.Close()
 	must(t, os.WriteFile(filepath.Join(s.msgDir, m.ID+".mms"), []byte("short"), 0o600))
 	s = openStore(t, cfg)
-	if len(s.List()) != 0 {
+	if len(list(s)) != 0 {
 		t.Fatal("an entry whose PDU does not match its metadata was indexed")
 	}
 }
@@ -393,7 +393,7 @@ func TestInvalidIDs(t *testing.T) {
 	if _, err := s.OpenPDU(other); !errors.Is(err, ErrNotFound) {
 		t.Errorf("OpenPDU(absent) = %v, want ErrNotFound", err)
 	}
-	if len(s.List()) != 1 {
+	if len(list(s)) != 1 {
 		t.Fatal("a lookup changed the store")
 	}
 }
@@ -421,7 +421,7 @@ func TestDelete(t *testing.T) {
 		t.Fatalf("files after Delete: %v", names)
 	}
 	s.Close()
-	if got := ids(openStore(t, cfg).List()); !slices.Equal(got, []string{a.ID}) {
+	if got := ids(list(openStore(t, cfg))); !slices.Equal(got, []string{a.ID}) {
 		t.Fatalf("after reopen List = %v", got)
 	}
 }
@@ -436,7 +436,7 @@ func TestSeenState(t *testing.T) {
 	}
 	consistent := func(s *Store, wantNew int) {
 		t.Helper()
-		st, l := s.Stats(), s.List()
+		st, l := s.Stats(), list(s)
 		if st.New != wantNew || countNew(l) != wantNew || st.Messages != len(l) {
 			t.Fatalf("Stats.New=%d, unseen in List=%d, want %d", st.New, countNew(l), wantNew)
 		}

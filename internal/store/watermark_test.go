@@ -47,7 +47,7 @@ func TestOpenChecksUncoveredPDU(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(s.msgDir, b.ID+pduExt), make([]byte, b.Size), 0o600))
 
 	s = openStore(t, cfg)
-	if got := ids(s.List()); !slices.Equal(got, []string{a.ID}) {
+	if got := ids(list(s)); !slices.Equal(got, []string{a.ID}) {
 		t.Fatalf("List = %v, want only %s", got, a.ID)
 	}
 	damaged := dirNames(t, filepath.Join(cfg.Dir, damagedDir))
@@ -72,20 +72,20 @@ func TestParseJournalWatermark(t *testing.T) {
 		must(t, err)
 		return line
 	}
-	j := parseJournal(slices.Concat(put(1, 1), put(3, 2), put(2, 2)))
+	j, _ := parseJournal(bytes.NewReader(slices.Concat(put(1, 1), put(3, 2), put(2, 2))))
 	if j.covered != 2 {
 		t.Fatalf("covered = %d, want 2", j.covered)
 	}
 	check := func(seq uint64, want bool) {
 		t.Helper()
-		if got := j.mustCheck(j.live[makeID(t0, seq)]); got != want {
+		if got := j.mustCheck(makeID(t0, seq), seq); got != want {
 			t.Errorf("mustCheck(%d) = %v, want %v", seq, got, want)
 		}
 	}
 	check(1, false)
 	check(2, true)
 	check(3, true)
-	j = parseJournal(slices.Concat(put(1, 1), put(3, 2), put(2, 2), put(3, 0)))
+	j, _ = parseJournal(bytes.NewReader(slices.Concat(put(1, 1), put(3, 2), put(2, 2), put(3, 0))))
 	check(3, false)
 	check(2, true)
 }
@@ -126,7 +126,7 @@ func TestFailedPutPinsWatermark(t *testing.T) {
 			}
 			s.Close()
 			s = openStore(t, cfg)
-			if got := ids(s.List()); !slices.Equal(got, []string{next.ID}) {
+			if got := ids(list(s)); !slices.Equal(got, []string{next.ID}) {
 				t.Fatalf("List after reopening = %v, want %s", got, next.ID)
 			}
 		})
