@@ -42,8 +42,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	var off int64
-	pinned, err = s.commit(&meta, w, in.PDU, &off)
+	off, pinned, err := s.commit(&meta, w, in.PDU)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
@@ -138,17 +137,17 @@ func (s *Store) reserve(need int64) error {
 // not cover (see the package documentation). On failure it removes the
 // PDU and retracts the line; pin is true when that retraction could not
 // be made durable, and the caller must then keep its sequence unsynced,
-// so that no later line claims it was. The line's offset in the journal
-// is stored in *off.
-func (s *Store) commit(m *Meta, w uint64, pdu []byte, off *int64) (pin bool, err error) {
+// so that no later line claims it was. off is where the line starts in
+// the journal.
+func (s *Store) commit(m *Meta, w uint64, pdu []byte) (off int64, pin bool, err error) {
 	pduPath := filepath.Join(s.msgDir, m.ID+pduExt)
 	f, err := s.fs.Create(pduPath)
 	if err != nil {
-		return false, classify("write PDU", err)
+		return 0, false, classify("write PDU", err)
 	}
 	if _, err := f.Write(pdu); err != nil {
 		f.Close() // already failing; the close error adds nothing
-		return false, classify("write PDU", removeAfter(s.fs, pduPath, err))
+		return 0, false, classify("write PDU", removeAfter(s.fs, pduPath, err))
 	}
 	pduErr := make(chan error, 1)
 	go func() {
@@ -161,11 +160,11 @@ func (s *Store) commit(m *Meta, w uint64, pdu []byte, off *int64) (pin bool, err
 	m.SHA256 = pduSum(pdu)
 	line, err := encodeRecord(record{Put: m, W: w})
 	if err == nil {
-		*off, err = s.journal.append(line)
+		off, err = s.journal.append(line)
 	}
 	if err != nil {
 		<-pduErr
-		return false, classify("append metadata", removeAfter(s.fs, pduPath, err))
+		return 0, false, classify("append metadata", removeAfter(s.fs, pduPath, err))
 	}
 	dirErr := make(chan error, 1)
 	go func() { dirErr <- s.dirSync.wait() }()
@@ -179,9 +178,9 @@ func (s *Store) commit(m *Meta, w uint64, pdu []byte, off *int64) (pin bool, err
 	case lerr != nil:
 		err = classify("sync metadata", lerr)
 	default:
-		return false, nil
+		return off, false, nil
 	}
-	return !s.retract(m.ID, pduPath), err
+	return 0, !s.retract(m.ID, pduPath), err
 }
 
 // retract undoes a Put whose line is in the journal: the PDU is removed
