@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -116,6 +117,7 @@ func measureRow(ctx context.Context, s *server, rs rowSpec) row {
 type compareSpec struct {
 	Sizes, Clients   []int
 	Warmup, Duration time.Duration
+	Rounds           int    // measurements of each row and server, pooled
 	Bin              string // prebuilt appliance; empty = build it
 	SeedDir          string
 	Out              io.Writer
@@ -163,21 +165,30 @@ func runCompare(ctx context.Context, cs compareSpec) (bool, error) {
 	var ours, theirs []row
 	for _, size := range cs.Sizes {
 		for _, c := range cs.Clients {
-			rs := rowSpec{Size: size, Clients: c, Count: rowCount(size), Warmup: cs.Warmup, Duration: cs.Duration, Seed: seed}
-			seed++
-			r, err := runRow(rs, func() (*server, error) { return startAppliance(ctx, bin) })
-			if err != nil {
-				return false, err
+			// Alternate the servers round by round, so that a slow
+			// spell of the machine falls on both, and pool the rounds.
+			var o, t []row
+			for range max(cs.Rounds, 1) {
+				rs := rowSpec{Size: size, Clients: c, Count: rowCount(size), Warmup: cs.Warmup, Duration: cs.Duration, Seed: seed}
+				seed++
+				r, err := runRow(rs, func() (*server, error) { return startAppliance(ctx, bin) })
+				if err != nil {
+					return false, err
+				}
+				o = append(o, r)
+				if skip != "" {
+					continue
+				}
+				r, err = runRow(rs, func() (*server, error) { return startSeed(ctx, cs.SeedDir) })
+				if err != nil {
+					return false, err
+				}
+				t = append(t, r)
 			}
-			ours = append(ours, r)
-			if skip != "" {
-				continue
+			ours = append(ours, pool(o))
+			if skip == "" {
+				theirs = append(theirs, pool(t))
 			}
-			r, err = runRow(rs, func() (*server, error) { return startSeed(ctx, cs.SeedDir) })
-			if err != nil {
-				return false, err
-			}
-			theirs = append(theirs, r)
 		}
 	}
 	printRows(cs.Out, append(append([]row{}, ours...), theirs...))
@@ -185,6 +196,43 @@ func runCompare(ctx context.Context, cs compareSpec) (bool, error) {
 		fmt.Fprintf(cs.Out, "\nSeed comparison SKIPPED: %s.\nOnly the absolute targets are checked.\n", skip)
 	}
 	return printVerdict(cs.Out, ours, theirs), nil
+}
+
+// pool merges the rounds of one row and server into one row: the
+// requests, messages, latencies and CPU time of all rounds together (so
+// req/s and CPU per message are over the pooled windows), the highest
+// peak and idle memory, every loss and every problem.
+func pool(rounds []row) row {
+	p := rounds[0]
+	p.Load.Errors = map[string]int{}
+	p.Load.Latency = nil
+	p.Load.OKIDs = nil
+	p.Load.Elapsed, p.Load.Measured, p.Load.OK, p.Load.Failed, p.Load.Sent = 0, 0, 0, 0, 0
+	p.Store, p.CPU, p.Host, p.Problems = storeCheck{}, cpuTime{}, 0, nil
+	for _, r := range rounds {
+		p.Load.Elapsed += r.Load.Elapsed
+		p.Load.Measured += r.Load.Measured
+		p.Load.OK += r.Load.OK
+		p.Load.Failed += r.Load.Failed
+		p.Load.Sent += r.Load.Sent
+		p.Load.Latency = append(p.Load.Latency, r.Load.Latency...)
+		p.Load.OKIDs = append(p.Load.OKIDs, r.Load.OKIDs...)
+		for reason, n := range r.Load.Errors {
+			p.Load.Errors[reason] += n
+		}
+		p.Store.Intact += r.Store.Intact
+		p.Store.Lost += r.Store.Lost
+		p.Store.Corrupt += r.Store.Corrupt
+		p.Store.Extra += r.Store.Extra
+		p.CPU.User += r.CPU.User
+		p.CPU.Sys += r.CPU.Sys
+		p.Host += r.Host
+		p.PeakKB = max(p.PeakKB, r.PeakKB)
+		p.IdleKB = max(p.IdleKB, r.IdleKB)
+		p.Problems = append(p.Problems, r.Problems...)
+	}
+	slices.Sort(p.Load.Latency)
+	return p
 }
 
 // rowCount bounds the messages of one row, so a fast server cannot fill

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,5 +159,32 @@ func TestPercentile(t *testing.T) {
 	}
 	if p := (loadResult{}).Percentile(0.5); p != 0 {
 		t.Errorf("empty p50 = %v", p)
+	}
+}
+
+// TestPool: rounds pool into one row whose rates are over the windows
+// together, with the worst memory and every loss.
+func TestPool(t *testing.T) {
+	a := row{Server: "x", Size: 30 << 10, Clients: 8, PeakKB: 100, IdleKB: 10,
+		Load:  loadResult{Elapsed: time.Second, OK: 100, Latency: []time.Duration{3, 1}, Errors: map[string]int{"HTTP 500": 1}},
+		Store: storeCheck{Intact: 100}, CPU: cpuTime{User: 100 * time.Millisecond}}
+	b := row{Server: "x", Size: 30 << 10, Clients: 8, PeakKB: 300, IdleKB: 9,
+		Load:  loadResult{Elapsed: 3 * time.Second, OK: 500, Latency: []time.Duration{2}, Errors: map[string]int{"HTTP 500": 2}},
+		Store: storeCheck{Intact: 499, Lost: 1}, CPU: cpuTime{Sys: 500 * time.Millisecond}, Problems: []string{"p"}}
+	p := pool([]row{a, b})
+	if got := p.Load.ReqPerSec(); got != 150 {
+		t.Errorf("req/s %v, want 600 OK over 4 s = 150", got)
+	}
+	if got := p.CPUPerMsg(); got != time.Millisecond {
+		t.Errorf("CPU per message %v, want 600 ms / 600 = 1 ms", got)
+	}
+	if p.PeakKB != 300 || p.IdleKB != 10 || p.Store.Lost != 1 || p.Load.Errors["HTTP 500"] != 3 || len(p.Problems) != 1 {
+		t.Errorf("pooled %+v", p)
+	}
+	if !slices.Equal(p.Load.Latency, []time.Duration{1, 2, 3}) {
+		t.Errorf("latencies %v, want all of them sorted", p.Load.Latency)
+	}
+	if a.Load.OK != 100 || len(a.Load.Errors) != 1 || a.Load.Errors["HTTP 500"] != 1 {
+		t.Errorf("pool changed its first round: %+v", a.Load)
 	}
 }

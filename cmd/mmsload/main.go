@@ -21,7 +21,10 @@
 // Each row starts the server afresh with an empty store, loads it for a
 // warm-up and a measured window, stops it, and looks every message that
 // was answered OK up in its store by sha256 ("lost" when it is not there
-// intact). CPU is utime+stime from /proc/PID/stat over the window (for
+// intact). The matrix measures each row -rounds times (3), alternating
+// our server and the seed, and pools the rounds (requests, latencies and
+// CPU time together, the highest peak memory, every loss): on a shared
+// VM one 5 s window of either server could be twice as fast as the next. CPU is utime+stime from /proc/PID/stat over the window (for
 // Apache, the master, its children and its reaped children). That is
 // not all the CPU a server causes: the seed page never syncs, so the
 // kernel's writeback threads flush its files later and are charged for
@@ -64,6 +67,7 @@ func run(args []string) int {
 		clients  = fs.Int("c", 8, "concurrent clients (one row)")
 		size     = fs.String("size", "30k", "PDU size in bytes, or with a k suffix (KiB) (one row)")
 		dur      = fs.Duration("d", 5*time.Second, "measured window of each row")
+		rounds   = fs.Int("rounds", 3, "with -compare: measure each row this many times, alternating the servers, and pool the rounds")
 		warmup   = fs.Duration("warmup", time.Second, "load before the measured window")
 		count    = fs.Int("n", 0, "at most this many messages per row, warm-up included (0: -compare bounds it, one row: no limit)")
 		lax      = fs.Bool("lax", false, "count any HTTP 200 as OK (the seed page answers malformed M-Send.conf)")
@@ -78,7 +82,7 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *compare {
-		return doCompare(ctx, compareFlags{*sizes, *clientsL, *bin, *seedDir, *warmup, *dur, *strict})
+		return doCompare(ctx, compareFlags{*sizes, *clientsL, *bin, *seedDir, *warmup, *dur, *rounds, *strict})
 	}
 	if *url == "" {
 		fmt.Fprintln(os.Stderr, "mmsload: give -url for one row, or -compare")
@@ -104,11 +108,12 @@ func run(args []string) int {
 type compareFlags struct {
 	sizes, clients, bin, seedDir string
 	warmup, dur                  time.Duration
+	rounds                       int
 	strict                       bool
 }
 
 func doCompare(ctx context.Context, f compareFlags) int {
-	cs := compareSpec{Warmup: f.warmup, Duration: f.dur, Bin: f.bin, SeedDir: f.seedDir, Out: os.Stdout}
+	cs := compareSpec{Warmup: f.warmup, Duration: f.dur, Rounds: f.rounds, Bin: f.bin, SeedDir: f.seedDir, Out: os.Stdout}
 	var err error
 	if cs.Sizes, err = parseList(f.sizes, parseSize); err == nil {
 		cs.Clients, err = parseList(f.clients, strconv.Atoi)
