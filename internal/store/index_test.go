@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"os"
@@ -256,5 +257,29 @@ func TestParseJournalOffsets(t *testing.T) {
 		if e.off != w.off || e.line != w.line {
 			t.Errorf("line %d at %d, %d bytes; want %d, %d", i, e.off, e.line, w.off, w.line)
 		}
+	}
+}
+
+// A run of bytes longer than any line Put writes (a damaged journal) is
+// one bad line: its bytes count towards the offsets of the lines after
+// it, which parse.
+func TestParseJournalOverlongLine(t *testing.T) {
+	junk := append(bytes.Repeat([]byte{'x'}, maxRecordSize+100), '\n')
+	m := &Meta{ID: makeID(t0, 1), Size: 1}
+	line, err := putRecord(m)
+	must(t, err)
+	p, err := parseJournal(bytes.NewReader(append(junk, line...)))
+	must(t, err)
+	if p.lines != 1 || p.bad != 1 || p.torn || p.size != int64(len(junk)+len(line)) {
+		t.Fatalf("lines %d bad %d torn %v size %d", p.lines, p.bad, p.torn, p.size)
+	}
+	if e := p.live[m.ID]; e.off != int64(len(junk)) || e.line != uint32(len(line)) {
+		t.Fatalf("the line after the junk at %d, %d bytes; want %d, %d", e.off, e.line, len(junk), len(line))
+	}
+	// The junk is counted, not kept.
+	br := bufio.NewReaderSize(bytes.NewReader(junk), 16)
+	first, _ := br.ReadSlice('\n')
+	if got, n, err := readLong(br, first); got != nil || n != len(junk) || err != nil {
+		t.Fatalf("readLong of the junk = %d bytes kept, %d read, %v; want none kept, %d read", len(got), n, err, len(junk))
 	}
 }

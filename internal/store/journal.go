@@ -179,19 +179,24 @@ func parseJournal(rd io.Reader) (*parsedJournal, error) {
 	pendingBad := 0
 	for {
 		line, err := br.ReadSlice('\n')
+		n := len(line)
 		if errors.Is(err, bufio.ErrBufferFull) {
-			line, err = readLong(br, line)
+			line, n, err = readLong(br, line)
 		}
 		off := p.size
-		p.size += int64(len(line))
+		p.size += int64(n)
 		if err == io.EOF {
-			if len(line) > 0 {
+			if n > 0 {
 				pendingBad++ // a line without its newline
 			}
 			break
 		}
 		if err != nil {
 			return nil, err
+		}
+		if line == nil { // longer than any line Put writes
+			pendingBad++
+			continue
 		}
 		r, derr := decodeRecord(line[:len(line)-1])
 		if derr != nil {
@@ -201,21 +206,29 @@ func parseJournal(rd io.Reader) (*parsedJournal, error) {
 		p.bad += pendingBad
 		pendingBad = 0
 		p.lines++
-		p.apply(r, off, len(line))
+		p.apply(r, off, n)
 	}
 	p.torn = pendingBad > 0
 	return p, nil
 }
 
 // readLong reads the rest of a line longer than br's buffer, of which
-// part was read.
-func readLong(br *bufio.Reader, part []byte) ([]byte, error) {
-	long := slices.Clone(part)
+// part was read, and returns it with its length in bytes. A line longer
+// than maxRecordSize is damage (Put never writes one): its bytes are
+// counted, not kept, and it is returned as nil, so that a damaged
+// journal cannot make Open hold gigabytes in memory.
+func readLong(br *bufio.Reader, part []byte) ([]byte, int, error) {
+	long, n := slices.Clone(part), len(part)
 	for {
 		more, err := br.ReadSlice('\n')
-		long = append(long, more...)
+		n += len(more)
+		if n > maxRecordSize {
+			long = nil
+		} else {
+			long = append(long, more...)
+		}
 		if !errors.Is(err, bufio.ErrBufferFull) {
-			return long, err
+			return long, n, err
 		}
 	}
 }
