@@ -28,7 +28,9 @@
 // also take what a recipient's phone posts about a notification: an
 // M-NotifyResp.ind or M-Acknowledge.ind goes to Config.Report with the
 // posting phone's number and is answered 204 with no body, and the
-// retrieve URLs GET /m/<key> and /v/<key> go to Config.Retrieve.
+// retrieve URLs GET /m/<key> and /v/<key> go to Config.Retrieve. An
+// M-Read-Rec.ind (a phone's read report) is answered 204 too, and only
+// logged: the appliance does not pass read reports on to the sender.
 //
 // # Status choice
 //

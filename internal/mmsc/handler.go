@@ -248,7 +248,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 		writeText(w, http.StatusBadRequest, "incomplete body")
 		return
 	}
-	if h.cfg.Report != nil && !over && isReport(peek(body).typ) {
+	if !over && h.isReport(peek(body).typ) {
 		h.phoneReport(w, r, body, phone)
 		return
 	}

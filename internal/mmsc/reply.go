@@ -16,6 +16,14 @@ import (
 //     phone to its MMSC URL, Config.Report. They are answered HTTP 204
 //     with no body whatever the outcome, as phones expect; what went wrong
 //     is logged.
+//
+// A phone also POSTs an M-Read-Rec.ind when its user reads, or deletes
+// unread, a message that asked for a read report (OMA-MMS-ENC §6.7.2).
+// It has no reply PDU either: it is answered 204 and logged. The
+// appliance does not pass read reports on to the sender (that would take
+// an M-Read-Orig.ind delivered to the sending phone); answering with an
+// M-Send.conf "unsupported message", as it did before, made no sense to
+// a phone that sent no M-Send.req.
 
 // isRetrievePath reports whether path is a retrieve URL.
 func isRetrievePath(path string) bool {
@@ -31,26 +39,37 @@ func (h *handler) serveRetrieve(w http.ResponseWriter, r *http.Request) {
 	h.cfg.Retrieve.ServeHTTP(w, r)
 }
 
-// isReport reports whether a posted PDU, by its first header, is one a
-// recipient's phone sends about a notification.
-func isReport(t mms.MessageType) bool {
-	return t == mms.TypeNotifyRespInd || t == mms.TypeAcknowledgeInd
+// reports names the PDUs a recipient's phone sends about a message, as
+// its last visit records them.
+var reports = map[mms.MessageType]string{
+	mms.TypeNotifyRespInd:  "notifyresp",
+	mms.TypeAcknowledgeInd: "acknowledge",
+	mms.TypeReadRecInd:     "readrec",
+}
+
+// isReport reports whether a posted PDU, by its first header, is a phone's
+// report the handler answers 204: a read report always, the others when
+// Config.Report takes them.
+func (h *handler) isReport(t mms.MessageType) bool {
+	return t == mms.TypeReadRecInd || (h.cfg.Report != nil && reports[t] != "")
 }
 
 // phoneReport hands an M-NotifyResp.ind or M-Acknowledge.ind to
-// Config.Report and answers 204.
+// Config.Report, logs an M-Read-Rec.ind, and answers 204.
 func (h *handler) phoneReport(w http.ResponseWriter, r *http.Request, body []byte, phone *phones.Phone) {
+	typ := peek(body).typ
 	from := ""
 	if phone != nil {
 		from = phone.Number
-		what := "notifyresp"
-		if peek(body).typ == mms.TypeAcknowledgeInd {
-			what = "acknowledge"
-		}
-		h.cfg.Phones.Saw(phone.Token, visit(r, what, h.now()))
+		h.cfg.Phones.Saw(phone.Token, visit(r, reports[typ], h.now()))
 	}
 	msg, err := mms.Decode(body)
-	if err == nil {
+	switch {
+	case err != nil:
+	case typ == mms.TypeReadRecInd:
+		h.log.Info("mmsc: read report, not passed on to the sender", "from", from, "remote", r.RemoteAddr,
+			"message", msg.MessageID, "deleted_unread", msg.ReadStatus == mms.ReadStatusDeletedWithoutRead)
+	default:
 		err = h.cfg.Report(from, msg)
 	}
 	if err != nil {

@@ -94,3 +94,29 @@ func TestRetrieveRouted(t *testing.T) {
 		t.Errorf("without Retrieve: HTTP %d", w.Code)
 	}
 }
+
+// A read report (M-Read-Rec.ind) is answered 204 and logged, with or
+// without delivery, and never reaches Config.Report or the store.
+func TestReadReportAnswered(t *testing.T) {
+	pdu, err := (&mms.Message{Type: mms.TypeReadRecInd, Version: mms.Version12, MessageID: "m-1",
+		From: mms.Address{Insert: true}, ReadStatus: mms.ReadStatusRead}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, withReport := range []bool{false, true} {
+		fs := &fakeStore{}
+		cfg := Config{Store: fs, Phones: testPhones}
+		reported := 0
+		if withReport {
+			cfg.Report = func(string, *mms.Message) error { reported++; return nil }
+		}
+		w := post(NewHandler(cfg), "/mms/"+tokB, pdu)
+		if w.Code != http.StatusNoContent || w.Body.Len() != 0 || reported != 0 {
+			t.Errorf("with Report %v: HTTP %d body %q, %d reports", withReport, w.Code, w.Body, reported)
+		}
+		fs.none(t)
+		if v, ok := testPhones.LastVisit(tokB); !ok || v.What != "readrec" {
+			t.Errorf("Ben's last visit %+v", v)
+		}
+	}
+}
