@@ -13,13 +13,24 @@
 // Temporary files are named ".tmp-*"; RemoveTemps deletes those a crash
 // left behind. Files are created with mode 0600: they may hold secrets
 // (phone tokens).
+//
+// ReadJSON reads such a file back, capped at MaxRead bytes so that a
+// damaged or foreign file cannot make the reader hold it all; Remove
+// deletes one, durably when asked.
 package atomicfile
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
+
+// MaxRead caps what ReadJSON reads. The state files are a few hundred KB
+// at most (a full SMS batch, a full phone list).
+const MaxRead = 8 << 20
 
 // TempPattern is the name pattern of the temporary files.
 const TempPattern = ".tmp-*"
@@ -78,4 +89,39 @@ func RemoveTemps(dir string) {
 	for _, t := range tmps {
 		os.Remove(t)
 	}
+}
+
+// ReadJSON decodes the file at path into v. A missing file gives an error
+// that matches fs.ErrNotExist; a file over MaxRead bytes, or one that is
+// not a single JSON value, an error naming path.
+func ReadJSON(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxRead+1))
+	switch {
+	case err != nil:
+		return err
+	case len(b) > MaxRead:
+		return fmt.Errorf("%s: larger than %d bytes", path, MaxRead)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// Remove deletes path; a file already gone is not an error. durable
+// fsyncs the directory afterwards, so that the removal survives a power
+// cut.
+func Remove(path string, durable bool) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if !durable {
+		return nil
+	}
+	return SyncDir(filepath.Dir(path))
 }

@@ -1,7 +1,10 @@
 package atomicfile
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,5 +62,50 @@ func TestRemoveTemps(t *testing.T) {
 	left, _ := os.ReadDir(dir)
 	if len(left) != 1 || left[0].Name() != "keep.json" {
 		t.Fatalf("left %v, want keep.json only", left)
+	}
+}
+
+// ReadJSON reads back what WriteJSON wrote, says fs.ErrNotExist for a
+// missing file, and refuses trailing junk and files over MaxRead.
+func TestReadJSON(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state.json")
+	if err := WriteJSON(p, map[string]int{"a": 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]int
+	if err := ReadJSON(p, &got); err != nil || got["a"] != 1 {
+		t.Fatalf("ReadJSON = %v, %v", got, err)
+	}
+	if err := ReadJSON(filepath.Join(dir, "none.json"), &got); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	for name, data := range map[string][]byte{
+		"junk.json": []byte(`{"a":1} x`),
+		"big.json":  append(append([]byte(`"`), bytes.Repeat([]byte("x"), MaxRead)...), '"'),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var s any
+		if err := ReadJSON(filepath.Join(dir, name), &s); err == nil {
+			t.Errorf("%s read without error", name)
+		}
+	}
+}
+
+// Remove deletes a file, and a file already gone is not an error.
+func TestRemove(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.json")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := Remove(p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("still there: %v", err)
 	}
 }

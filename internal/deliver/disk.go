@@ -1,10 +1,8 @@
 package deliver
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,9 +16,6 @@ import (
 // Every write is atomic and durable: temp file, fsync, rename, fsync of
 // the directory.
 type disk struct{ dir string }
-
-// maxRecordFile caps what is read back: a record is a few KB.
-const maxRecordFile = 1 << 20
 
 func (d disk) path(name string) string { return filepath.Join(d.dir, name) }
 
@@ -40,24 +35,13 @@ func (d disk) write(name string, v any) error {
 }
 
 func (d disk) read(name string, v any) error {
-	f, err := os.Open(d.path(name))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	dec := json.NewDecoder(io.LimitReader(f, maxRecordFile))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("deliver: %s: %w", name, err)
+	if err := atomicfile.ReadJSON(d.path(name), v); err != nil {
+		return fmt.Errorf("deliver: %w", err)
 	}
 	return nil
 }
 
-func (d disk) remove(name string) error {
-	if err := os.Remove(d.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return d.syncDir()
-}
+func (d disk) remove(name string) error { return atomicfile.Remove(d.path(name), true) }
 
 func (d disk) syncDir() error { return atomicfile.SyncDir(d.dir) }
 

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -398,15 +397,12 @@ func save(path string, v any, durable bool) error {
 
 // readJSON decodes path into v; a missing file leaves v alone.
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	err := atomicfile.ReadJSON(path, v)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("phones: %w", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("phones: %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package notify
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,24 +60,14 @@ func (d disk) writeJSON(name string, v any, durable bool) error {
 }
 
 func (d disk) readJSON(name string, v any) error {
-	b, err := os.ReadFile(d.path(name))
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("notify: %s: %w", name, err)
+	if err := atomicfile.ReadJSON(d.path(name), v); err != nil {
+		return fmt.Errorf("notify: %w", err)
 	}
 	return nil
 }
 
 func (d disk) remove(name string, durable bool) error {
-	if err := os.Remove(d.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if !durable {
-		return nil
-	}
-	return d.syncDir()
+	return atomicfile.Remove(d.path(name), durable)
 }
 
 func (d disk) syncDir() error { return atomicfile.SyncDir(d.dir) }
