@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -109,10 +110,22 @@ func (r *Registry) addLoaded(p Phone) {
 // Warnings are the problems Open found and worked around, for the log.
 func (r *Registry) Warnings() []string { return slices.Clone(r.warnings) }
 
-func (r *Registry) all() []Phone { return append(slices.Clone(r.fixed), r.paired...) }
+// all yields every phone, the fixed ones first, without copying them:
+// ByToken and ByNumber run on every MMS request. The caller holds r.mu.
+func (r *Registry) all() iter.Seq[Phone] {
+	return func(yield func(Phone) bool) {
+		for _, list := range [2][]Phone{r.fixed, r.paired} {
+			for _, p := range list {
+				if !yield(p) {
+					return
+				}
+			}
+		}
+	}
+}
 
 func (r *Registry) clash(token, number string) (Phone, bool) {
-	for _, q := range r.all() {
+	for q := range r.all() {
 		if q.Token == token || SameNumber(q.Number, number) {
 			return q, true
 		}
@@ -139,7 +152,7 @@ func (r *Registry) ByToken(tok string) (Phone, bool) {
 	defer r.mu.RUnlock()
 	var found Phone
 	ok := 0
-	for _, p := range r.all() {
+	for p := range r.all() {
 		if subtle.ConstantTimeCompare([]byte(p.Token), []byte(tok)) == 1 {
 			found, ok = p, 1
 		}
@@ -154,7 +167,7 @@ func (r *Registry) ByNumber(n string) (Phone, bool) {
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	for _, p := range r.all() {
+	for p := range r.all() {
 		if SameNumber(p.Number, n) {
 			return r.withFallback(p), true
 		}
