@@ -388,6 +388,9 @@ func (h *handler) logResult(r *http.Request, res result, c conf, d time.Duration
 	if res.out == outTransient {
 		level = slog.LevelError
 	}
+	if !h.log.Enabled(r.Context(), level) {
+		return // the attributes cost allocations on every request
+	}
 	attrs := []any{
 		"id", res.meta.ID, "sender", res.sender.Number, "source", res.sender.Source,
 		"size", res.size, "status", res.out.String(), "code", fmt.Sprintf("0x%02X", byte(c.status)),
