@@ -80,7 +80,8 @@
 // downloads, under a Content-Security-Policy that allows no script and
 // nothing from elsewhere. /m/<key> stays the MMS client's URL: telling a
 // browser from an MMS client by its Accept header is unreliable. Opening
-// the page counts as a fetch.
+// the page counts as a fetch (one durable write of the record); loading
+// its images and downloads (/v/<key>/<n>) does not write again.
 //
 // # Self-test
 //

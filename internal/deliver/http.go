@@ -62,10 +62,11 @@ type found struct {
 	test *selfTest
 }
 
-// lookup resolves a key and records the fetch. It does the same work for
-// every key up to the index lookup (see keyIndex); ok is false for a
-// wrong key and for a message that is expired, rejected or gone.
-func (d *Deliverer) lookup(key string, f fetch) (found, bool) {
+// lookup resolves a key and records the fetch, unless f is nil (a part
+// of the view page, whose fetch the page recorded). It does the same
+// work for every key up to the index lookup (see keyIndex); ok is false
+// for a wrong key and for a message that is expired, rejected or gone.
+func (d *Deliverer) lookup(key string, f *fetch) (found, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s, ok := d.keys.lookup(key)
@@ -75,7 +76,9 @@ func (d *Deliverer) lookup(key string, f fetch) (found, bool) {
 	now := d.cfg.Now()
 	if s.id == "" {
 		t := d.tests[s.rcp]
-		t.fetched(now, f)
+		if f != nil {
+			t.fetched(now, *f)
+		}
 		return found{test: t}, true
 	}
 	r := d.recs[s.id]
@@ -83,6 +86,8 @@ func (d *Deliverer) lookup(key string, f fetch) (found, bool) {
 	switch {
 	case !now.Before(r.Expires), rc.State == Rejected, rc.State == Expired, rc.State == Failed:
 		return found{}, false
+	case f == nil:
+		return found{rec: *r, rc: *rc}, true
 	}
 	rc.Fetched, rc.FetchedBy, rc.UserAgent = now, clip(f.remote, 64), clip(f.userAgent, 256)
 	d.write(r) // the metadata shows no fetch: nothing to publish
@@ -151,6 +156,6 @@ func (d *Deliverer) stored(id string) *mms.Message {
 	return msg
 }
 
-func fetchOf(r *http.Request, view bool) fetch {
-	return fetch{remote: r.RemoteAddr, userAgent: clip(r.UserAgent(), 256), profile: clip(r.Header.Get("X-Wap-Profile"), 256), view: view}
+func fetchOf(r *http.Request, view bool) *fetch {
+	return &fetch{remote: r.RemoteAddr, userAgent: clip(r.UserAgent(), 256), profile: clip(r.Header.Get("X-Wap-Profile"), 256), view: view}
 }

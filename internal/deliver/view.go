@@ -48,20 +48,20 @@ func secureHeaders(w http.ResponseWriter) {
 	h.Set("X-Frame-Options", "DENY")
 }
 
-func (d *Deliverer) viewMessage(key string, r *http.Request) (found, *mms.Message) {
-	f, ok := d.lookup(key, fetchOf(r, true))
+func (d *Deliverer) viewMessage(key string, f *fetch) (found, *mms.Message) {
+	fd, ok := d.lookup(key, f)
 	switch {
 	case !ok:
-		return f, nil
-	case f.test != nil:
-		return f, f.test.conf
+		return fd, nil
+	case fd.test != nil:
+		return fd, fd.test.conf
 	}
-	return f, d.stored(f.rec.ID)
+	return fd, d.stored(fd.rec.ID)
 }
 
 func (d *Deliverer) serveView(w http.ResponseWriter, r *http.Request, key string) {
 	secureHeaders(w)
-	f, msg := d.viewMessage(key, r)
+	f, msg := d.viewMessage(key, fetchOf(r, true))
 	if msg == nil {
 		http.Error(w, notFoundText, http.StatusNotFound)
 		return
@@ -101,7 +101,7 @@ func (d *Deliverer) serveView(w http.ResponseWriter, r *http.Request, key string
 
 func (d *Deliverer) servePart(w http.ResponseWriter, r *http.Request, key string, n int) {
 	secureHeaders(w)
-	_, msg := d.viewMessage(key, r)
+	_, msg := d.viewMessage(key, nil) // the page recorded the fetch
 	if msg == nil || n >= len(msg.Parts) {
 		http.Error(w, notFoundText, http.StatusNotFound)
 		return
