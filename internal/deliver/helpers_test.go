@@ -10,22 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var t0 = time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
 
@@ -115,7 +104,7 @@ var errPermanent = errors.New("fake: number refused")
 
 type env struct {
 	t      *testing.T
-	clock  *fakeClock
+	clock  *clocktest.Fake
 	st     *store.Store
 	pusher *fakePusher
 	phones *phones.Registry
@@ -125,7 +114,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{t: t0}, pusher: &fakePusher{}, phones: testPhones(t), dir: t.TempDir()}
+	e := &env{t: t, clock: clocktest.New(t0), pusher: &fakePusher{}, phones: testPhones(t), dir: t.TempDir()}
 	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
 )
 
 func TestClientKey(t *testing.T) {
@@ -30,15 +32,9 @@ func TestClientKey(t *testing.T) {
 	}
 }
 
-// fakeClock is a settable clock for the limiter.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
 func TestRateLimiterBucket(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
-	l := NewRateLimiter(RateConfig{Rate: 2, Burst: 3, Now: clk.now})
+	clk := clocktest.New(time.Unix(1e9, 0))
+	l := NewRateLimiter(RateConfig{Rate: 2, Burst: 3, Now: clk.Now})
 	for i := range 3 {
 		if ok, _ := l.Allow("a"); !ok {
 			t.Fatalf("request %d of the burst refused", i+1)
@@ -51,15 +47,15 @@ func TestRateLimiterBucket(t *testing.T) {
 	if ok, _ := l.Allow("b"); !ok {
 		t.Fatal("another client shares a's bucket")
 	}
-	clk.advance(499 * time.Millisecond)
+	clk.Add(499 * time.Millisecond)
 	if ok, _ := l.Allow("a"); ok {
 		t.Fatal("allowed before a token was back")
 	}
-	clk.advance(time.Millisecond)
+	clk.Add(time.Millisecond)
 	if ok, _ := l.Allow("a"); !ok {
 		t.Fatal("refused once a token was back")
 	}
-	clk.advance(time.Hour) // refills to Burst, not beyond
+	clk.Add(time.Hour) // refills to Burst, not beyond
 	for i := range 3 {
 		if ok, _ := l.Allow("a"); !ok {
 			t.Fatalf("after an hour, request %d refused", i+1)
@@ -71,8 +67,8 @@ func TestRateLimiterBucket(t *testing.T) {
 }
 
 func TestRateLimiterTableBounded(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
-	l := NewRateLimiter(RateConfig{Rate: 1, Burst: 1, MaxClients: 2, Now: clk.now})
+	clk := clocktest.New(time.Unix(1e9, 0))
+	l := NewRateLimiter(RateConfig{Rate: 1, Burst: 1, MaxClients: 2, Now: clk.Now})
 	l.Allow("a")
 	l.Allow("b")
 	l.Allow("a") // refused, and a is now the most recent
@@ -103,9 +99,9 @@ func (b failBody) Read([]byte) (int, error) {
 }
 
 func TestRateLimiterWrap(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := clocktest.New(time.Unix(1e9, 0))
 	var limited atomic.Int32
-	l := NewRateLimiter(RateConfig{Rate: 0.25, Burst: 1, Now: clk.now, OnLimited: func(*http.Request) { limited.Add(1) }})
+	l := NewRateLimiter(RateConfig{Rate: 0.25, Burst: 1, Now: clk.Now, OnLimited: func(*http.Request) { limited.Add(1) }})
 	served := 0
 	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served++ }))
 	req := func() *httptest.ResponseRecorder {

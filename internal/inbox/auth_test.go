@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
 )
 
 func TestHashPasswordRoundTrip(t *testing.T) {
@@ -155,23 +157,23 @@ func TestLoginFailureAndBackoff(t *testing.T) {
 	if w := e.tryLogin(testPassword, "192.168.1.31:1000"); w.Code != http.StatusSeeOther {
 		t.Errorf("another address is locked out too: %d", w.Code)
 	}
-	e.clock.add(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	if w := e.tryLogin("wrong again", addr); w.Code != http.StatusUnauthorized {
 		t.Fatalf("after the lockout: %d", w.Code)
 	}
-	e.clock.add(1500 * time.Millisecond) // the next lockout is 2 s
+	e.clock.Add(1500 * time.Millisecond) // the next lockout is 2 s
 	if w := e.tryLogin(testPassword, addr); w.Code != http.StatusTooManyRequests {
 		t.Errorf("lockout did not double: %d", w.Code)
 	}
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	if w := e.tryLogin(testPassword, addr); w.Code != http.StatusSeeOther {
 		t.Errorf("right password after the lockout: %d", w.Code)
 	}
 }
 
 func TestLimiterGlobalAndCap(t *testing.T) {
-	c := &fakeClock{t: time.Unix(0, 0)}
-	l := newLimiter(c.now)
+	c := clocktest.New(time.Unix(0, 0))
+	l := newLimiter(c.Now)
 	for i := range freeFailuresGlobal {
 		l.fail("10.0.0." + string(rune('a'+i)))
 	}
@@ -184,7 +186,7 @@ func TestLimiterGlobalAndCap(t *testing.T) {
 	if len(l.m) > maxTracked+1 {
 		t.Errorf("limiter tracks %d addresses, cap %d", len(l.m), maxTracked)
 	}
-	c.add(maxLockout + forgetAfter + time.Second)
+	c.Add(maxLockout + forgetAfter + time.Second)
 	l.fail("fresh")
 	if l.m[globalKey].count != 1 {
 		t.Errorf("global count %d after an hour of quiet, want 1", l.m[globalKey].count)
@@ -215,7 +217,7 @@ func TestSessionCookie(t *testing.T) {
 	if w := e.get("/"); w.Code != http.StatusOK {
 		t.Fatalf("with the cookie: %d", w.Code)
 	}
-	e.clock.add(sessionIdle + time.Minute)
+	e.clock.Add(sessionIdle + time.Minute)
 	if w := e.get("/"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
 		t.Errorf("after %v idle: %d %q", sessionIdle, w.Code, w.Header().Get("Location"))
 	}
@@ -224,13 +226,13 @@ func TestSessionCookie(t *testing.T) {
 func TestSessionAbsoluteExpiry(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
-	for e.clock.now().Before(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC).Add(sessionMax - time.Hour)) {
+	for e.clock.Now().Before(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC).Add(sessionMax - time.Hour)) {
 		if w := e.get("/"); w.Code != http.StatusOK {
-			t.Fatalf("active session ended early at %v", e.clock.now())
+			t.Fatalf("active session ended early at %v", e.clock.Now())
 		}
-		e.clock.add(6 * time.Hour)
+		e.clock.Add(6 * time.Hour)
 	}
-	e.clock.add(2 * time.Hour)
+	e.clock.Add(2 * time.Hour)
 	if w := e.get("/"); w.Code != http.StatusSeeOther {
 		t.Errorf("session older than %v still valid: %d", sessionMax, w.Code)
 	}

@@ -88,7 +88,7 @@ func newBenchEnv(b *testing.B, n int) *env {
 	e.login()
 	photo := pngPart("photo.png")
 	for i := range n {
-		e.stored.add(time.Minute)
+		e.stored.Add(time.Minute)
 		e.synced = i%10 != 0
 		e.put(fmt.Sprintf("message %d", i), store.Sender{Number: fmt.Sprintf("+1555%07d", i%40), Source: "from"},
 			textPart("hello"), photo, withName(photo, "second.png"))

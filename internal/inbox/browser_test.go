@@ -43,7 +43,7 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t, false)
 	e.h.cfg.PageSize = 12 // every row in the first screen: lazy thumbnails below it would never load
 	loadCorpus(t, e.st)
-	e.stored.add(time.Hour)
+	e.stored.Add(time.Hour)
 	pic := richMessage(e)
 	srv := httptest.NewServer(e.h)
 	defer srv.Close()
@@ -165,6 +165,6 @@ func waitImages(t *testing.T, ctx context.Context, sel string) int {
 func jsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
 func visitFromSamsung(e *env) phones.Visit {
-	return phones.Visit{Time: e.clock.now(), Remote: "198.51.100.4:33000", UserAgent: "SAMSUNG-SGH-E250/1.0 Profile/MIDP-2.0",
+	return phones.Visit{Time: e.clock.Now(), Remote: "198.51.100.4:33000", UserAgent: "SAMSUNG-SGH-E250/1.0 Profile/MIDP-2.0",
 		Profile: "http://wap.samsungmobile.com/uaprof/SGH-E250.xml", What: "send"}
 }

@@ -10,10 +10,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -21,26 +21,13 @@ import (
 
 const testPassword = "correct horse battery"
 
-// fakeClock is a settable clock shared by the store and the inbox.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	t      testing.TB
 	h      *Handler
 	st     *store.Store
 	reg    *phones.Registry
-	clock  *fakeClock // the inbox's: sessions, lockouts, uptime
-	stored *fakeClock // the store's: when messages arrive
+	clock  *clocktest.Fake // the inbox's: sessions, lockouts, uptime
+	stored *clocktest.Fake // the store's: when messages arrive
 	dir    string
 	cookie *http.Cookie
 	csrf   string
@@ -58,8 +45,8 @@ func newEnv(t testing.TB, setup bool) *env {
 func newEnvConfig(t testing.TB, setup bool, tweak func(*Config)) *env {
 	t.Helper()
 	start := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-	e := &env{t: t, clock: &fakeClock{t: start}, stored: &fakeClock{t: start}, dir: t.TempDir(), synced: true}
-	st, err := store.Open(store.Config{Dir: e.dir + "/store", MinFree: -1, Now: e.stored.now, ClockSynced: func() bool { return e.synced }})
+	e := &env{t: t, clock: clocktest.New(start), stored: clocktest.New(start), dir: t.TempDir(), synced: true}
+	st, err := store.Open(store.Config{Dir: e.dir + "/store", MinFree: -1, Now: e.stored.Now, ClockSynced: func() bool { return e.synced }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +57,7 @@ func newEnvConfig(t testing.TB, setup bool, tweak func(*Config)) *env {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Store: st, Dir: e.dir + "/inbox", Phones: e.reg, Now: e.clock.now, Iterations: 1000, Version: "v-test",
+		Store: st, Dir: e.dir + "/inbox", Phones: e.reg, Now: e.clock.Now, Iterations: 1000, Version: "v-test",
 		MMSCURL: func(*http.Request) string { return "http://203.0.113.9:8080" },
 		Status: func() []StatusItem {
 			return []StatusItem{{Label: "Modem", Value: "registered, 3 bars"}, {Label: "Outbox", Value: "2", Bad: true}}

@@ -54,11 +54,11 @@ func TestList(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
 	old := e.put("Old news", store.Sender{Number: "+15550001111", Source: "from"}, textPart("old"))
-	e.stored.add(48 * time.Hour)
+	e.stored.Add(48 * time.Hour)
 	e.synced = false
 	mid := e.put("Holiday photos", anna, pngPart("beach.png"), pngPart("sea.png"), textPart("look"))
 	e.synced = true
-	e.stored.add(time.Hour)
+	e.stored.Add(time.Hour)
 	newest := e.put("", store.Sender{Number: "+33612345678", Source: "query"}, textPart("no subject"))
 	if err := e.st.SetSeen(old.ID, true); err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestListSearch(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
 	a := e.put("Birthday party", anna, textPart("x"))
-	e.stored.add(72 * time.Hour)
+	e.stored.Add(72 * time.Hour)
 	b := e.put("Shopping list", store.Sender{Number: "+15550001111", Source: "from"}, textPart("y"))
 	day := func(m store.Meta) string { return m.Received.Local().Format(dateForm) }
 	for _, c := range []struct {
@@ -407,7 +407,7 @@ func TestPhonesPage(t *testing.T) {
 	if w := e.get("/phones/qr/nosuchtoken"); w.Code != http.StatusNotFound {
 		t.Errorf("QR of an unknown token: %d", w.Code)
 	}
-	e.reg.Saw(bob.Token, phones.Visit{Time: e.clock.now(), Remote: "198.51.100.4:33000", UserAgent: "SAMSUNG-SGH-E250/<x>",
+	e.reg.Saw(bob.Token, phones.Visit{Time: e.clock.Now(), Remote: "198.51.100.4:33000", UserAgent: "SAMSUNG-SGH-E250/<x>",
 		Profile: "http://wap.samsungmobile.com/uaprof/e250.xml", What: "send"})
 	body = e.get("/phones").Body.String()
 	mustContain(t, body, "198.51.100.4:33000", "SAMSUNG-SGH-E250/&lt;x&gt;", "http://wap.samsungmobile.com/uaprof/e250.xml", "(send)")
@@ -429,7 +429,7 @@ func TestStatusPage(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
 	e.put("x", anna, textPart("y"))
-	e.clock.add(26*time.Hour + 5*time.Minute)
+	e.clock.Add(26*time.Hour + 5*time.Minute)
 	e.login() // the session ended meanwhile
 	body := e.get("/status").Body.String()
 	mustContain(t, body, "v-test", "1 d 2 h 5 min", "1 (1 new)", "Store size", "Free disk",
@@ -440,7 +440,7 @@ func TestBackup(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
 	first := e.put("First", anna, pngPart("../../etc/passwd"), textPart("hello"), part("text/plain", "hello", "dup name"), part("text/plain", "hello", "dup again"))
-	e.stored.add(72 * time.Hour)
+	e.stored.Add(72 * time.Hour)
 	second := e.put("Second", anna, part("text/x-vcard", "", "BEGIN:VCARD"))
 	if body := e.get("/backup").Body.String(); !strings.Contains(body, "2 messages") {
 		t.Error("backup page lacks the count")

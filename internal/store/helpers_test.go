@@ -12,23 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
 	"github.com/homemmsc/homemmsc/internal/mms"
 )
-
-// fakeClock is a settable clock for Config.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 var t0 = time.Date(2026, 11, 26, 19, 54, 54, 0, time.UTC)
 
 func testConfig(t *testing.T) Config {
 	t.Helper()
-	c := &fakeClock{t: t0}
+	c := clocktest.New(t0)
 	return Config{
 		Dir:         t.TempDir(),
 		MinFree:     -1, // the test machine's free space is not the test's business

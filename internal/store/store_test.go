@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
 	"github.com/homemmsc/homemmsc/internal/mms"
 )
 
@@ -154,7 +155,7 @@ func TestConcurrentPutsSameSecondUniqueIDs(t *testing.T) {
 
 func TestIDsSurviveRestartWithClockGoingBack(t *testing.T) {
 	cfg := testConfig(t)
-	clk := &fakeClock{t: t0}
+	clk := clocktest.New(t0)
 	cfg.Now = clk.Now
 	s := openStore(t, cfg)
 	a, _ := s.Put(message("a", 10))
