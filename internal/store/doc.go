@@ -111,10 +111,12 @@
 //
 //  1. creates messages/<id>.mms (O_EXCL: the id is new), writes the PDU
 //     in one call and starts its fdatasync;
-//  2. while the card works, hashes the PDU (sha256, for the metadata)
-//     and appends the metadata line to journal.jsonl (one write of a
-//     whole line, under a mutex); the line records the store's
-//     watermark, "w" (below);
+//  2. while the card works, hashes the PDU (sha256, for the metadata),
+//     writes the sum into the metadata line (encoded before the write,
+//     with a placeholder of the same length, because the quota check
+//     needs the line's size) and appends the line to journal.jsonl (one
+//     write of a whole line, under a mutex); the line records the
+//     store's watermark, "w" (below);
 //  3. syncs the PDU's name (an fsync of messages/) and the line (an
 //     fdatasync of journal.jsonl), both shared with concurrent Puts
 //     (below), and waits for these and the PDU's fdatasync;

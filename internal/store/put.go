@@ -30,10 +30,11 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	meta.Received = s.cfg.Now()
 	meta.ClockSynced = s.cfg.ClockSynced()
 	meta.ID = makeID(meta.Received, meta.seq)
-	// The line's length is known before the PDU's sha256 is.
+	// The line is encoded before the PDU's sha256 is known, with a
+	// placeholder of the same length: the quota needs its length now,
+	// commit writes the sum over the placeholder.
 	meta.SHA256 = placeholderSum
-	w := s.watermark()
-	line, err := encodeRecord(record{Put: &meta, W: w})
+	line, err := encodeRecord(record{Put: &meta, W: s.watermark()})
 	if err != nil {
 		return Meta{}, err
 	}
@@ -42,7 +43,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		s.setError("put", err)
 		return Meta{}, err
 	}
-	off, pinned, err := s.commit(&meta, w, in.PDU)
+	off, pinned, err := s.commit(&meta, line, in.PDU)
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
@@ -129,8 +130,9 @@ func (s *Store) reserve(need int64) error {
 
 // commit makes a new message durable in one round of syncs: it writes
 // the PDU under its final name and starts its fdatasync; while the
-// card works it hashes the PDU into m.SHA256 and appends m's line to the
-// journal, with watermark w; then it syncs the PDU's name (the directory's fsync) and the
+// card works it hashes the PDU into m.SHA256 and into line (m's put
+// record, encoded with placeholderSum) and appends line to the journal;
+// then it syncs the PDU's name (the directory's fsync) and the
 // line (the journal's fdatasync), both shared with concurrent Puts, and
 // waits for all three syncs. The line can thus reach the card before
 // the PDU does; Open checks the PDU of every line the watermark does
@@ -139,7 +141,7 @@ func (s *Store) reserve(need int64) error {
 // be made durable, and the caller must then keep its sequence unsynced,
 // so that no later line claims it was. off is where the line starts in
 // the journal.
-func (s *Store) commit(m *Meta, w uint64, pdu []byte) (off int64, pin bool, err error) {
+func (s *Store) commit(m *Meta, line, pdu []byte) (off int64, pin bool, err error) {
 	pduPath := filepath.Join(s.msgDir, m.ID+pduExt)
 	f, err := s.fs.Create(pduPath)
 	if err != nil {
@@ -158,7 +160,7 @@ func (s *Store) commit(m *Meta, w uint64, pdu []byte) (off int64, pin bool, err 
 		pduErr <- err
 	}()
 	m.SHA256 = pduSum(pdu)
-	line, err := encodeRecord(record{Put: m, W: w})
+	err = setSum(line, m.SHA256)
 	if err == nil {
 		off, err = s.journal.append(line)
 	}

@@ -132,3 +132,24 @@ func TestFailedPutPinsWatermark(t *testing.T) {
 		})
 	}
 }
+
+// Put writes the PDU's sha256 over the placeholder the line was encoded
+// with, never over a string that merely looks like it: here a hint whose
+// key is "sha256" and whose value is the placeholder.
+func TestPutWritesSumIntoItsField(t *testing.T) {
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	in := message("sum", 1000)
+	in.Hints = map[string]string{"sha256": placeholderSum}
+	m, err := s.Put(in)
+	must(t, err)
+	if m.SHA256 != sha(in.PDU) {
+		t.Fatalf("Put's sha256 %s, want %s", m.SHA256, sha(in.PDU))
+	}
+	s.Close()
+	s = openStore(t, cfg)
+	got, ok := s.Get(m.ID)
+	if !ok || got.SHA256 != sha(in.PDU) || got.Hints["sha256"] != placeholderSum {
+		t.Fatalf("after reopening: %v sha256 %s hints %v", ok, got.SHA256, got.Hints)
+	}
+}
