@@ -48,7 +48,7 @@ was set and may be wrong; the order of the ids is right regardless.
 func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 	from, to := parseRange(r.URL.Query().Get("from"), r.URL.Query().Get("to"))
 	s := search{from: from, to: to}
-	metas, _ := h.cfg.Store.Query(store.Query{Match: s.match})
+	ids := h.cfg.Store.IDs(store.Query{Match: s.match})
 	name := "homemmsc-backup-" + h.now().Format("20060102-150405") + ".zip"
 	hd := w.Header()
 	hd.Set("Content-Type", "application/zip")
@@ -56,7 +56,7 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 	zw := zip.NewWriter(w)
 	rc := http.NewResponseController(w)
 	err := writeText(zw, "README.txt", backupReadme)
-	for i := len(metas) - 1; i >= 0 && err == nil; i-- {
+	for i := len(ids) - 1; i >= 0 && err == nil; i-- {
 		// A backup may take longer than the server's write timeout;
 		// each message gets its own deadline instead, so a stalled
 		// client is still let go.
@@ -64,7 +64,9 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 			err = derr
 			break
 		}
-		err = h.backupMessage(zw, metas[i])
+		if m, ok := h.cfg.Store.Get(ids[i]); ok { // else deleted since
+			err = h.backupMessage(zw, m)
+		}
 	}
 	if err == nil {
 		err = zw.Close()
@@ -73,7 +75,7 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("inbox: backup cut short", "err", err)
 		return
 	}
-	h.log.Info("inbox: backup", "messages", len(metas))
+	h.log.Info("inbox: backup", "messages", len(ids))
 }
 
 // backupMessage writes one message's folder.

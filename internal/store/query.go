@@ -33,6 +33,18 @@ func (s *Store) Query(q Query) (page []Meta, total int) {
 	return page, total
 }
 
+// IDs returns the ids of the messages q selects, newest first, without
+// reading the journal: for going through many messages (a backup) one
+// Get at a time rather than holding all their metadata at once.
+func (s *Store) IDs(q Query) []string {
+	es, _ := s.match(q)
+	ids := make([]string, len(es))
+	for i := range es {
+		ids[i] = es[i].id()
+	}
+	return ids
+}
+
 // match returns copies of the index entries of q's page, and the number
 // of matches; the journal is read after the lock is released.
 func (s *Store) match(q Query) (page []entry, total int) {

@@ -59,6 +59,9 @@ func TestQuery(t *testing.T) {
 		if got := idsOf(page); !slices.Equal(got, c.want) || total != c.wantTotal {
 			t.Errorf("Query(offset %d, limit %d): %v, %d; want %v, %d", c.q.Offset, c.q.Limit, got, total, c.want, c.wantTotal)
 		}
+		if got := st.IDs(c.q); !slices.Equal(got, c.want) && len(got)+len(c.want) > 0 {
+			t.Errorf("IDs(offset %d, limit %d): %v; want %v", c.q.Offset, c.q.Limit, got, c.want)
+		}
 	}
 	must := func(err error) {
 		t.Helper()
