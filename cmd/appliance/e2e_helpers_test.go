@@ -135,12 +135,23 @@ func e2eTryStart(t *testing.T, bin, cwd, data string, args []string) *e2eProc {
 	l.Close()
 	argv := append([]string{"-listen", addr, "-data", data, "-log-level", "debug"}, args...)
 	p := &e2eProc{t: t, addr: addr, log: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, argv...)
-	p.cmd.Dir = cwd
-	p.cmd.Env = e2eEnv()
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+	// A script a parallel test has just written may still be open for
+	// writing in a child forked meanwhile (until that child's exec):
+	// starting it then fails with ETXTBSY (golang.org/issue/22315). Try
+	// again with a fresh Cmd for a moment.
+	for try := 0; ; try++ {
+		p.cmd = exec.Command(bin, argv...)
+		p.cmd.Dir = cwd
+		p.cmd.Env = e2eEnv()
+		p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+		err := p.cmd.Start()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.ETXTBSY) || try == 50 {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
 	p.client = &http.Client{
