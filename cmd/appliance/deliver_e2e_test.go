@@ -292,7 +292,7 @@ func (e *deliverE2E) report(token string, typ mms.MessageType, tid string, statu
 		e.t.Fatal(err)
 	}
 	r, err := e.p.post("/mms/"+token, pdu)
-	if err != nil || r.Code != http.StatusNoContent || len(r.Body) != 0 {
+	if err != nil || r.Code != http.StatusOK || len(r.Body) != 0 {
 		e.t.Fatalf("posting %v: %v, HTTP %d %q", typ, err, r.Code, r.Body)
 	}
 }

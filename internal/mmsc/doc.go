@@ -27,10 +27,31 @@
 // With delivery to paired phones on (internal/deliver), the same URLs
 // also take what a recipient's phone posts about a notification: an
 // M-NotifyResp.ind or M-Acknowledge.ind goes to Config.Report with the
-// posting phone's number and is answered 204 with no body, and the
+// posting phone's number and is answered 200 with an empty body, and the
 // retrieve URLs GET /m/<key> and /v/<key> go to Config.Retrieve. An
-// M-Read-Rec.ind (a phone's read report) is answered 204 too, and only
-// logged: the appliance does not pass read reports on to the sender.
+// M-Read-Rec.ind (a phone's read report) is answered the same empty 200,
+// and only logged: the appliance does not pass read reports on to the
+// sender.
+//
+// # Replies to a phone's reports
+//
+// M-NotifyResp.ind, M-Acknowledge.ind and M-Read-Rec.ind have no reply
+// PDU (OMA-MMS-ENC §6.2, §6.4, §6.7.2); the spec says nothing of the HTTP
+// status. What the clients do with it, read in their sources:
+//
+//	client                       accepts        on anything else
+//	mmsd-tng 2.1 (Phosh/Chatty)  exactly 200    "POST m.notify.resp.ind failed with
+//	                                            status N": the received message is
+//	                                            never exported (2.1.0 tries three
+//	                                            times, then reports a receive error)
+//	Sailfish mms-engine          any 2xx        permanent failure of the task; only
+//	  (mms_task_http.c)                         transport errors are retried
+//	AOSP MmsService              any 2xx        MmsHttpException, retried up to
+//	  (MmsHttpClient.execute)                   3 times, then the request fails
+//
+// None reads the body of these replies. So all three are answered 200
+// with Content-Length 0; a 204 (what we answered before) fails on every
+// Linux phone running mmsd-tng.
 //
 // # Status choice
 //

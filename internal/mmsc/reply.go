@@ -13,13 +13,14 @@ import (
 //
 //   - GET /m/<key> and /v/<key>…: the retrieve URLs, Config.Retrieve;
 //   - M-NotifyResp.ind and M-Acknowledge.ind POSTed by a recipient's
-//     phone to its MMSC URL, Config.Report. They are answered HTTP 204
-//     with no body whatever the outcome, as phones expect; what went wrong
-//     is logged.
+//     phone to its MMSC URL, Config.Report. They are answered HTTP 200
+//     with an empty body whatever the outcome (see doc.go for why 200 and
+//     not 204); what went wrong is logged.
 //
 // A phone also POSTs an M-Read-Rec.ind when its user reads, or deletes
 // unread, a message that asked for a read report (OMA-MMS-ENC §6.7.2).
-// It has no reply PDU either: it is answered 204 and logged. The
+// It has no reply PDU either: it is answered the same empty 200 and
+// logged. The
 // appliance does not pass read reports on to the sender (that would take
 // an M-Read-Orig.ind delivered to the sending phone); answering with an
 // M-Send.conf "unsupported message", as it did before, made no sense to
@@ -48,14 +49,14 @@ var reports = map[mms.MessageType]string{
 }
 
 // isReport reports whether a posted PDU, by its first header, is a phone's
-// report the handler answers 204: a read report always, the others when
+// report the handler answers with an empty 200: a read report always, the others when
 // Config.Report takes them.
 func (h *handler) isReport(t mms.MessageType) bool {
 	return t == mms.TypeReadRecInd || (h.cfg.Report != nil && reports[t] != "")
 }
 
 // phoneReport hands an M-NotifyResp.ind or M-Acknowledge.ind to
-// Config.Report, logs an M-Read-Rec.ind, and answers 204.
+// Config.Report, logs an M-Read-Rec.ind, and answers an empty 200.
 func (h *handler) phoneReport(w http.ResponseWriter, r *http.Request, body []byte, phone *phones.Phone) {
 	typ := peek(body).typ
 	from := ""
@@ -75,5 +76,13 @@ func (h *handler) phoneReport(w http.ResponseWriter, r *http.Request, body []byt
 	if err != nil {
 		h.log.Warn("mmsc: report not applied", "remote", r.RemoteAddr, "size", len(body), "err", err)
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeEmpty(w)
+}
+
+// writeEmpty answers 200 with no body. Not 204: mmsd-tng takes anything
+// but exactly 200 as a failed POST (doc.go, "Replies to a phone's
+// reports").
+func writeEmpty(w http.ResponseWriter) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
 }
