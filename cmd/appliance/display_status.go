@@ -8,12 +8,9 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/clock"
 	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
-
-// lowFree is when the disk counts as full on the screen: the store's
-// default free-space floor.
-const lowFree = 32 << 20
 
 // statusSource builds the display's Status from the store and the system.
 type statusSource struct {
@@ -66,7 +63,7 @@ func (s *statusSource) status() display.Status {
 	case failing:
 		st.StoreError = stats.LastError
 	}
-	if (stats.FreeBytes >= 0 && stats.FreeBytes < lowFree) || (s.deps.quota > 0 && stats.Bytes >= s.deps.quota) {
+	if (stats.FreeBytes >= 0 && stats.FreeBytes < health.LowFree) || (s.deps.quota > 0 && stats.Bytes >= s.deps.quota) {
 		st.DiskFull = true
 	}
 	return st

@@ -19,13 +19,14 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/clock"
 	"github.com/homemmsc/homemmsc/internal/guard"
+	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // lanDeps is what the LAN listener serves.
 type lanDeps struct {
-	health  *health      // /healthz
+	health  http.Handler // /healthz
 	metrics http.Handler // /metrics
 	inbox   http.Handler // everything else; if nil, "/" is a short index
 
@@ -102,7 +103,7 @@ func listen(addr, lanAddr string) (ln, lan net.Listener, err error) {
 type appliance struct {
 	metrics *appMetrics
 	display *displayWatch
-	health  *health
+	health  *health.Checker
 	mmscLn  *guard.Listener
 	serving atomic.Bool // the MMSC server runs
 	guards  mmscGuards
@@ -122,10 +123,10 @@ func newAppliance(o options, st *store.Store, ln net.Listener, modem func() mode
 	conns := a.guards.conns
 	conns.OnRefused = func(string) { a.metrics.connRefused.Inc() }
 	a.mmscLn = guard.LimitListener(ln, conns)
-	a.health = &health{
-		stats: st.Stats, quota: o.quota, serving: &a.serving, accept: a.mmscLn.LastAcceptError,
-		probe: &writeProbe{dir: o.data, now: time.Now}, synced: clock.Synced, now: time.Now,
-	}
+	a.health = health.New(health.Config{
+		Stats: st.Stats, Quota: o.quota, Serving: a.serving.Load, Accept: a.mmscLn.LastAcceptError,
+		Dir: o.data, Synced: clock.Synced,
+	})
 	return a
 }
 

@@ -2,21 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"image"
 	"image/color"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/display"
@@ -28,139 +22,11 @@ import (
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
-// testHealth is a healthy check over fakes; tests break one thing each.
-type testHealth struct {
-	h       *health
-	stats   store.Stats
-	serving atomic.Bool
-	writes  int
-	werr    error
-	now     time.Time
-}
-
-func newTestHealth() *testHealth {
-	th := &testHealth{stats: store.Stats{FreeBytes: 1 << 30}, now: time.Unix(1.8e9, 0)}
-	th.serving.Store(true)
-	now := func() time.Time { return th.now }
-	th.h = &health{
-		stats: func() store.Stats { return th.stats }, serving: &th.serving,
-		accept: func() (time.Time, error) { return time.Time{}, nil },
-		probe:  &writeProbe{dir: "/data", now: now, write: func(string) error { th.writes++; return th.werr }},
-		synced: func() bool { return true }, now: now,
-	}
-	return th
-}
-
-func (th *testHealth) get(t *testing.T) (int, healthReply) {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	th.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
-	var rep healthReply
-	if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
-		t.Fatalf("/healthz body %q: %v", rec.Body, err)
-	}
-	if rec.Header().Get("Content-Type") != "application/json" {
-		t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
-	}
-	return rec.Code, rep
-}
-
-func TestHealthz(t *testing.T) {
-	th := newTestHealth()
-	if code, rep := th.get(t); code != 200 || rep.Status != "ok" || len(rep.Problems) != 0 || !rep.ClockSynced {
-		t.Fatalf("healthy: %d %+v", code, rep)
-	}
-	for _, tt := range []struct {
-		name   string
-		break_ func(th *testHealth)
-		want   string
-	}{
-		{"not serving", func(th *testHealth) { th.serving.Store(false) }, "MMSC listener not serving"},
-		{"accept failing", func(th *testHealth) {
-			th.h.accept = func() (time.Time, error) { return th.now.Add(-time.Second), syscall.EMFILE }
-		}, "cannot accept connections: too many open files"},
-		{"read-only card", func(th *testHealth) { th.werr = syscall.EROFS }, "store not writable: read-only file system"},
-		{"disk full", func(th *testHealth) { th.stats.FreeBytes = 1 << 20 }, "disk full"},
-		{"quota full", func(th *testHealth) { th.h.quota, th.stats.Bytes = 100, 100 }, "quota full"},
-	} {
-		th := newTestHealth()
-		tt.break_(th)
-		code, rep := th.get(t)
-		if code != http.StatusServiceUnavailable || rep.Status != "failing" || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], tt.want) {
-			t.Errorf("%s: %d %+v, want 503 saying %q", tt.name, code, rep, tt.want)
-		}
-	}
-	th = newTestHealth()
-	th.h.accept = func() (time.Time, error) { return th.now.Add(-time.Hour), syscall.EMFILE }
-	if code, _ := th.get(t); code != 200 {
-		t.Errorf("an accept error an hour old: %d, want 200", code)
-	}
-	rec := httptest.NewRecorder()
-	th.h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/healthz", nil))
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Errorf("POST /healthz: %d", rec.Code)
-	}
-}
-
-// The probe writes at most once per probeEvery however often /healthz is asked.
-func TestWriteProbeReusesResult(t *testing.T) {
-	th := newTestHealth()
-	for range 5 {
-		th.get(t)
-	}
-	if th.writes != 1 {
-		t.Errorf("5 checks made %d writes, want 1", th.writes)
-	}
-	th.werr = syscall.ENOSPC
-	th.now = th.now.Add(probeEvery)
-	if code, rep := th.get(t); code != 503 || th.writes != 2 || !strings.Contains(rep.Problems[0], "no space") {
-		t.Errorf("after probeEvery: %d %+v, %d writes", code, rep, th.writes)
-	}
-}
-
-// A hung SD card: /healthz answers 503 after probeTimeout, and starts no
-// second write while the first hangs.
-func TestWriteProbeHung(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		release := make(chan struct{})
-		var writes atomic.Int32
-		p := &writeProbe{dir: "/data", now: time.Now, write: func(string) error { writes.Add(1); <-release; return nil }}
-		start := time.Now()
-		err := p.check(context.Background())
-		if err == nil || !strings.Contains(err.Error(), "has taken over 2s") || time.Since(start) != probeTimeout {
-			t.Errorf("hung write: %v after %v", err, time.Since(start))
-		}
-		time.Sleep(probeEvery)
-		p.check(context.Background())
-		if writes.Load() != 1 {
-			t.Errorf("%d writes started while the first hung", writes.Load())
-		}
-		close(release)
-		synctest.Wait()
-		if err := p.check(context.Background()); err != nil {
-			t.Errorf("after the card came back: %v", err)
-		}
-	})
-}
-
-func TestTryWrite(t *testing.T) {
-	dir := t.TempDir()
-	if err := tryWrite(dir); err != nil {
-		t.Fatal(err)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("probe left %v", ents)
-	}
-	err := tryWrite(filepath.Join(dir, "missing"))
-	if !errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), dir) {
-		t.Errorf("missing dir: %v, want ENOENT without the path", err)
-	}
-}
-
 func TestLANRoutes(t *testing.T) {
 	reg := metrics.NewRegistry()
 	reg.Counter("x_total", "x").Inc()
-	h := newLANHandler(lanDeps{health: newTestHealth().h, metrics: reg})
+	healthz := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"status":"ok"}`)) })
+	h := newLANHandler(lanDeps{health: healthz, metrics: reg})
 	for path, want := range map[string]int{"/healthz": 200, "/metrics": 200, "/": 200, "/mms": 404, "/inbox": 404} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -174,7 +40,7 @@ func TestLANRoutes(t *testing.T) {
 		t.Errorf("index %q does not list the endpoints", b)
 	}
 	inbox := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("inbox " + r.URL.Path)) })
-	h = newLANHandler(lanDeps{health: newTestHealth().h, metrics: reg, inbox: inbox})
+	h = newLANHandler(lanDeps{health: healthz, metrics: reg, inbox: inbox})
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/m/123", nil))
 	if rec.Body.String() != "inbox /m/123" {
@@ -293,36 +159,6 @@ func TestNoModemNoModemMetrics(t *testing.T) {
 		}
 	}
 	metricstest.PromtoolCheck(t, b.Bytes())
-}
-
-// logLines collects log messages.
-type logLines struct{ msgs []string }
-
-func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logLines) WithAttrs([]slog.Attr) slog.Handler       { return l }
-func (l *logLines) WithGroup(string) slog.Handler            { return l }
-func (l *logLines) Handle(_ context.Context, r slog.Record) error {
-	l.msgs = append(l.msgs, r.Message)
-	return nil
-}
-
-func TestWatchClockLogsChanges(t *testing.T) {
-	states := []bool{false, false, true, true, false}
-	i := 0
-	synced := func() bool { s := states[min(i, len(states)-1)]; i++; return s }
-	tick := make(chan time.Time)
-	var logs logLines
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { watchClock(ctx, synced, tick, slog.New(&logs)); close(done) }()
-	for range len(states) - 1 {
-		tick <- time.Time{}
-	}
-	cancel()
-	<-done
-	if len(logs.msgs) != 2 || !strings.Contains(logs.msgs[0], "clock: synchronised") || !strings.Contains(logs.msgs[1], "no longer synchronised") {
-		t.Errorf("logs %q, want one line at sync and one at its loss", logs.msgs)
-	}
 }
 
 func TestLANOptions(t *testing.T) {

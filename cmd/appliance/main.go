@@ -28,6 +28,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
+	"github.com/homemmsc/homemmsc/internal/watchdog"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=...".
@@ -113,7 +114,7 @@ type options struct {
 	deliverOpts deliverOptions
 	inboxOpts   inboxOptions // -inbox-password-file: see inbox.go
 	showVersion bool
-	getenv      func(string) string // for systemd's NOTIFY_SOCKET and WATCHDOG_* (service.go)
+	getenv      func(string) string // for systemd's NOTIFY_SOCKET and WATCHDOG_* (internal/watchdog)
 }
 
 // parseOptions declares the flags, applies the environment as defaults,
@@ -399,8 +400,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status, watch: a.display}, log)
 	defer stopDisplay()
-	go watchClock(ctx, clock.Synced, time.Tick(clockPoll), log)
-	stopService := startService(ctx, o.getenv, serviceDeps{store: st, dataDir: o.data, listen: ln.Addr().String()}, log)
+	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
+	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,
+		Listen: ln.Addr().String(), Probe: loopbackAddr(ln.Addr().String()), Logger: log})
 	defer stopService()
 	return runServers(ctx, log, a.servers(h, lanLn, log)...)
 }
@@ -445,6 +447,10 @@ func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) 
 // placeholder for a wildcard host. Phones outside the LAN need the
 // router's public address and port forward instead.
 func publicHost(addr string) string { return withHost(addr, "<this-host>") }
+
+// loopbackAddr is where the process reaches its own listener: a wildcard
+// host becomes 127.0.0.1 (Go's wildcard listeners are dual-stack).
+func loopbackAddr(addr string) string { return withHost(addr, "127.0.0.1") }
 
 // withHost puts host in place of a listen address's wildcard host ("",
 // 0.0.0.0 or ::); any other address is returned as it is.

@@ -343,3 +343,17 @@ func TestSIGTERMExitsZero(t *testing.T) {
 		}
 	}
 }
+func TestLoopbackAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"[::]:8080":      "127.0.0.1:8080",
+		"0.0.0.0:80":     "127.0.0.1:80",
+		":8080":          "127.0.0.1:8080",
+		"10.0.0.5:8080":  "10.0.0.5:8080",
+		"[::1]:8080":     "[::1]:8080",
+		"no-port-at-all": "no-port-at-all",
+	} {
+		if got := loopbackAddr(in); got != want {
+			t.Errorf("loopbackAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -16,6 +16,9 @@
 // not return TIME_ERROR, STA_UNSYNC is clear and maxerror is below
 // MaxError. Any error counts as not synchronised.
 //
+// Watch logs each change of that state (polled every Poll), so the
+// journal shows when new messages started to get a trusted time.
+//
 // # Specs
 //
 //   - adjtimex(2), Linux man-pages: struct timex, STA_UNSYNC, TIME_ERROR.

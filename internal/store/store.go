@@ -33,8 +33,11 @@ const (
 	MaxHintLen     = 512     // bytes per hint key or value, longer ones are cut
 	MaxTextLen     = 1024    // bytes per recorded address, subject, name or id
 	MaxRecipients  = 256     // To+Cc+Bcc addresses recorded per message
-	defaultMinFree = 32 << 20
+	defaultMinFree = DefaultMinFree
 )
+
+// DefaultMinFree is Config.MinFree when zero: the free-space floor.
+const DefaultMinFree = 32 << 20
 
 // Config configures a Store. Its zero value is not usable: Dir is required.
 type Config struct {

@@ -1,4 +1,4 @@
-package main
+package clock
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// clockPoll is how often the clock's sync state is checked for the log.
+// Poll is how often the clock's sync state is checked for the log.
 // NTP usually syncs within a minute of the network coming up.
-const clockPoll = 30 * time.Second
+const Poll = 30 * time.Second
 
-// watchClock logs each change of the clock's sync state (a Pi has no
+// Watch logs each change of the clock's sync state (a Pi has no
 // clock battery: until NTP syncs, times are wrong) until ctx is done.
 // The state at start is in the startup log line.
-func watchClock(ctx context.Context, synced func() bool, tick <-chan time.Time, log *slog.Logger) {
+func Watch(ctx context.Context, synced func() bool, tick <-chan time.Time, log *slog.Logger) {
 	was := synced()
 	for {
 		select {

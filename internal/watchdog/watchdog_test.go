@@ -1,4 +1,4 @@
-package main
+package watchdog
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func (f *fakeSystemd) until(key string) map[string]string {
 }
 
 // serviceFixture is an open store and an MMSC listener serving h.
-func serviceFixture(t *testing.T, h http.Handler) serviceDeps {
+func serviceFixture(t *testing.T, h http.Handler) Config {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(store.Config{Dir: dir})
@@ -87,25 +87,26 @@ func serviceFixture(t *testing.T, h http.Handler) serviceDeps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(h, slog.New(slog.DiscardHandler))
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return serviceDeps{store: st, dataDir: dir, listen: ln.Addr().String()}
+	return Config{Stats: st.Stats, Dir: dir, Listen: ln.Addr().String(), Probe: ln.Addr().String(), Logger: slog.New(slog.DiscardHandler)}
 }
 
 // firstPingStatus runs the service and returns the STATUS sent with its
 // first probe's ping (not READY's).
-func firstPingStatus(t *testing.T, sd *fakeSystemd, deps serviceDeps) string {
+func firstPingStatus(t *testing.T, sd *fakeSystemd, cfg Config) string {
 	t.Helper()
-	runService(t, sd, deps)
+	runService(t, sd, cfg)
 	sd.next() // READY=1
 	return sd.until("WATCHDOG")["STATUS"]
 }
 
-func runService(t *testing.T, sd *fakeSystemd, deps serviceDeps) (stop func()) {
+func runService(t *testing.T, sd *fakeSystemd, cfg Config) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stopService := startService(ctx, sd.getenv, deps, slog.New(slog.DiscardHandler))
+	cfg.Getenv = sd.getenv
+	stopService := Start(ctx, cfg)
 	stop = func() { cancel(); stopService() }
 	t.Cleanup(stop)
 	return stop
@@ -113,17 +114,17 @@ func runService(t *testing.T, sd *fakeSystemd, deps serviceDeps) (stop func()) {
 
 func TestServiceReadyWatchdogStopping(t *testing.T) {
 	sd := newFakeSystemd(t, 400*time.Millisecond)
-	deps := serviceFixture(t, nil)
-	stop := runService(t, sd, deps)
+	cfg := serviceFixture(t, nil)
+	stop := runService(t, sd, cfg)
 	ready := sd.next()
 	if ready["READY"] != "1" || ready["WATCHDOG"] != "1" || !strings.Contains(ready["STATUS"], "0 messages") {
 		t.Fatalf("first notification %q, want READY=1, WATCHDOG=1 and a STATUS with the store", ready)
 	}
 	ping := sd.until("WATCHDOG")
-	if !strings.HasPrefix(ping["STATUS"], "serving "+deps.listen) || strings.Contains(ping["STATUS"], "not writable") {
+	if !strings.HasPrefix(ping["STATUS"], "serving "+cfg.Listen) || strings.Contains(ping["STATUS"], "not writable") {
 		t.Errorf("STATUS with a ping: %q", ping["STATUS"])
 	}
-	if _, err := os.Stat(filepath.Join(deps.dataDir, probeFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(cfg.Dir, probeFile)); !os.IsNotExist(err) {
 		t.Errorf("the disk probe left its file: %v", err)
 	}
 	stop()
@@ -141,8 +142,8 @@ func TestServiceStuckListenerStopsPings(t *testing.T) {
 		<-release
 		io.WriteString(w, "late")
 	})
-	deps := serviceFixture(t, stuck)
-	runService(t, sd, deps)
+	cfg := serviceFixture(t, stuck)
+	runService(t, sd, cfg)
 	sd.next() // READY=1
 	m := sd.next()
 	if m["WATCHDOG"] != "" || !strings.HasPrefix(m["STATUS"], "not answering: MMSC listener") {
@@ -156,13 +157,13 @@ func TestServiceStuckListenerStopsPings(t *testing.T) {
 // go on, and STATUS says what is wrong.
 func TestServiceDiskErrorIsNotAHang(t *testing.T) {
 	sd := newFakeSystemd(t, 400*time.Millisecond)
-	deps := serviceFixture(t, nil)
+	cfg := serviceFixture(t, nil)
 	notADir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	deps.dataDir = notADir // the probe's file would go under a regular file
-	if status := firstPingStatus(t, sd, deps); !strings.Contains(status, "store not writable") {
+	cfg.Dir = notADir // the probe's file would go under a regular file
+	if status := firstPingStatus(t, sd, cfg); !strings.Contains(status, "store not writable") {
 		t.Errorf("STATUS %q does not report the disk error", status)
 	}
 }
@@ -180,37 +181,11 @@ func TestServiceWithoutWatchdog(t *testing.T) {
 	}
 }
 
-func TestLoopbackAddr(t *testing.T) {
-	for in, want := range map[string]string{
-		"[::]:8080":      "127.0.0.1:8080",
-		"0.0.0.0:80":     "127.0.0.1:80",
-		":8080":          "127.0.0.1:8080",
-		"10.0.0.5:8080":  "10.0.0.5:8080",
-		"[::1]:8080":     "[::1]:8080",
-		"no-port-at-all": "no-port-at-all",
-	} {
-		if got := loopbackAddr(in); got != want {
-			t.Errorf("loopbackAddr(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestHumanSize(t *testing.T) {
-	for n, want := range map[int64]string{
-		0: "0 B", 999: "999 B", 1000: "1.0 kB", 1500: "1.5 kB", 930_000: "930 kB",
-		1_400_000_000: "1.4 GB", 29_000_000_000_000: "29 TB", 5_000_000_000_000_000: "5000 TB",
-	} {
-		if got := humanSize(n); got != want {
-			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // A listener at its connection cap accepts and closes at once: busy, not
 // stuck, so the pings go on and STATUS says so.
 func TestServiceConnectionCapIsNotAHang(t *testing.T) {
 	sd := newFakeSystemd(t, 400*time.Millisecond)
-	deps := serviceFixture(t, nil)
+	cfg := serviceFixture(t, nil)
 	full, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -225,8 +200,9 @@ func TestServiceConnectionCapIsNotAHang(t *testing.T) {
 			c.Close() // as internal/guard does over its caps
 		}
 	}()
-	deps.listen = full.Addr().String()
-	if status := firstPingStatus(t, sd, deps); !strings.Contains(status, "probe connection closed") {
+	cfg.Listen = full.Addr().String()
+	cfg.Probe = cfg.Listen
+	if status := firstPingStatus(t, sd, cfg); !strings.Contains(status, "probe connection closed") {
 		t.Errorf("STATUS %q does not say the probe was turned away", status)
 	}
 }
@@ -234,14 +210,15 @@ func TestServiceConnectionCapIsNotAHang(t *testing.T) {
 // Nothing listening any more is stuck: the port refuses.
 func TestServiceRefusedIsAHang(t *testing.T) {
 	sd := newFakeSystemd(t, 400*time.Millisecond)
-	deps := serviceFixture(t, nil)
+	cfg := serviceFixture(t, nil)
 	gone, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps.listen = gone.Addr().String()
+	cfg.Listen = gone.Addr().String()
+	cfg.Probe = cfg.Listen
 	gone.Close()
-	runService(t, sd, deps)
+	runService(t, sd, cfg)
 	sd.next() // READY=1
 	if m := sd.next(); m["WATCHDOG"] != "" || !strings.HasPrefix(m["STATUS"], "not answering") {
 		t.Errorf("notification with the port closed: %q, want no WATCHDOG", m)

@@ -1,4 +1,4 @@
-package main
+package health
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -24,20 +23,38 @@ const (
 	acceptRecent = 30 * time.Second // an accept error this recent makes the listener unhealthy
 )
 
-// health decides /healthz: the store's filesystem takes a write and has
-// room, the quota is not reached, and the MMSC listener serves.
-type health struct {
-	stats   func() store.Stats
-	quota   int64
-	serving *atomic.Bool              // the MMSC server's Serve is running
-	accept  func() (time.Time, error) // the MMSC listener's last accept error
-	probe   *writeProbe
-	synced  func() bool
-	now     func() time.Time
+// LowFree is when the disk counts as full: the store's default
+// free-space floor.
+const LowFree = store.DefaultMinFree
+
+// Config is what the check looks at.
+type Config struct {
+	Stats   func() store.Stats
+	Quota   int64                     // -quota; 0 = none
+	Serving func() bool               // the MMSC server's Serve is running
+	Accept  func() (time.Time, error) // the MMSC listener's last accept error
+	Dir     string                    // the store's directory, where the write probe writes
+	Synced  func() bool               // the clock is synchronised
+	Now     func() time.Time          // if nil, time.Now
 }
 
-// healthReply is the JSON body of /healthz.
-type healthReply struct {
+// Checker decides /healthz: the store's filesystem takes a write and has
+// room, the quota is not reached, and the MMSC listener serves.
+type Checker struct {
+	cfg   Config
+	probe *writeProbe
+}
+
+// New returns the check described by cfg.
+func New(cfg Config) *Checker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Checker{cfg: cfg, probe: &writeProbe{dir: cfg.Dir, now: cfg.Now}}
+}
+
+// Reply is the JSON body of /healthz.
+type Reply struct {
 	Status      string   `json:"status"` // "ok" or "failing"
 	Problems    []string `json:"problems,omitempty"`
 	ClockSynced bool     `json:"clock_synced"`
@@ -45,13 +62,13 @@ type healthReply struct {
 	LastError   string   `json:"last_store_error,omitempty"`
 }
 
-func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (c *Checker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	rep := h.check(r.Context())
+	rep := c.Check(r.Context())
 	code := http.StatusOK
 	if rep.Status != "ok" {
 		code = http.StatusServiceUnavailable
@@ -62,25 +79,25 @@ func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(rep)
 }
 
-// check gathers every problem; none means healthy.
-func (h *health) check(ctx context.Context) healthReply {
-	st := h.stats()
-	rep := healthReply{Status: "ok", ClockSynced: h.synced(), FreeBytes: st.FreeBytes, LastError: st.LastError}
+// Check gathers every problem; none means healthy.
+func (c *Checker) Check(ctx context.Context) Reply {
+	st := c.cfg.Stats()
+	rep := Reply{Status: "ok", ClockSynced: c.cfg.Synced(), FreeBytes: st.FreeBytes, LastError: st.LastError}
 	add := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
-	if !h.serving.Load() {
+	if !c.cfg.Serving() {
 		add("MMSC listener not serving")
 	}
-	if at, err := h.accept(); err != nil && h.now().Sub(at) < acceptRecent {
+	if at, err := c.cfg.Accept(); err != nil && c.cfg.Now().Sub(at) < acceptRecent {
 		add("MMSC listener cannot accept connections: %v", err)
 	}
-	if err := h.probe.check(ctx); err != nil {
+	if err := c.probe.check(ctx); err != nil {
 		add("store not writable: %v", err)
 	}
-	if st.FreeBytes >= 0 && st.FreeBytes < lowFree {
-		add("disk full: %d bytes free, new messages need %d", st.FreeBytes, lowFree)
+	if st.FreeBytes >= 0 && st.FreeBytes < LowFree {
+		add("disk full: %d bytes free, new messages need %d", st.FreeBytes, LowFree)
 	}
-	if h.quota > 0 && st.Bytes >= h.quota {
-		add("quota full: %d of %d bytes used", st.Bytes, h.quota)
+	if c.cfg.Quota > 0 && st.Bytes >= c.cfg.Quota {
+		add("quota full: %d of %d bytes used", st.Bytes, c.cfg.Quota)
 	}
 	if len(rep.Problems) > 0 {
 		rep.Status = "failing"
@@ -151,12 +168,12 @@ func closed(c chan struct{}) bool {
 const probeName = ".healthz-probe"
 
 func tryWrite(dir string) error {
-	return shortErr(testWrite(filepath.Join(dir, probeName), false))
+	return shortErr(TestWrite(filepath.Join(dir, probeName), false))
 }
 
-// testWrite creates path, writes a line, fsyncs it if sync is set,
+// TestWrite creates path, writes a line, fsyncs it if sync is set,
 // closes and removes it: /healthz's probe and the watchdog's.
-func testWrite(path string, sync bool) error {
+func TestWrite(path string, sync bool) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err

@@ -1,29 +1,4 @@
-package main
-
-// Running as a systemd Type=notify service (board/homemmsc.service):
-// READY=1 once the store is open and the listener bound, a STATUS line,
-// watchdog pings that prove the MMSC still serves, STOPPING=1 when
-// shutdown begins.
-//
-// What a stuck appliance looks like, and what each probe catches:
-//   - the accept loop or the handlers are wedged (a deadlock, every
-//     descriptor used up, a runaway goroutine starving the rest): phones
-//     connect and wait. The probe makes a real HTTP request over a new
-//     loopback connection to the MMSC listener and needs an answer, or at
-//     least the prompt close of a listener whose connection slots are all
-//     taken (see listenerStuck).
-//   - the store's lock is held forever: Put and Stats block. The probe
-//     calls Stats.
-//   - the SD card hangs (fsync never returns, the usual end of a cheap
-//     card): Put blocks in fsync. The probe writes, fsyncs and removes a
-//     small file in the data directory.
-//
-// A probe that returns an error is not a hang: a full or read-only disk
-// answers at once, and the MMSC then tells phones "transient failure"
-// itself, which a restart would not fix. Only the listener probe's error
-// counts (nothing answered in time); the disk's error goes into STATUS.
-// A probe that never returns stops the pings, and systemd kills and
-// restarts the service after WatchdogSec.
+package watchdog
 
 import (
 	"context"
@@ -38,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/bytesize"
+	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/sdnotify"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -58,35 +35,42 @@ const minProbePeriod = 10 * time.Millisecond
 // the store's recovery does not remove.
 const probeFile = ".tmp-watchdog-probe"
 
-// serviceDeps is what the service probes.
-type serviceDeps struct {
-	store   *store.Store
-	dataDir string
-	listen  string // the MMSC listener's bound address
+// Config is what the service probes.
+type Config struct {
+	Getenv func(string) string // NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID
+	Stats  func() store.Stats  // the store's; blocks while the store's lock is held
+	Dir    string              // the store's directory, where the disk probe writes
+	Listen string              // the MMSC listener's bound address, for STATUS
+	Probe  string              // host:port the process reaches that listener at (loopback for a wildcard)
+	Logger *slog.Logger        // if nil, slog.Default()
 }
 
 // service feeds systemd.
 type service struct {
 	n      *sdnotify.Notifier
-	deps   serviceDeps
+	cfg    Config
 	period time.Duration // between probes; half of WatchdogSec
 	client *http.Client
 	log    *slog.Logger
 }
 
-// startService sends READY=1 and starts the status and watchdog loop;
+// Start sends READY=1 and starts the status and watchdog loop;
 // STOPPING=1 goes out as soon as ctx is done. stop ends the loop. Without
 // NOTIFY_SOCKET it does nothing.
-func startService(ctx context.Context, getenv func(string) string, deps serviceDeps, log *slog.Logger) (stop func()) {
-	n, err := sdnotify.New(getenv)
+func Start(ctx context.Context, cfg Config) (stop func()) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	n, err := sdnotify.New(cfg.Getenv)
 	if err != nil {
 		log.Warn("systemd: cannot notify", "err", err)
 	}
 	if !n.Enabled() {
 		return func() {}
 	}
-	s := &service{n: n, deps: deps, period: statusPeriod, log: log}
-	interval, watchdog := sdnotify.WatchdogInterval(getenv, os.Getpid())
+	s := &service{n: n, cfg: cfg, period: statusPeriod, log: log}
+	interval, watchdog := sdnotify.WatchdogInterval(cfg.Getenv, os.Getpid())
 	if watchdog {
 		s.period = max(interval/2, minProbePeriod)
 		s.client = probeClient(s.period / 2)
@@ -157,7 +141,7 @@ func (s *service) notify(assignments ...string) {
 func (s *service) probe(ctx context.Context) (string, error) {
 	err := s.askListener(ctx)
 	if err != nil && listenerStuck(err) {
-		return "", fmt.Errorf("MMSC listener %s: %w", s.deps.listen, err)
+		return "", fmt.Errorf("MMSC listener %s: %w", s.cfg.Listen, err)
 	}
 	summary := s.summary(s.touchDisk())
 	if err != nil {
@@ -198,7 +182,7 @@ func probeClient(timeout time.Duration) *http.Client {
 // limit in front of it) thinks of "/", but an answer means a goroutine
 // accepted the connection, parsed the request and wrote a reply.
 func (s *service) askListener(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+loopbackAddr(s.deps.listen)+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.cfg.Probe+"/", nil)
 	if err != nil {
 		return err
 	}
@@ -212,44 +196,23 @@ func (s *service) askListener(ctx context.Context) error {
 	return err
 }
 
-// loopbackAddr is where the process reaches its own listener: a wildcard
-// host becomes 127.0.0.1 (Go's wildcard listeners are dual-stack).
-func loopbackAddr(addr string) string { return withHost(addr, "127.0.0.1") }
-
 // touchDisk writes, syncs and removes a small file in the data directory.
 // On a hung card it does not return; on a full or read-only one it
 // returns the error.
 func (s *service) touchDisk() error {
-	return testWrite(filepath.Join(s.deps.dataDir, probeFile), true)
+	return health.TestWrite(filepath.Join(s.cfg.Dir, probeFile), true)
 }
 
 // summary is the STATUS line: what the store holds, and any disk error.
 // Stats takes the store's lock, so a stuck store blocks here.
 func (s *service) summary(diskErr error) string {
-	st := s.deps.store.Stats()
-	line := fmt.Sprintf("serving %s; %d messages (%d new), %s stored", s.deps.listen, st.Messages, st.New, humanSize(st.Bytes))
+	st := s.cfg.Stats()
+	line := fmt.Sprintf("serving %s; %d messages (%d new), %s stored", s.cfg.Listen, st.Messages, st.New, bytesize.Human(st.Bytes))
 	if st.FreeBytes >= 0 {
-		line += ", " + humanSize(st.FreeBytes) + " free"
+		line += ", " + bytesize.Human(st.FreeBytes) + " free"
 	}
 	if diskErr != nil {
 		line += "; store not writable: " + diskErr.Error()
 	}
 	return sdnotify.Line(line)
-}
-
-// humanSize rounds a byte count for people: 0 B, 930 KB, 1.4 GB.
-func humanSize(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, prefix := float64(n)/unit, 0
-	for f >= unit && prefix < 3 {
-		f /= unit
-		prefix++
-	}
-	if f < 10 {
-		return fmt.Sprintf("%.1f %cB", f, "kMGT"[prefix])
-	}
-	return fmt.Sprintf("%.0f %cB", f, "kMGT"[prefix])
 }
