@@ -20,6 +20,7 @@ all: build
 ## build: the appliance for this machine, in bin/appliance
 build:
 	$(GOBUILD) -o bin/appliance ./cmd/appliance
+	$(GOBUILD) -o bin/smsexport ./cmd/smsexport
 
 ## pi: static binaries for the Raspberry Pi models in dist/
 ##   armv6 (Pi Zero/Zero W/1), armv7 (Pi 2/3/4 32-bit OS), arm64 (Pi 3/4/5/Zero 2 64-bit OS)
@@ -27,6 +28,9 @@ pi:
 	GOOS=linux GOARCH=arm GOARM=6 $(GOBUILD) -o dist/homemmsc-linux-armv6 ./cmd/appliance
 	GOOS=linux GOARCH=arm GOARM=7 $(GOBUILD) -o dist/homemmsc-linux-armv7 ./cmd/appliance
 	GOOS=linux GOARCH=arm64       $(GOBUILD) -o dist/homemmsc-linux-arm64 ./cmd/appliance
+	GOOS=linux GOARCH=arm GOARM=6 $(GOBUILD) -o dist/smsexport-linux-armv6 ./cmd/smsexport
+	GOOS=linux GOARCH=arm GOARM=7 $(GOBUILD) -o dist/smsexport-linux-armv7 ./cmd/smsexport
+	GOOS=linux GOARCH=arm64       $(GOBUILD) -o dist/smsexport-linux-arm64 ./cmd/smsexport
 
 ## run: build and run with development defaults: listens on 127.0.0.1:8080,
 ##      stores under ./mmsc-data, open endpoint on, no modem, OLED drawn to run/oled.png,
@@ -64,7 +68,7 @@ fuzz:
 ##        whichever rows came next.
 bench:
 	$(GO) run ./cmd/mmsload -compare
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox ./internal/smsxml
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
 

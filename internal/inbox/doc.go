@@ -30,6 +30,8 @@
 //	/status           version, uptime, messages, store size, free disk, the last
 //	                  store error, and the appliance's rows (Config.Status)
 //	/backup           a zip of everything or of a date range, streamed
+//	/backup.xml       the same selection as an SMS Backup & Restore file, to
+//	                  restore into an Android phone (internal/smsxml)
 //
 // The reachability test (Config.SelfTest, the deliverer's self-test)
 // waits minutes for the phone to fetch, so POST /phones/test starts it in

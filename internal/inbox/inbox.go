@@ -169,6 +169,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /status", h.authed(h.statusPage))
 	m.Handle("GET /backup", h.authed(h.backupPage))
 	m.Handle("GET /backup.zip", h.authed(h.backup))
+	m.Handle("GET /backup.xml", h.authed(h.backupXML))
 	h.mux = m
 }
 
