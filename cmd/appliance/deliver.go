@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -75,7 +72,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 			d.Forget(ev.Meta.ID)
 		}
 	})
-	d.Recover(recent(st, o.expiry))
+	d.Recover(deliver.Recent(st, o.expiry))
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.Run(ctx) })
@@ -92,9 +89,9 @@ func withDelivery(cfg mmsc.Config, d *deliver.Deliverer) mmsc.Config {
 	return cfg
 }
 
-// keptFunc is what the owner's SMS says about recipients that are not
-// paired phones; nil when delivery is off (then nobody is delivered to).
-func keptFunc(o deliverOptions, reg *phones.Registry) func(store.Meta) []string {
+// unpairedFunc names a message's recipients that are not paired phones,
+// for the owner's SMS; nil when delivery is off (then nobody is delivered to).
+func unpairedFunc(o deliverOptions, reg *phones.Registry) func(store.Meta) []string {
 	if o.publicURL == "" {
 		return nil
 	}
@@ -129,136 +126,6 @@ func deliveryOff(o deliverOptions, mr modemRun, d *deliver.Deliverer) string {
 		return "delivery to paired phones is off: it needs a modem (-modem)."
 	}
 	return "delivery to paired phones failed to start: see the log."
-}
-
-// selfTestPath is the LAN endpoint of the self-test.
-const selfTestPath = "/selftest"
-
-// selfTestHandler serves POST /selftest?phone=NAME on the LAN listener:
-// it runs the self-test and answers the result as text. Mount it on the
-// LAN mux only: it makes the modem send an SMS. It has no password, so
-// it answers only the appliance itself (the -self-test CLI); the owner
-// runs the test from another device with the inbox's button.
-func selfTestHandler(d *deliver.Deliverer, reg *phones.Registry, wait time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !sameHost(r) {
-			http.Error(w, selfTestPath+" answers this host only (the -self-test command); use the inbox's phones page", http.StatusForbidden)
-			return
-		}
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "POST "+selfTestPath+"?phone=NAME", http.StatusMethodNotAllowed)
-			return
-		}
-		if d == nil {
-			http.Error(w, "delivery to paired phones is off (see -public-url and -modem)", http.StatusServiceUnavailable)
-			return
-		}
-		p, ok := phoneByName(reg, r.URL.Query().Get("phone"))
-		if !ok {
-			http.Error(w, "no paired phone of that name", http.StatusNotFound)
-			return
-		}
-		res, err := d.SelfTest(r.Context(), p, waitParam(r, wait))
-		if err != nil {
-			code := http.StatusBadGateway
-			if errors.Is(err, deliver.ErrBusy) {
-				code = http.StatusConflict
-			}
-			http.Error(w, err.Error(), code)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte(res.String()))
-	})
-}
-
-// sameHost reports whether the client runs on this host: it comes from a
-// loopback address, or from the very address it connected to (the CLI
-// reaching a listener bound to the Pi's LAN address). No other machine
-// can complete a TCP handshake from one of this host's own addresses.
-func sameHost(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() {
-		return true
-	}
-	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok {
-		return false
-	}
-	lhost, _, err := net.SplitHostPort(local.String())
-	if err != nil {
-		return false
-	}
-	lip, err := netip.ParseAddr(lhost)
-	return err == nil && !ip.IsUnspecified() && lip.Unmap() == ip
-}
-
-// maxSelfTestWait caps the wait a self-test request may ask for: the
-// LAN server's write timeout must leave time for the answer.
-const maxSelfTestWait = 5 * time.Minute
-
-// waitParam is the ?wait= seconds of a self-test request, else def.
-func waitParam(r *http.Request, def time.Duration) time.Duration {
-	n, err := strconv.Atoi(r.URL.Query().Get("wait"))
-	if err != nil || n <= 0 {
-		return def
-	}
-	return min(time.Duration(n)*time.Second, maxSelfTestWait)
-}
-
-// phoneByName finds a phone by its name, ignoring case.
-func phoneByName(reg *phones.Registry, name string) (phones.Phone, bool) {
-	for _, p := range reg.List() {
-		if strings.EqualFold(p.Name, strings.TrimSpace(name)) {
-			return p, true
-		}
-	}
-	return phones.Phone{}, false
-}
-
-// runSelfTest is -self-test NAME: it asks the running service, through
-// its LAN listener, to run the self-test, and prints the answer. It
-// returns the exit code: 0 when the phone fetched, 1 otherwise.
-func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
-	lan := ""
-	if f := o.fs.Lookup("lan"); f != nil {
-		lan = f.Value.String()
-	}
-	if lan == "" {
-		fmt.Fprintln(out, "homemmsc: -self-test asks the running service through its LAN listener: give -lan (or HOMEMMSC_LAN) as the service has it")
-		return 2
-	}
-	u := "http://" + loopbackAddr(lan) + selfTestPath + "?phone=" + url.QueryEscape(o.selfTest) +
-		"&wait=" + strconv.Itoa(int(o.selfTestWait.Seconds()))
-	ctx, cancel := context.WithTimeout(ctx, o.selfTestWait+time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
-	if err != nil {
-		fmt.Fprintln(out, "homemmsc:", err)
-		return 2
-	}
-	fmt.Fprintf(out, "homemmsc: asking the service at %s to test %q (waits up to %s)\n", lan, o.selfTest, o.selfTestWait)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintln(out, "homemmsc: self-test:", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	out.Write(body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "\nOK:") {
-		return 1
-	}
-	return 0
 }
 
 // publicURLValue is -public-url: an http or https URL with a host and
@@ -378,14 +245,27 @@ func (v durationsValue) Set(s string) error {
 	return nil
 }
 
-// recent is the messages that may still wait for a paired phone, those
-// received within the expiry: Recover looks at no older one, so the
-// metadata of the others is not read from the store's journal.
-func recent(st *store.Store, expiry time.Duration) []store.Meta {
-	if expiry <= 0 {
-		expiry = deliver.DefaultExpiry
+// runSelfTest is -self-test NAME: it asks the running service, through
+// its LAN listener, to run the self-test, and prints the answer. It
+// returns the exit code: 0 when the phone fetched, 1 otherwise.
+func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
+	lan := ""
+	if f := o.fs.Lookup("lan"); f != nil {
+		lan = f.Value.String()
 	}
-	now := time.Now()
-	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return now.Before(m.Received.Add(expiry)) }})
-	return page
+	if lan == "" {
+		fmt.Fprintln(out, "homemmsc: -self-test asks the running service through its LAN listener: give -lan (or HOMEMMSC_LAN) as the service has it")
+		return 2
+	}
+	fmt.Fprintf(out, "homemmsc: asking the service at %s to test %q (waits up to %s)\n", lan, o.selfTest, o.selfTestWait)
+	answer, fetched, err := deliver.AskSelfTest(ctx, loopbackAddr(lan), o.selfTest, o.selfTestWait)
+	if err != nil {
+		fmt.Fprintln(out, "homemmsc:", err)
+		return 1
+	}
+	io.WriteString(out, answer)
+	if !fetched {
+		return 1
+	}
+	return 0
 }

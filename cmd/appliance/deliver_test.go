@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,103 +107,6 @@ func benDeliverer(t *testing.T, p deliver.Pusher) (*deliver.Deliverer, *phones.R
 		t.Fatal(err)
 	}
 	return d, reg
-}
-
-func TestSelfTestHandler(t *testing.T) {
-	fp := &fetchingPusher{}
-	d, reg := benDeliverer(t, fp)
-	fp.d = d
-	h := selfTestHandler(d, reg, time.Minute)
-	do := func(method, target string) *httptest.ResponseRecorder {
-		w := httptest.NewRecorder()
-		r := httptest.NewRequest(method, target, nil)
-		r.RemoteAddr = "127.0.0.1:40000"
-		h.ServeHTTP(w, r)
-		return w
-	}
-	if w := do(http.MethodPost, "/selftest?phone=ben"); w.Code != http.StatusOK ||
-		!strings.Contains(w.Body.String(), "user agent: Fetcher/2.0") || !strings.Contains(w.Body.String(), "OK:") || !strings.Contains(w.Body.String(), "phone reported: retrieved") {
-		t.Errorf("self-test of Ben: HTTP %d\n%s", w.Code, w.Body)
-	}
-	if w := do(http.MethodPost, "/selftest?phone=Nobody"); w.Code != http.StatusNotFound {
-		t.Errorf("unknown phone: HTTP %d", w.Code)
-	}
-	if w := do(http.MethodGet, "/selftest?phone=Ben"); w.Code != http.StatusMethodNotAllowed {
-		t.Errorf("GET: HTTP %d", w.Code)
-	}
-	w := httptest.NewRecorder()
-	r := httptest.NewRequest(http.MethodPost, "/selftest?phone=Ben", nil)
-	r.RemoteAddr = "[::1]:40000"
-	selfTestHandler(nil, reg, time.Minute).ServeHTTP(w, r)
-	if w.Code != http.StatusServiceUnavailable {
-		t.Errorf("delivery off: HTTP %d", w.Code)
-	}
-}
-
-// countingPusher counts the notifications it is asked to send.
-type countingPusher struct{ n atomic.Int32 }
-
-func (c *countingPusher) Push(context.Context, string, []byte) error { c.n.Add(1); return nil }
-func (c *countingPusher) Text(context.Context, string, string) error { c.n.Add(1); return nil }
-
-// TestSelfTestLoopbackOnly: /selftest has no password and sends an SMS,
-// so a client elsewhere on the LAN is refused before anything is sent.
-func TestSelfTestLoopbackOnly(t *testing.T) {
-	cp := &countingPusher{}
-	d, reg := benDeliverer(t, cp)
-	h := selfTestHandler(d, reg, time.Millisecond)
-	lanIP := &net.TCPAddr{IP: net.ParseIP("192.168.1.10"), Port: 8081}
-	for _, c := range []struct {
-		remote string
-		local  net.Addr
-		want   int
-	}{
-		{"192.168.1.50:40000", lanIP, http.StatusForbidden},
-		{"10.0.0.1:40000", nil, http.StatusForbidden},
-		{"0.0.0.0:40000", &net.TCPAddr{IP: net.IPv4zero, Port: 8081}, http.StatusForbidden},
-		{"garbage", nil, http.StatusForbidden},
-		{"127.0.0.1:40000", lanIP, http.StatusOK},
-		{"[::1]:40000", nil, http.StatusOK},
-		{"[::ffff:127.0.0.1]:40000", nil, http.StatusOK},
-		{"192.168.1.10:40000", lanIP, http.StatusOK}, // the CLI dialling -lan 192.168.1.10:8081
-	} {
-		before := cp.n.Load()
-		r := httptest.NewRequest(http.MethodPost, "/selftest?phone=Ben", nil)
-		r.RemoteAddr = c.remote
-		if c.local != nil {
-			r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, c.local))
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != c.want {
-			t.Errorf("from %s: HTTP %d, want %d: %s", c.remote, w.Code, c.want, w.Body)
-		}
-		if sent := cp.n.Load() - before; c.want == http.StatusForbidden && sent != 0 {
-			t.Errorf("from %s: %d SMS sent although refused", c.remote, sent)
-		} else if c.want == http.StatusOK && sent != 1 {
-			t.Errorf("from %s: %d notifications sent, want 1", c.remote, sent)
-		}
-	}
-}
-
-// TestSelfTestOverLAN runs the endpoint on a real listener: the CLI's own
-// connection through loopback is let through.
-func TestSelfTestOverLAN(t *testing.T) {
-	reg, err := phones.Open("", []phones.Phone{ben})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(selfTestHandler(nil, reg, time.Minute))
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/selftest?phone=Ben", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	// Delivery is off here: 503 shows the request got past the host check.
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("from loopback: HTTP %d, want 503 (past the check)", resp.StatusCode)
-	}
 }
 
 func TestDeliveryOffReason(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"periph.io/x/conn/v3/gpio/gpioreg"
@@ -16,7 +15,6 @@ import (
 	"periph.io/x/host/v3"
 
 	"github.com/homemmsc/homemmsc/internal/display"
-	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // displayOptions are the -display-* flags; -display itself is in main.
@@ -84,14 +82,9 @@ func parseDisplay(spec string, d displayOptions) (displaySpec, error) {
 
 // displayDeps is what the display shows, passed in so tests can fake it.
 type displayDeps struct {
-	store  *store.Store
-	quota  int64                               // -quota; 0 = none
-	listen string                              // the MMSC listener's address
-	modem  func() *display.Modem               // nil: no modem configured (shown as "x", no banner)
-	synced func() bool                         // if nil, clock.Synced
-	now    func() time.Time                    // if nil, time.Now
-	button func(context.Context, func()) error // if nil, no button
-	watch  *displayWatch                       // if set, follows the panel's state for /metrics
+	source display.SourceConfig
+	button func(context.Context, func()) error // if nil, the -display-button GPIO, if any
+	watch  *display.Watch                      // if set, follows the panel's state for /metrics
 }
 
 // startDisplay starts the display described by spec and d and returns a
@@ -109,10 +102,10 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 	screen, reopen, release, err := openScreen(ds, d)
 	if err != nil {
 		log.Warn("display absent; running without it", "display", spec, "err", err)
-		deps.watch.set(displayAbsent)
+		deps.watch.Set(display.StateAbsent)
 		return func() {}
 	}
-	screen, reopen = deps.watch.wrap(screen), deps.watch.wrapReopen(reopen)
+	screen, reopen = deps.watch.Wrap(screen), deps.watch.WrapReopen(reopen)
 	if d.button != "" && deps.button == nil {
 		deps.button, err = gpioButton(d.button)
 		if err != nil {
@@ -120,7 +113,11 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 		}
 	}
 	log.Info("display: started", "screen", screen.String(), "size", ds.driver.Panel.String())
-	return runDisplay(ctx, screen, reopen, release, d, deps, log)
+	stopFollow := display.Follow(ctx, display.FollowConfig{
+		Screen: screen, Reopen: reopen, Source: display.NewSource(deps.source),
+		OffAfter: d.offAfter, Button: deps.button, Logger: log,
+	})
+	return func() { stopFollow(); release() }
 }
 
 // openScreen opens the panel (or PNG file) and returns how to initialise
@@ -159,41 +156,4 @@ func gpioButton(name string) (func(context.Context, func()) error, error) {
 	return func(ctx context.Context, press func()) error {
 		return display.WatchButton(ctx, pin, time.Now, press)
 	}, nil
-}
-
-// runDisplay runs the drawing loop, fed by the store's events, until stop.
-func runDisplay(ctx context.Context, screen display.Screen, reopen func() (display.Screen, error), release func(), d displayOptions, deps displayDeps, log *slog.Logger) (stop func()) {
-	src := newStatusSource(deps)
-	offAfter := d.offAfter
-	if offAfter == 0 {
-		offAfter = -1 // never
-	}
-	loop := display.New(display.Config{
-		Screen: screen, Reopen: reopen, Status: src.status, Now: src.now, OffAfter: offAfter, Logger: log,
-		Press: func() {
-			if err := deps.store.MarkAllSeen(); err != nil {
-				log.Error("display: button: marking all seen", "err", err)
-			}
-		},
-	})
-	unsubscribe := deps.store.Subscribe(func(store.Event) {
-		src.ok()
-		loop.Changed()
-	})
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { loop.Run(ctx) })
-	if deps.button != nil {
-		wg.Go(func() {
-			if err := deps.button(ctx, loop.Pressed); err != nil {
-				log.Warn("display: button", "err", err)
-			}
-		})
-	}
-	return func() {
-		unsubscribe()
-		cancel()
-		wg.Wait()
-		release()
-	}
 }

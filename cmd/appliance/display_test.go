@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -111,99 +110,6 @@ func renderBits(st display.Status) []bool {
 	return bits
 }
 
-// TestDisplayFollowsStore runs the real store and the PNG screen in a
-// synctest bubble: the clock does not move, so a PNG that changes after a
-// Put changed without waiting for any timer — well within a second.
-func TestDisplayFollowsStore(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "screen.png")
-	synced := func() bool { return true }
-	opts := displayOptions{addr: "0x3c", size: "128x64", offAfter: 30 * time.Minute}
-	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	open := func() *store.Store {
-		st, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), MinFree: -1, ClockSynced: synced})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	synctest.Test(t, func(t *testing.T) {
-		st := open()
-		deps := displayDeps{store: st, listen: "192.168.1.20:8080", synced: synced}
-		want := func(n int) []bool {
-			s := newStatusSource(deps).status()
-			if s.New != n {
-				t.Fatalf("store says %d new, want %d", s.New, n)
-			}
-			return renderBits(s)
-		}
-		stop := startDisplay(context.Background(), "png:"+path, opts, deps, log)
-		synctest.Wait()
-		if !slices.Equal(readScreen(t, path), want(0)) {
-			t.Error("first PNG is not the idle screen")
-		}
-
-		for i := 0; i < 2; i++ {
-			if _, err := st.Put(testMessage("hello")); err != nil {
-				t.Fatal(err)
-			}
-		}
-		synctest.Wait()
-		if !slices.Equal(readScreen(t, path), want(2)) {
-			t.Error("PNG did not change to 2 new messages without time passing")
-		}
-		stop()
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
-		}
-
-		// Restart: the count comes back from disk.
-		st = open()
-		deps.store = st
-		stop = startDisplay(context.Background(), "png:"+path, opts, deps, log)
-		synctest.Wait()
-		if !slices.Equal(readScreen(t, path), want(2)) {
-			t.Error("after a restart the PNG does not show 2 new messages")
-		}
-		if err := st.MarkAllSeen(); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
-		if !slices.Equal(readScreen(t, path), want(0)) {
-			t.Error("after MarkAllSeen the PNG does not show 0 new")
-		}
-		stop()
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
-func TestDisplayButtonMarksSeen(t *testing.T) {
-	dir := t.TempDir()
-	synctest.Test(t, func(t *testing.T) {
-		st, err := store.Open(store.Config{Dir: dir, MinFree: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if _, err := st.Put(testMessage("x")); err != nil {
-			t.Fatal(err)
-		}
-		press := make(chan func(), 1)
-		deps := displayDeps{store: st, listen: ":8080", synced: func() bool { return true },
-			button: func(ctx context.Context, pressed func()) error { press <- pressed; <-ctx.Done(); return nil }}
-		stop := startDisplay(context.Background(), "png:"+filepath.Join(t.TempDir(), "s.png"),
-			displayOptions{addr: "0x3c", size: "128x64"}, deps, slog.New(slog.DiscardHandler))
-		(<-press)()
-		synctest.Wait()
-		if n := st.Stats().New; n != 0 {
-			t.Errorf("after a button press %d messages are new, want 0", n)
-		}
-		stop()
-	})
-}
-
 // TestDisplayAbsent runs the real I²C path on a machine with no bus.
 func TestDisplayAbsent(t *testing.T) {
 	if m, _ := filepath.Glob("/dev/i2c-*"); len(m) > 0 {
@@ -216,45 +122,11 @@ func TestDisplayAbsent(t *testing.T) {
 	defer st.Close()
 	var logs bytes.Buffer
 	stop := startDisplay(context.Background(), "i2c", displayOptions{addr: "0x3c", size: "128x64"},
-		displayDeps{store: st}, slog.New(slog.NewTextHandler(&logs, nil)))
+		displayDeps{source: display.SourceConfig{Store: st}}, slog.New(slog.NewTextHandler(&logs, nil)))
 	stop()
 	t.Log(logs.String())
 	if n := strings.Count(logs.String(), "\n"); n != 1 || !strings.Contains(logs.String(), "display absent") {
 		t.Errorf("want one line saying the display is absent, got:\n%s", logs.String())
-	}
-}
-
-func TestStatusTrouble(t *testing.T) {
-	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Put(testMessage("big")); err != nil {
-		t.Fatal(err)
-	}
-	src := newStatusSource(displayDeps{store: st, listen: "10.0.0.2:80", quota: 1, synced: func() bool { return false }})
-	s := src.status()
-	if !s.DiskFull || s.Modem != nil || s.ClockSynced || s.Addr != "10.0.0.2:80" || s.Last == nil || s.Last.Sender != "Alice" || s.Last.Subject != "big" {
-		t.Errorf("status = %+v", s)
-	}
-}
-
-func TestPickLAN(t *testing.T) {
-	addrs := []net.Addr{
-		&net.IPNet{IP: net.ParseIP("127.0.0.1"), Mask: net.CIDRMask(8, 32)},
-		&net.IPNet{IP: net.ParseIP("fe80::1"), Mask: net.CIDRMask(64, 128)},
-		&net.IPNet{IP: net.ParseIP("203.0.113.5"), Mask: net.CIDRMask(24, 32)},
-		&net.IPNet{IP: net.ParseIP("192.168.1.20"), Mask: net.CIDRMask(24, 32)},
-	}
-	if ip := pickLAN(addrs); !ip.Equal(net.ParseIP("192.168.1.20")) {
-		t.Errorf("pickLAN = %v, want the private address", ip)
-	}
-	if ip := pickLAN(addrs[:3]); !ip.Equal(net.ParseIP("203.0.113.5")) {
-		t.Errorf("pickLAN without a private address = %v", ip)
-	}
-	if got := lanAddress("127.0.0.1:8080"); got != "127.0.0.1:8080" {
-		t.Errorf("lanAddress kept a specific host as %q", got)
 	}
 }
 
@@ -281,7 +153,7 @@ func TestPostChangesPNG(t *testing.T) {
 		defer st.Close()
 		log := slog.New(slog.DiscardHandler)
 		stop := startDisplay(context.Background(), "png:"+path, displayOptions{addr: "0x3c", size: "128x64"},
-			displayDeps{store: st, listen: "192.168.1.20:8080"}, log)
+			displayDeps{source: display.SourceConfig{Store: st, Listen: "192.168.1.20:8080"}}, log)
 		defer stop()
 		synctest.Wait()
 		before := readScreen(t, path)

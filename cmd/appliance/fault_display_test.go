@@ -78,9 +78,10 @@ func TestFaultDisplayI2CErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		var logs strings.Builder // read only after synctest.Wait, as in internal/display's tests
-		stop := runDisplay(context.Background(), screen, reopen, func() {}, displayOptions{offAfter: time.Hour},
-			displayDeps{store: st, listen: "192.168.1.20:8080", synced: func() bool { return true }},
-			slog.New(slog.NewTextHandler(&logs, nil)))
+		stop := display.Follow(context.Background(), display.FollowConfig{
+			Screen: screen, Reopen: reopen, OffAfter: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			Source: display.NewSource(display.SourceConfig{Store: st, Listen: "192.168.1.20:8080", Synced: func() bool { return true }}),
+		})
 		synctest.Wait()
 		if _, ops := bus.set(true); !hasFrame(ops) {
 			t.Fatalf("no frame drawn before the fault: %d transactions", len(ops))

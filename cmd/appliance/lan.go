@@ -17,7 +17,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/appmetrics"
 	"github.com/homemmsc/homemmsc/internal/clock"
+	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
@@ -39,7 +42,7 @@ func newLANHandler(d lanDeps) http.Handler {
 	mux.Handle("/healthz", d.health)
 	mux.Handle("/metrics", d.metrics)
 	if d.selftest != nil {
-		mux.Handle(selfTestPath, d.selftest)
+		mux.Handle(deliver.SelfTestPath, d.selftest)
 	}
 	if d.inbox != nil {
 		mux.Handle("/", d.inbox)
@@ -72,12 +75,12 @@ type mmscGuards struct {
 }
 
 // guardMMSC wraps the MMSC handler in the guards, counting refusals in m.
-func guardMMSC(h http.Handler, g mmscGuards, m *appMetrics) http.Handler {
-	h = guard.MaxHeaders(g.maxHeaders, func(*http.Request) { m.refused.With(reasonHeaders).Inc() }, h)
+func guardMMSC(h http.Handler, g mmscGuards, m *appmetrics.Metrics) http.Handler {
+	h = guard.MaxHeaders(g.maxHeaders, func(*http.Request) { m.Refused(appmetrics.ReasonHeaders) }, h)
 	if g.rate > 0 {
 		h = guard.NewRateLimiter(guard.RateConfig{
 			Rate: g.rate, Burst: g.burst,
-			OnLimited: func(*http.Request) { m.refused.With(reasonRateLimited).Inc() },
+			OnLimited: func(*http.Request) { m.Refused(appmetrics.ReasonRateLimited) },
 		}).Wrap(h)
 	}
 	return h
@@ -101,8 +104,8 @@ func listen(addr, lanAddr string) (ln, lan net.Listener, err error) {
 // appliance holds what the two listeners share: the metrics, the health
 // check, and the guarded MMSC listener.
 type appliance struct {
-	metrics *appMetrics
-	display *displayWatch
+	metrics *appmetrics.Metrics
+	display *display.Watch
 	health  *health.Checker
 	mmscLn  *guard.Listener
 	serving atomic.Bool // the MMSC server runs
@@ -114,14 +117,15 @@ type appliance struct {
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
 // builds the metrics and the health check.
-func newAppliance(o options, st *store.Store, ln net.Listener, modem func() modemReport, start time.Time) *appliance {
-	a := &appliance{display: &displayWatch{}, guards: o.lanOpts.guards()}
-	a.metrics = newAppMetrics(metricSources{
-		start: start, stats: st.Stats, quota: o.quota, synced: clock.Synced, modem: modem, display: a.display,
-		conns: func() int { total, _ := a.mmscLn.Open(""); return total },
+func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, start time.Time) *appliance {
+	a := &appliance{display: &display.Watch{}, guards: o.lanOpts.guards()}
+	a.metrics = appmetrics.New(appmetrics.Sources{
+		Start: start, Version: version, Stats: st.Stats, Quota: o.quota, Synced: clock.Synced,
+		Modem: mr.modem, Outbox: mr.outbox, Display: a.display,
+		Conns: func() int { total, _ := a.mmscLn.Open(""); return total },
 	})
 	conns := a.guards.conns
-	conns.OnRefused = func(string) { a.metrics.connRefused.Inc() }
+	conns.OnRefused = func(string) { a.metrics.ConnRefused() }
 	a.mmscLn = guard.LimitListener(ln, conns)
 	a.health = health.New(health.Config{
 		Stats: st.Stats, Quota: o.quota, Serving: a.serving.Load, Accept: a.mmscLn.LastAcceptError,
@@ -135,22 +139,11 @@ func newAppliance(o options, st *store.Store, ln net.Listener, modem func() mode
 func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []server {
 	ss := []server{{name: "MMSC", srv: newServer(guardMMSC(mmscHandler, a.guards, a.metrics), log), ln: a.mmscLn, serving: &a.serving}}
 	if lan != nil {
-		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.reg, selftest: a.selftest, inbox: a.inbox})
+		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.Registry, selftest: a.selftest, inbox: a.inbox})
 		ss = append(ss, server{name: "LAN", srv: newServer(h, log), ln: lan})
 		log.Info("homemmsc: LAN listener: /healthz, /metrics", "lan", lan.Addr().String())
 	}
 	return ss
-}
-
-// Refusal reasons of the guards, beside mmsc's Result names.
-const (
-	reasonRateLimited = "rate_limited"
-	reasonHeaders     = "too_many_headers"
-)
-
-// refusalReasons lists every refused_total reason, so each starts at 0.
-func refusalReasons() []string {
-	return append([]string{reasonRateLimited, reasonHeaders}, mmsc.Results...)
 }
 
 // server is one listener and its HTTP server; serving is true while its

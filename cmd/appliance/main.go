@@ -25,6 +25,10 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/clock"
+	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/inbox"
+	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -349,7 +353,7 @@ func (v enumValue) Set(s string) error {
 // the store.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
 	start := time.Now()
-	log, lastErrors := keepErrors(log) // for the inbox's status page
+	log, lastErrors := logring.Keep(log) // for the inbox's status page
 	st, err := store.Open(store.Config{Dir: o.data, MaxBytes: o.quota, ClockSynced: clock.Synced, Logger: log})
 	if err != nil {
 		return fmt.Errorf("store %s: %w", o.data, err)
@@ -378,16 +382,16 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	o.modemOpts.kept = keptFunc(o.deliverOpts, reg)
+	o.modemOpts.unpaired = unpairedFunc(o.deliverOpts, reg)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
 	defer mr.stop()
 	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, log)
 	defer stopDelivery()
-	a := newAppliance(o, st, ln, mr.report, start)
-	a.selftest = selfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
+	a := newAppliance(o, st, ln, mr, start)
+	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inboxDeps{store: st, phones: reg, listen: ln.Addr().String(), publicURL: o.deliverOpts.publicURL,
 		selfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), selfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
-		status: statusRows{clockSynced: clock.Synced, modem: modemRow(mr.report), display: a.display.State, errors: lastErrors}.rows}, a, log)
+		status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last}.Rows}, a, log)
 	if err != nil {
 		return err
 	}
@@ -395,10 +399,11 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log,
-		OnResult: a.metrics.onResult, Allow: o.lanOpts.allowFunc(),
+		OnResult: a.metrics.OnResult, Allow: o.lanOpts.allowFunc(),
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
-	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{store: st, quota: o.quota, listen: ln.Addr().String(), modem: mr.status, watch: a.display}, log)
+	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{watch: a.display,
+		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Modem: mr.status}}, log)
 	defer stopDisplay()
 	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
 	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,9 +28,9 @@ type modemOptions struct {
 	spacing  time.Duration
 	testTo   string
 	testText string
-	// kept names a message's recipients that are not paired phones, for
-	// the owner's SMS; nil when delivery to paired phones is off.
-	kept func(store.Meta) []string
+	// unpaired names a message's recipients that are not paired phones,
+	// for the owner's SMS; nil when delivery to paired phones is off.
+	unpaired func(store.Meta) []string
 }
 
 // register declares the modem flags on fs.
@@ -75,10 +74,11 @@ func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
 // metrics read, the pusher that texts recipients through it (issue 7),
 // and how to stop it.
 type modemRun struct {
-	status func() *display.Modem  // nil without a modem
-	report func() modemReport     // nil without a modem; for /metrics
-	pusher *push.Pusher           // nil without a modem; shares the device with the owner notifier
-	ready  func() <-chan struct{} // the device's Ready; nil without a modem
+	status func() *display.Modem       // nil without a modem
+	modem  func() modem.Status         // nil without a modem; for /metrics and the status page
+	outbox func() (notify.Stats, bool) // nil without a modem; false without the owner's outbox
+	pusher *push.Pusher                // nil without a modem; shares the device with the owner notifier
+	ready  func() <-chan struct{}      // the device's Ready; nil without a modem
 	stop   func()
 }
 
@@ -105,7 +105,8 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	}
 	return modemRun{
 		status: modemStatus(dev, n),
-		report: modemReporter(dev, n),
+		modem:  dev.Status,
+		outbox: outboxStats(n),
 		pusher: push.New(dev, push.Config{Logger: log}),
 		ready:  dev.Ready,
 		stop:   func() { cancel(); wg.Wait() },
@@ -122,71 +123,15 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, o
 	if err != nil {
 		return nil, err
 	}
-	items := make(chan notify.Item, 64)
-	cancelSub := st.Subscribe(func(ev store.Event) {
-		if ev.Kind != store.Stored {
-			return
-		}
-		select {
-		case items <- itemOf(ev.Meta, mo.kept):
-		default: // a flood: Recover at the next start picks these up
-			log.Warn("modem: notification queue full", "id", ev.Meta.ID)
-		}
-	})
-	if err := n.Recover(unnotified(st, mo.kept)); err != nil {
-		log.Error("modem: recovering notifications", "err", err)
-	}
+	wg.Go(n.Feed(ctx, st, mo.unpaired))
 	wg.Go(func() {
 		n.Run(ctx)
 		if err := n.Close(); err != nil {
 			log.Warn("modem: closing the outbox", "err", err)
 		}
 	})
-	wg.Go(func() {
-		defer cancelSub()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case it := <-items:
-				if err := n.Add(it); err != nil {
-					log.Error("modem: cannot queue notification", "id", it.ID, "err", err)
-				}
-			}
-		}
-	})
 	log.Info("modem: notifications on", "owners", len(owners), "window", mo.window, "inbox_url", mo.inboxURL)
 	return n, nil
-}
-
-// maxRecover bounds how many of the newest messages are checked at start.
-const maxRecover = 100
-
-// unnotified is the store's newest unseen messages; the notifier skips
-// those its ledger says were notified.
-func unnotified(st *store.Store, kept func(store.Meta) []string) []notify.Item {
-	var items []notify.Item
-	list, _ := st.Query(store.Query{Limit: maxRecover}) // newest first
-	for i := len(list) - 1; i >= 0; i-- {
-		if m := list[i]; !m.Seen {
-			items = append(items, itemOf(m, kept))
-		}
-	}
-	return items
-}
-
-func itemOf(m store.Meta, kept func(store.Meta) []string) notify.Item {
-	it := notify.Item{ID: m.ID, From: m.Sender.Name, Subject: m.Subject, Size: m.Size}
-	if kept != nil {
-		it.Kept = kept(m)
-	}
-	if it.From == "" {
-		it.From = m.Sender.Number
-	}
-	for _, p := range m.Parts {
-		it.Parts = append(it.Parts, p.ContentType)
-	}
-	return it
 }
 
 // modemStatus adapts the device and outbox to the display.
@@ -196,7 +141,7 @@ func modemStatus(dev *modem.Device, n *notify.Notifier) func() *display.Modem {
 		if !st.Present {
 			return nil
 		}
-		m := &display.Modem{Registered: st.Registered, Signal: bars(st.Signal)}
+		m := &display.Modem{Registered: st.Registered, Signal: modem.Bars(st.Signal)}
 		if n != nil {
 			m.Outbox = n.Len()
 		}
@@ -204,21 +149,14 @@ func modemStatus(dev *modem.Device, n *notify.Notifier) func() *display.Modem {
 	}
 }
 
-// bars maps +CSQ rssi (0-31, -1 unknown) to 0-4 bars.
-func bars(rssi int) int {
-	switch {
-	case rssi < 0:
-		return -1
-	case rssi < 2:
-		return 0
-	case rssi < 10:
-		return 1
-	case rssi < 15:
-		return 2
-	case rssi < 20:
-		return 3
+// outboxStats reads n; false when notifications are off (nil).
+func outboxStats(n *notify.Notifier) func() (notify.Stats, bool) {
+	return func() (notify.Stats, bool) {
+		if n == nil {
+			return notify.Stats{}, false
+		}
+		return n.Stats(), true
 	}
-	return 4
 }
 
 // runModemTest is -modem-test: start the modem, send one SMS, and print
@@ -231,39 +169,10 @@ func runModemTest(ctx context.Context, spec string, mo modemOptions, out io.Writ
 	trace := func(dir byte, line string) { fmt.Fprintf(out, "%c %q\n", dir, line) }
 	cfg := deviceConfig(spec, mo.pin, slog.New(slog.NewTextHandler(out, nil)))
 	cfg.Session.Trace = trace
-	if err := modemTest(ctx, cfg, mo.testTo, mo.testText, out); err != nil {
+	if err := modem.SendTest(ctx, cfg, mo.testTo, mo.testText, out); err != nil {
 		fmt.Fprintln(out, "homemmsc: modem test failed:", err)
 		return 1
 	}
 	fmt.Fprintln(out, "homemmsc: modem test SMS handed to the network")
 	return 0
-}
-
-func modemTest(ctx context.Context, cfg modem.DeviceConfig, to, text string, out io.Writer) error {
-	pdus, err := sms.Encode(sms.Message{To: to, Text: text})
-	if err != nil {
-		return err
-	}
-	cfg.MaxBackoff = time.Second
-	dev := modem.NewDevice(cfg)
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	ready := dev.Ready()
-	done := make(chan struct{})
-	go func() { dev.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	select {
-	case <-ready:
-	case <-ctx.Done():
-		return errors.Join(ctx.Err(), errors.New(dev.Status().LastError))
-	}
-	fmt.Fprintf(out, "homemmsc: modem status %+v\n", dev.Status())
-	for _, p := range pdus {
-		mr, err := dev.Send(ctx, p)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "homemmsc: part %d/%d accepted, message reference %d\n", p.Part, p.Parts, mr)
-	}
-	return nil
 }

@@ -5,8 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/homemmsc/homemmsc/internal/display/font"
 	"periph.io/x/devices/v3/ssd1306/image1bit"
+
+	"github.com/homemmsc/homemmsc/internal/display/font"
 )
 
 // canvas draws on a 1-bit image; ink is the colour it plots with.

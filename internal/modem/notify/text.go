@@ -39,7 +39,7 @@ func compose(items []Item, link string) string {
 	if c := contents(items); c != "" {
 		b.WriteString(" - " + c)
 	}
-	if k := kept(items); k != "" {
+	if k := keptText(items); k != "" {
 		b.WriteString(" - " + k)
 	}
 	text := clip(b.String(), maxText-len(link)-1)
@@ -49,9 +49,9 @@ func compose(items []Item, link string) string {
 	return text
 }
 
-// kept says which messages stay here only: "kept here, not sent to
+// keptText says which messages stay here only: "kept here, not sent to
 // +15551234567" for one message, "2 kept here only" for several.
-func kept(items []Item) string {
+func keptText(items []Item) string {
 	if len(items) == 1 {
 		k := items[0].Kept
 		switch len(k) {

@@ -1,4 +1,4 @@
-package main
+package display
 
 import (
 	"net"
@@ -7,51 +7,60 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/clock"
-	"github.com/homemmsc/homemmsc/internal/display"
-	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
-// statusSource builds the display's Status from the store and the system.
-type statusSource struct {
-	deps   displayDeps
-	now    func() time.Time
+// SourceConfig is what the screen shows.
+type SourceConfig struct {
+	Store  *store.Store
+	Quota  int64            // -quota; 0 = none
+	Listen string           // the MMSC listener's address
+	Modem  func() *Modem    // nil: no modem configured (shown as "x", no banner)
+	Synced func() bool      // if nil, clock.Synced
+	Now    func() time.Time // if nil, time.Now
+}
+
+// Source builds the display's Status from the store and the system.
+type Source struct {
+	cfg    SourceConfig
 	mu     sync.Mutex
 	lastOK time.Time // the store last changed something successfully
 }
 
-func newStatusSource(deps displayDeps) *statusSource {
-	if deps.synced == nil {
-		deps.synced = clock.Synced
+// NewSource returns the Status source described by cfg.
+func NewSource(cfg SourceConfig) *Source {
+	if cfg.Synced == nil {
+		cfg.Synced = clock.Synced
 	}
-	now := deps.now
-	if now == nil {
-		now = time.Now
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &statusSource{deps: deps, now: now, lastOK: now()}
+	return &Source{cfg: cfg, lastOK: cfg.Now()}
 }
 
-// ok records a successful store change: older store errors are past.
-func (s *statusSource) ok() {
+// StoreChanged records a successful store change: older store errors are
+// past.
+func (s *Source) StoreChanged() {
 	s.mu.Lock()
-	s.lastOK = s.now()
+	s.lastOK = s.cfg.Now()
 	s.mu.Unlock()
 }
 
-func (s *statusSource) status() display.Status {
-	stats := s.deps.store.Stats()
-	st := display.Status{
-		Now:         s.now(),
+// Status is what the screen shows now.
+func (s *Source) Status() Status {
+	stats := s.cfg.Store.Stats()
+	st := Status{
+		Now:         s.cfg.Now(),
 		New:         stats.New,
-		Addr:        lanAddress(s.deps.listen),
+		Addr:        lanAddress(s.cfg.Listen),
 		FreeBytes:   stats.FreeBytes,
-		ClockSynced: s.deps.synced(),
+		ClockSynced: s.cfg.Synced(),
 	}
-	if s.deps.modem != nil {
+	if s.cfg.Modem != nil {
 		st.ModemWanted = true
-		st.Modem = s.deps.modem()
+		st.Modem = s.cfg.Modem()
 	}
-	if newest, _ := s.deps.store.Query(store.Query{Limit: 1}); len(newest) > 0 {
+	if newest, _ := s.cfg.Store.Query(store.Query{Limit: 1}); len(newest) > 0 {
 		st.Last = lastMessage(newest[0])
 	}
 	s.mu.Lock()
@@ -63,13 +72,13 @@ func (s *statusSource) status() display.Status {
 	case failing:
 		st.StoreError = stats.LastError
 	}
-	if (stats.FreeBytes >= 0 && stats.FreeBytes < health.LowFree) || (s.deps.quota > 0 && stats.Bytes >= s.deps.quota) {
+	if (stats.FreeBytes >= 0 && stats.FreeBytes < store.DefaultMinFree) || (s.cfg.Quota > 0 && stats.Bytes >= s.cfg.Quota) {
 		st.DiskFull = true
 	}
 	return st
 }
 
-func lastMessage(m store.Meta) *display.Message {
+func lastMessage(m store.Meta) *Message {
 	sender := m.Sender.Name
 	if sender == "" {
 		sender = m.Sender.Number
@@ -77,7 +86,7 @@ func lastMessage(m store.Meta) *display.Message {
 	if sender == "" {
 		sender = "unknown sender"
 	}
-	return &display.Message{Sender: sender, Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
+	return &Message{Sender: sender, Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
 }
 
 // lanAddress is where a phone on the LAN should post: the listen address,

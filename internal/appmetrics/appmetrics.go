@@ -1,4 +1,4 @@
-package main
+package appmetrics
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/metrics"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
@@ -16,32 +17,34 @@ import (
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
-// appMetrics are the counters the appliance bumps; everything else is
+// Metrics are the counters the appliance bumps; everything else is
 // read from its source at each scrape.
-type appMetrics struct {
-	reg           *metrics.Registry
+type Metrics struct {
+	Registry      *metrics.Registry // serves GET /metrics
 	received      *metrics.Counter
 	receivedBytes *metrics.Counter
 	refused       *metrics.CounterVec // by reason
 	connRefused   *metrics.Counter
 }
 
-// metricSources are where the scrape-time metrics come from.
-type metricSources struct {
-	start   time.Time
-	stats   func() store.Stats
-	quota   int64
-	synced  func() bool
-	modem   func() modemReport // nil: no modem configured
-	display *displayWatch
-	conns   func() int // open MMSC connections; nil: unknown
+// Sources are where the scrape-time metrics come from.
+type Sources struct {
+	Start   time.Time
+	Version string // the build's, for homemmsc_build_info
+	Stats   func() store.Stats
+	Quota   int64
+	Synced  func() bool
+	Modem   func() modem.Status         // nil: no modem configured
+	Outbox  func() (notify.Stats, bool) // the owner's SMS outbox; false (or nil) without one
+	Display *display.Watch
+	Conns   func() int // open MMSC connections; nil: unknown
 }
 
-// newAppMetrics registers every metric of the appliance; the README lists them.
-func newAppMetrics(src metricSources) *appMetrics {
+// New registers every metric of the appliance; the README lists them.
+func New(src Sources) *Metrics {
 	r := metrics.NewRegistry()
-	m := &appMetrics{
-		reg:           r,
+	m := &Metrics{
+		Registry:      r,
 		received:      r.Counter("homemmsc_mms_received_total", "MMS stored and acknowledged with Ok."),
 		receivedBytes: r.Counter("homemmsc_mms_received_bytes_total", "Bytes of the MMS stored (PDUs as posted)."),
 		refused:       r.CounterVec("homemmsc_mms_refused_total", "Requests to the MMSC listener refused, by reason.", "reason"),
@@ -50,19 +53,36 @@ func newAppMetrics(src metricSources) *appMetrics {
 	for _, reason := range refusalReasons() {
 		m.refused.With(reason)
 	}
-	registerProcess(r, src.start)
-	r.GaugeFunc("homemmsc_clock_synced", "1 if the system clock is synchronised (NTP), else 0: a Pi has no clock battery.", func() float64 { return b2f(src.synced()) })
-	if src.conns != nil {
-		r.GaugeFunc("homemmsc_mmsc_connections_open", "Connections open on the MMSC listener.", func() float64 { return float64(src.conns()) })
+	registerProcess(r, src.Start, src.Version)
+	r.GaugeFunc("homemmsc_clock_synced", "1 if the system clock is synchronised (NTP), else 0: a Pi has no clock battery.", func() float64 { return b2f(src.Synced()) })
+	if src.Conns != nil {
+		r.GaugeFunc("homemmsc_mmsc_connections_open", "Connections open on the MMSC listener.", func() float64 { return float64(src.Conns()) })
 	}
-	registerStore(r, src.stats, src.quota)
-	registerModem(r, src.modem)
-	registerDisplay(r, src.display)
+	registerStore(r, src.Stats, src.Quota)
+	registerModem(r, modemReporter(src.Modem, src.Outbox))
+	registerDisplay(r, src.Display)
 	return m
 }
 
-// onResult counts one mmsc result (mmsc.Config.OnResult).
-func (m *appMetrics) onResult(result string, size int) {
+// Refusal reasons of the guards, beside mmsc's Result names.
+const (
+	ReasonRateLimited = "rate_limited"
+	ReasonHeaders     = "too_many_headers"
+)
+
+// refusalReasons lists every refused_total reason, so each starts at 0.
+func refusalReasons() []string {
+	return append([]string{ReasonRateLimited, ReasonHeaders}, mmsc.Results...)
+}
+
+// Refused counts one request the guards refused, by reason.
+func (m *Metrics) Refused(reason string) { m.refused.With(reason).Inc() }
+
+// ConnRefused counts one connection closed at once for being over a cap.
+func (m *Metrics) ConnRefused() { m.connRefused.Inc() }
+
+// OnResult counts one mmsc result (mmsc.Config.OnResult).
+func (m *Metrics) OnResult(result string, size int) {
 	if result == mmsc.ResultStored {
 		m.received.Inc()
 		m.receivedBytes.Add(uint64(size))
@@ -71,7 +91,7 @@ func (m *appMetrics) onResult(result string, size int) {
 	m.refused.With(result).Inc()
 }
 
-func registerProcess(r *metrics.Registry, start time.Time) {
+func registerProcess(r *metrics.Registry, start time.Time, version string) {
 	r.Func("homemmsc_build_info", "The running build; the value is always 1.", metrics.TypeGauge, []string{"version", "goversion"},
 		func() []metrics.Sample {
 			return []metrics.Sample{{Labels: []metrics.Label{{Name: "version", Value: version}, {Name: "goversion", Value: runtime.Version()}}, Value: 1}}
@@ -183,12 +203,16 @@ type modemReport struct {
 	notifier bool // notifications are on (an -owner and an outbox)
 }
 
-// modemReporter reads dev and n (nil without notifications).
-func modemReporter(dev *modem.Device, n *notify.Notifier) func() modemReport {
+// modemReporter reads the modem and the outbox together; nil without a
+// modem.
+func modemReporter(status func() modem.Status, outbox func() (notify.Stats, bool)) func() modemReport {
+	if status == nil {
+		return nil
+	}
 	return func() modemReport {
-		r := modemReport{status: dev.Status()}
-		if n != nil {
-			r.notify, r.notifier = n.Stats(), true
+		r := modemReport{status: status()}
+		if outbox != nil {
+			r.notify, r.notifier = outbox()
 		}
 		return r
 	}
@@ -221,11 +245,11 @@ func registerModem(r *metrics.Registry, report func() modemReport) {
 	add("homemmsc_sms_queued", "Notification texts waiting in the outbox.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return float64(m.notify.Queued), m.notifier })
 }
 
-func registerDisplay(r *metrics.Registry, w *displayWatch) {
+func registerDisplay(r *metrics.Registry, w *display.Watch) {
 	r.Func("homemmsc_display_state", "1 for the display's current state (none, absent, on, off, failing), 0 for the others.", metrics.TypeGauge, []string{"state"}, func() []metrics.Sample {
 		cur := w.State()
 		var out []metrics.Sample
-		for _, s := range displayStates {
+		for _, s := range display.States {
 			out = append(out, metrics.Sample{Labels: []metrics.Label{{Name: "state", Value: s}}, Value: b2f(s == cur)})
 		}
 		return out

@@ -1,0 +1,146 @@
+package deliver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/phones"
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// SelfTestPath is the LAN endpoint of the self-test.
+const SelfTestPath = "/selftest"
+
+// SelfTestHandler serves POST /selftest?phone=NAME on the LAN listener:
+// it runs the self-test and answers the result as text. Mount it on the
+// LAN mux only: it makes the modem send an SMS. It has no password, so
+// it answers only the appliance itself (the -self-test CLI); the owner
+// runs the test from another device with the inbox's button.
+func SelfTestHandler(d *Deliverer, reg *phones.Registry, wait time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !sameHost(r) {
+			http.Error(w, SelfTestPath+" answers this host only (the -self-test command); use the inbox's phones page", http.StatusForbidden)
+			return
+		}
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST "+SelfTestPath+"?phone=NAME", http.StatusMethodNotAllowed)
+			return
+		}
+		if d == nil {
+			http.Error(w, "delivery to paired phones is off (see -public-url and -modem)", http.StatusServiceUnavailable)
+			return
+		}
+		p, ok := phoneByName(reg, r.URL.Query().Get("phone"))
+		if !ok {
+			http.Error(w, "no paired phone of that name", http.StatusNotFound)
+			return
+		}
+		res, err := d.SelfTest(r.Context(), p, waitParam(r, wait))
+		if err != nil {
+			code := http.StatusBadGateway
+			if errors.Is(err, ErrBusy) {
+				code = http.StatusConflict
+			}
+			http.Error(w, err.Error(), code)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(res.String()))
+	})
+}
+
+// sameHost reports whether the client runs on this host: it comes from a
+// loopback address, or from the very address it connected to (the CLI
+// reaching a listener bound to the Pi's LAN address). No other machine
+// can complete a TCP handshake from one of this host's own addresses.
+func sameHost(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() {
+		return true
+	}
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	lhost, _, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return false
+	}
+	lip, err := netip.ParseAddr(lhost)
+	return err == nil && !ip.IsUnspecified() && lip.Unmap() == ip
+}
+
+// maxSelfTestWait caps the wait a self-test request may ask for: the
+// LAN server's write timeout must leave time for the answer.
+const maxSelfTestWait = 5 * time.Minute
+
+// waitParam is the ?wait= seconds of a self-test request, else def.
+func waitParam(r *http.Request, def time.Duration) time.Duration {
+	n, err := strconv.Atoi(r.URL.Query().Get("wait"))
+	if err != nil || n <= 0 {
+		return def
+	}
+	return min(time.Duration(n)*time.Second, maxSelfTestWait)
+}
+
+// phoneByName finds a phone by its name, ignoring case.
+func phoneByName(reg *phones.Registry, name string) (phones.Phone, bool) {
+	for _, p := range reg.List() {
+		if strings.EqualFold(p.Name, strings.TrimSpace(name)) {
+			return p, true
+		}
+	}
+	return phones.Phone{}, false
+}
+
+// AskSelfTest is the client of SelfTestHandler, for the -self-test
+// command: it asks the running service at lan (its LAN listener's
+// address as the host reaches it) to test phone, waiting up to wait for
+// the phone, and returns the answer. fetched is whether the phone fetched.
+func AskSelfTest(ctx context.Context, lan, phone string, wait time.Duration) (answer string, fetched bool, err error) {
+	u := "http://" + lan + SelfTestPath + "?phone=" + url.QueryEscape(phone) +
+		"&wait=" + strconv.Itoa(int(wait.Seconds()))
+	ctx, cancel := context.WithTimeout(ctx, wait+time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return "", false, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", false, fmt.Errorf("self-test: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return string(body), resp.StatusCode == http.StatusOK && strings.Contains(string(body), "\nOK:"), nil
+}
+
+// Recent is the messages that may still wait for a paired phone, those
+// received within the expiry: Recover looks at no older one, so the
+// metadata of the others is not read from the store's journal.
+func Recent(st *store.Store, expiry time.Duration) []store.Meta {
+	if expiry <= 0 {
+		expiry = DefaultExpiry
+	}
+	now := time.Now()
+	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return now.Before(m.Received.Add(expiry)) }})
+	return page
+}

@@ -1,0 +1,82 @@
+package notify
+
+import (
+	"context"
+
+	"github.com/homemmsc/homemmsc/internal/store"
+)
+
+// feedQueue bounds the stored messages waiting to be added; a flood past
+// it is picked up by Recover at the next start.
+const feedQueue = 64
+
+// maxRecover bounds how many of the newest messages are checked at start.
+const maxRecover = 100
+
+// Feed adds every message st stores from now on to n, until ctx is done,
+// and first recovers what a crash may have kept out of the outbox: the
+// newest unseen messages. unpaired, if set, names a message's recipients
+// that are not paired phones (Item.Kept). The store's callback only
+// queues; Add's synced write runs on Feed's own goroutine. wait returns
+// once that goroutine has stopped.
+func (n *Notifier) Feed(ctx context.Context, st *store.Store, unpaired func(store.Meta) []string) (wait func()) {
+	items := make(chan Item, feedQueue)
+	cancelSub := st.Subscribe(func(ev store.Event) {
+		if ev.Kind != store.Stored {
+			return
+		}
+		select {
+		case items <- ItemOf(ev.Meta, unpaired):
+		default: // a flood: Recover at the next start picks these up
+			n.log.Warn("modem: notification queue full", "id", ev.Meta.ID)
+		}
+	})
+	if err := n.Recover(unnotified(st, unpaired)); err != nil {
+		n.log.Error("modem: recovering notifications", "err", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancelSub()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case it := <-items:
+				if err := n.Add(it); err != nil {
+					n.log.Error("modem: cannot queue notification", "id", it.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { <-done }
+}
+
+// unnotified is the store's newest unseen messages; the notifier skips
+// those its ledger says were notified.
+func unnotified(st *store.Store, unpaired func(store.Meta) []string) []Item {
+	var items []Item
+	list, _ := st.Query(store.Query{Limit: maxRecover}) // newest first
+	for i := len(list) - 1; i >= 0; i-- {
+		if m := list[i]; !m.Seen {
+			items = append(items, ItemOf(m, unpaired))
+		}
+	}
+	return items
+}
+
+// ItemOf is the notification of a stored message; unpaired, if set,
+// names its recipients that are not paired phones.
+func ItemOf(m store.Meta, unpaired func(store.Meta) []string) Item {
+	it := Item{ID: m.ID, From: m.Sender.Name, Subject: m.Subject, Size: m.Size}
+	if unpaired != nil {
+		it.Kept = unpaired(m)
+	}
+	if it.From == "" {
+		it.From = m.Sender.Number
+	}
+	for _, p := range m.Parts {
+		it.Parts = append(it.Parts, p.ContentType)
+	}
+	return it
+}
