@@ -2,21 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/flagvalue"
 	"github.com/homemmsc/homemmsc/internal/inbox"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/push"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -37,9 +35,9 @@ func (d *deliverOptions) register(fs *flag.FlagSet) {
 	d.fs = fs
 	d.expiry = deliver.DefaultExpiry
 	d.renotify = deliver.DefaultSchedule.Renotify
-	fs.Var(publicURLValue{&d.publicURL}, "public-url", "how phones reach the MMSC listener, e.g. http://mms.example.org:8080; needed to deliver to paired phones (empty = delivery off)")
-	fs.Var(daysValue{&d.expiry}, "expiry", "longest a message waits for a paired phone to fetch it, e.g. 7d, 36h (the sender may ask less)")
-	fs.Var(durationsValue{&d.renotify}, "renotify", "waits between repeated notifications to a phone that has not fetched; the last one repeats until expiry")
+	fs.Var(flagvalue.BaseURL{P: &d.publicURL}, "public-url", "how phones reach the MMSC listener, e.g. http://mms.example.org:8080; needed to deliver to paired phones (empty = delivery off)")
+	fs.Var(flagvalue.Days{P: &d.expiry}, "expiry", "longest a message waits for a paired phone to fetch it, e.g. 7d, 36h (the sender may ask less)")
+	fs.Var(flagvalue.Durations{P: &d.renotify}, "renotify", "waits between repeated notifications to a phone that has not fetched; the last one repeats until expiry")
 	fs.StringVar(&d.selfTest, "self-test", "", "reachability check: ask the running service (on -lan) to notify this paired phone, wait for it to fetch, print the result and exit")
 	fs.DurationVar(&d.selfTestWait, "self-test-wait", 3*time.Minute, "how long -self-test waits for the phone")
 }
@@ -76,7 +74,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.Run(ctx) })
-	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", formatDays(o.expiry), "renotify", durationsValue{&o.renotify}.String())
+	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", flagvalue.FormatDays(o.expiry), "renotify", flagvalue.Durations{P: &o.renotify}.String())
 	return d, func() { cancelSub(); cancel(); wg.Wait() }
 }
 
@@ -128,123 +126,6 @@ func deliveryOff(o deliverOptions, mr modemRun, d *deliver.Deliverer) string {
 	return "delivery to paired phones failed to start: see the log."
 }
 
-// publicURLValue is -public-url: an http or https URL with a host and
-// nothing after the path.
-type publicURLValue struct{ p *string }
-
-func (v publicURLValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
-}
-
-func (v publicURLValue) Set(s string) error {
-	s = strings.TrimRight(strings.TrimSpace(s), "/")
-	if s == "" {
-		*v.p = ""
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("want http://host[:port][/path], e.g. http://mms.example.org:8080")
-	}
-	*v.p = s
-	return nil
-}
-
-// daysValue is a duration that also takes days: "7d", "36h", "1d12h".
-type daysValue struct{ p *time.Duration }
-
-func (v daysValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return formatDays(*v.p)
-}
-
-// formatDays writes "7d", "36h", "10m", "1h30m": days when whole, no
-// zero units.
-func formatDays(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
-func (v daysValue) Set(s string) error {
-	d, err := parseDays(s)
-	if err != nil {
-		return err
-	}
-	if d < time.Hour || d > 365*24*time.Hour {
-		return fmt.Errorf("%s out of range 1h-365d", s)
-	}
-	*v.p = d
-	return nil
-}
-
-func parseDays(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || n > 1000 {
-			return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h, 1d12h", s)
-		}
-		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
-		if s == "" {
-			return days, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h, 1d12h", s)
-	}
-	return days + d, nil
-}
-
-// durationsValue is a comma-separated list of durations, each at least a
-// minute: "10m,1h,6h,1d".
-type durationsValue struct{ p *[]time.Duration }
-
-func (v durationsValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	var parts []string
-	for _, d := range *v.p {
-		parts = append(parts, formatDays(d))
-	}
-	return strings.Join(parts, ",")
-}
-
-func (v durationsValue) Set(s string) error {
-	var out []time.Duration
-	for _, f := range strings.Split(s, ",") {
-		d, err := parseDays(f)
-		if err != nil {
-			return err
-		}
-		if d < time.Minute {
-			return fmt.Errorf("%s: each wait must be at least 1m", f)
-		}
-		out = append(out, d)
-	}
-	if len(out) == 0 || len(out) > 20 {
-		return errors.New("want 1 to 20 durations, e.g. 10m,1h,6h,1d")
-	}
-	*v.p = out
-	return nil
-}
-
 // runSelfTest is -self-test NAME: it asks the running service, through
 // its LAN listener, to run the self-test, and prints the answer. It
 // returns the exit code: 0 when the phone fetched, 1 otherwise.
@@ -258,7 +139,7 @@ func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(out, "homemmsc: asking the service at %s to test %q (waits up to %s)\n", lan, o.selfTest, o.selfTestWait)
-	answer, fetched, err := deliver.AskSelfTest(ctx, loopbackAddr(lan), o.selfTest, o.selfTestWait)
+	answer, fetched, err := deliver.AskSelfTest(ctx, netaddr.Loopback(lan), o.selfTest, o.selfTestWait)
 	if err != nil {
 		fmt.Fprintln(out, "homemmsc:", err)
 		return 1

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"periph.io/x/conn/v3/gpio/gpioreg"
@@ -37,47 +35,12 @@ func (d *displayOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.button, "display-button", "", "GPIO of a push button to ground that wakes the display and marks all seen, e.g. GPIO17")
 }
 
-// displaySpec is a parsed -display value.
-type displaySpec struct {
-	kind   string // "none", "i2c" or "png"
-	path   string // for png
-	driver display.DriverConfig
-}
-
-// parseDisplay reads -display (none, i2c, ssd1306, sh1106, png:PATH) and
-// the -display-* flags.
-func parseDisplay(spec string, d displayOptions) (displaySpec, error) {
-	s := displaySpec{kind: "none"}
-	panel, err := display.ParsePanel(d.size)
-	if err != nil {
-		return s, fmt.Errorf("-display-size: %w", err)
-	}
-	addr, err := strconv.ParseUint(d.addr, 0, 16)
-	if err != nil || (addr != 0x3C && addr != 0x3D) {
-		return s, fmt.Errorf("-display-addr %q: want 0x3c or 0x3d", d.addr)
-	}
-	if d.rotate != 0 && d.rotate != 180 {
-		return s, fmt.Errorf("-display-rotate %d: want 0 or 180", d.rotate)
-	}
+// parseDisplay reads -display and the -display-* flags.
+func parseDisplay(spec string, d displayOptions) (display.Spec, error) {
 	if d.offAfter < 0 {
-		return s, fmt.Errorf("-display-off-after %v: negative", d.offAfter)
+		return display.Spec{Kind: "none"}, fmt.Errorf("-display-off-after %v: negative", d.offAfter)
 	}
-	s.driver = display.DriverConfig{Panel: panel, Addr: uint16(addr), Rotate180: d.rotate == 180}
-	switch path, isPNG := strings.CutPrefix(spec, "png:"); {
-	case spec == "" || spec == "none":
-	case isPNG && path != "":
-		s.kind, s.path = "png", path
-	case spec == "i2c" || spec == "ssd1306":
-		s.kind, s.driver.Controller = "i2c", display.ControllerSSD1306
-	case spec == "sh1106":
-		s.kind, s.driver.Controller = "i2c", display.ControllerSH1106
-	default:
-		return s, fmt.Errorf("-display %q: want none, i2c (ssd1306), sh1106 or png:PATH", spec)
-	}
-	if s.kind == "i2c" && s.driver.Controller == display.ControllerSH1106 && panel != display.Panel128x64 {
-		return s, errors.New("-display sh1106: only 128x64 panels exist")
-	}
-	return s, nil
+	return display.ParseSpec(spec, d.addr, d.size, d.rotate)
 }
 
 // displayDeps is what the display shows, passed in so tests can fake it.
@@ -96,7 +59,7 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 		log.Error("display: "+err.Error(), "display", spec)
 		return func() {}
 	}
-	if ds.kind == "none" {
+	if ds.Kind == "none" {
 		return func() {}
 	}
 	screen, reopen, release, err := openScreen(ds, d)
@@ -112,7 +75,7 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 			log.Warn("display: no button", "err", err)
 		}
 	}
-	log.Info("display: started", "screen", screen.String(), "size", ds.driver.Panel.String())
+	log.Info("display: started", "screen", screen.String(), "size", ds.Driver.Panel.String())
 	stopFollow := display.Follow(ctx, display.FollowConfig{
 		Screen: screen, Reopen: reopen, Source: display.NewSource(deps.source),
 		OffAfter: d.offAfter, Button: deps.button, Logger: log,
@@ -122,9 +85,9 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 
 // openScreen opens the panel (or PNG file) and returns how to initialise
 // it again after it stopped answering (nil for PNG) and how to release it.
-func openScreen(ds displaySpec, d displayOptions) (screen display.Screen, reopen func() (display.Screen, error), release func(), err error) {
-	if ds.kind == "png" {
-		return display.NewPNGWriter(ds.path, ds.driver.Panel), nil, func() {}, nil
+func openScreen(ds display.Spec, d displayOptions) (screen display.Screen, reopen func() (display.Screen, error), release func(), err error) {
+	if ds.Kind == "png" {
+		return display.NewPNGWriter(ds.Path, ds.Driver.Panel), nil, func() {}, nil
 	}
 	if _, err := host.Init(); err != nil {
 		return nil, nil, nil, fmt.Errorf("periph host: %w", err)
@@ -136,7 +99,7 @@ func openScreen(ds displaySpec, d displayOptions) (screen display.Screen, reopen
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("I2C bus %q: %w", d.bus, err)
 	}
-	reopen = func() (display.Screen, error) { return display.OpenI2C(bus, ds.driver) }
+	reopen = func() (display.Screen, error) { return display.OpenI2C(bus, ds.Driver) }
 	if screen, err = reopen(); err != nil {
 		bus.Close()
 		return nil, nil, nil, err

@@ -43,7 +43,7 @@ func TestParseDisplay(t *testing.T) {
 			tt.opts(&d)
 		}
 		got, err := parseDisplay(tt.spec, d)
-		if err != nil || got.kind != tt.kind || got.driver != tt.want {
+		if err != nil || got.Kind != tt.kind || got.Driver != tt.want {
 			t.Errorf("parseDisplay(%q, %+v) = %+v, %v; want kind %s, %+v", tt.spec, d, got, err, tt.kind, tt.want)
 		}
 	}

@@ -5,15 +5,12 @@ package main
 // (-listen) serves nothing but the MMSC.
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"math"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,8 +18,10 @@ import (
 	"github.com/homemmsc/homemmsc/internal/clock"
 	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/flagvalue"
 	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/health"
+	"github.com/homemmsc/homemmsc/internal/httpserve"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -66,26 +65,6 @@ func lanIndex(w http.ResponseWriter, r *http.Request) {
 		"/selftest POST ?phone=NAME: does the phone fetch a test MMS from this MMSC? (needs -public-url and a modem)\n")
 }
 
-// mmscGuards are the internet-facing listener's protections (package guard).
-type mmscGuards struct {
-	rate       float64 // -rate: requests per second per client; 0 = no limit
-	burst      int     // -rate-burst
-	maxHeaders int     // header lines per request
-	conns      guard.ConnConfig
-}
-
-// guardMMSC wraps the MMSC handler in the guards, counting refusals in m.
-func guardMMSC(h http.Handler, g mmscGuards, m *appmetrics.Metrics) http.Handler {
-	h = guard.MaxHeaders(g.maxHeaders, func(*http.Request) { m.Refused(appmetrics.ReasonHeaders) }, h)
-	if g.rate > 0 {
-		h = guard.NewRateLimiter(guard.RateConfig{
-			Rate: g.rate, Burst: g.burst,
-			OnLimited: func(*http.Request) { m.Refused(appmetrics.ReasonRateLimited) },
-		}).Wrap(h)
-	}
-	return h
-}
-
 // listen opens the MMSC listener and, if lanAddr is set, the LAN one.
 func listen(addr, lanAddr string) (ln, lan net.Listener, err error) {
 	if ln, err = net.Listen("tcp", addr); err != nil {
@@ -109,7 +88,8 @@ type appliance struct {
 	health  *health.Checker
 	mmscLn  *guard.Listener
 	serving atomic.Bool // the MMSC server runs
-	guards  mmscGuards
+	guards  guard.Config
+	conns   guard.ConnConfig
 
 	selftest http.Handler // POST /selftest on the LAN listener (deliver.go); nil = not mounted
 	inbox    http.Handler // the owner's inbox on the LAN listener; nil: none
@@ -118,13 +98,14 @@ type appliance struct {
 // newAppliance wraps the MMSC listener ln in its connection caps and
 // builds the metrics and the health check.
 func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, start time.Time) *appliance {
-	a := &appliance{display: &display.Watch{}, guards: o.lanOpts.guards()}
+	a := &appliance{display: &display.Watch{}}
+	a.guards, a.conns = o.lanOpts.guards()
 	a.metrics = appmetrics.New(appmetrics.Sources{
 		Start: start, Version: version, Stats: st.Stats, Quota: o.quota, Synced: clock.Synced,
 		Modem: mr.modem, Outbox: mr.outbox, Display: a.display,
 		Conns: func() int { total, _ := a.mmscLn.Open(""); return total },
 	})
-	conns := a.guards.conns
+	conns := a.conns
 	conns.OnRefused = func(string) { a.metrics.ConnRefused() }
 	a.mmscLn = guard.LimitListener(ln, conns)
 	a.health = health.New(health.Config{
@@ -136,69 +117,14 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, star
 
 // servers are the MMSC server on the guarded listener and, with lan set,
 // the LAN server.
-func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []server {
-	ss := []server{{name: "MMSC", srv: newServer(guardMMSC(mmscHandler, a.guards, a.metrics), log), ln: a.mmscLn, serving: &a.serving}}
+func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []httpserve.Server {
+	ss := []httpserve.Server{{Name: "MMSC", HTTP: httpserve.NewServer(guard.Wrap(mmscHandler, a.guards, a.metrics.Refused), log), Listener: a.mmscLn, Serving: &a.serving}}
 	if lan != nil {
 		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.Registry, selftest: a.selftest, inbox: a.inbox})
-		ss = append(ss, server{name: "LAN", srv: newServer(h, log), ln: lan})
+		ss = append(ss, httpserve.Server{Name: "LAN", HTTP: httpserve.NewServer(h, log), Listener: lan})
 		log.Info("homemmsc: LAN listener: /healthz, /metrics", "lan", lan.Addr().String())
 	}
 	return ss
-}
-
-// server is one listener and its HTTP server; serving is true while its
-// Serve runs.
-type server struct {
-	name    string
-	srv     *http.Server
-	ln      net.Listener
-	serving *atomic.Bool // may be nil
-}
-
-// runServers serves on every listener until ctx is done or one of them
-// fails, then stops them all, waiting (up to shutdownTimeout in all) for
-// the requests in flight to finish.
-func runServers(ctx context.Context, log *slog.Logger, servers ...server) error {
-	errc := make(chan error, len(servers))
-	for _, s := range servers {
-		if s.serving != nil {
-			s.serving.Store(true)
-		}
-		go func() {
-			err := s.srv.Serve(s.ln)
-			if s.serving != nil {
-				s.serving.Store(false)
-			}
-			errc <- fmt.Errorf("%s listener: %w", s.name, err)
-		}()
-	}
-	var failed error
-	select {
-	case failed = <-errc:
-	case <-ctx.Done():
-		log.Info("homemmsc: shutting down, draining requests in flight")
-	}
-	return errors.Join(failed, shutdownAll(servers, log))
-}
-
-func shutdownAll(servers []server, log *slog.Logger) error {
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for _, s := range servers {
-		wg.Go(func() {
-			if err := s.srv.Shutdown(sctx); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("shutdown %s: %w", s.name, err))
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	log.Info("homemmsc: stopped")
-	return errors.Join(errs...)
 }
 
 // lanOptions are the -lan flag and the MMSC listener's protections.
@@ -245,7 +171,7 @@ func (l *lanOptions) load() error {
 
 // loadAllow reads the -allow value: inline numbers, or @file.
 func loadAllow(spec string) (mmsc.AllowList, error) {
-	return loadSpec("allow", spec, mmsc.ParseAllowList, mmsc.ReadAllowList)
+	return flagvalue.Load("allow", spec, mmsc.ParseAllowList, mmsc.ReadAllowList)
 }
 
 // allowFunc is mmsc.Config.Allow: nil (everyone) without a list.
@@ -256,11 +182,11 @@ func (l *lanOptions) allowFunc() func(string) bool {
 	return l.allow.Allows
 }
 
-func (l *lanOptions) guards() mmscGuards {
-	g := mmscGuards{rate: l.rate, burst: l.burst, maxHeaders: guard.DefaultMaxHeaders}
-	g.conns.PerClient = l.perClient
+// guards are the MMSC listener's request guards and connection caps.
+func (l *lanOptions) guards() (guard.Config, guard.ConnConfig) {
+	conns := guard.ConnConfig{PerClient: l.perClient}
 	if l.perClient == 0 {
-		g.conns.PerClient = guard.DefaultTotal // no cap of its own: the total applies
+		conns.PerClient = guard.DefaultTotal // no cap of its own: the total applies
 	}
-	return g
+	return guard.Config{Rate: l.rate, Burst: l.burst}, conns
 }

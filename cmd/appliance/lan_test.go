@@ -55,12 +55,12 @@ func TestLANOptions(t *testing.T) {
 	if f := l.allowFunc(); f == nil || !f("+447700900123") || f("+15550000000") {
 		t.Error("the -allow file is not what Allow checks")
 	}
-	if g := l.guards(); g.conns.PerClient != 4 || g.rate != 0.5 || g.burst != 5 {
-		t.Errorf("guards %+v", g)
+	if g, conns := l.guards(); conns.PerClient != 4 || g.Rate != 0.5 || g.Burst != 5 {
+		t.Errorf("guards %+v %+v", g, conns)
 	}
 	l = parse(t, []string{"-conns-per-client=0"}, env()).lanOpts
-	if g := l.guards(); g.conns.PerClient < 256 {
-		t.Errorf("-conns-per-client=0 leaves a per-client cap of %d", g.conns.PerClient)
+	if _, conns := l.guards(); conns.PerClient < 256 {
+		t.Errorf("-conns-per-client=0 leaves a per-client cap of %d", conns.PerClient)
 	}
 	for _, bad := range [][]string{
 		{"-rate", "-1"}, {"-rate", "NaN"}, {"-rate-burst", "0"}, {"-conns-per-client", "-1"},

@@ -13,13 +13,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,9 +24,12 @@ import (
 	"github.com/homemmsc/homemmsc/internal/clock"
 	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/flagvalue"
+	"github.com/homemmsc/homemmsc/internal/httpserve"
 	"github.com/homemmsc/homemmsc/internal/inbox"
 	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 	"github.com/homemmsc/homemmsc/internal/watchdog"
@@ -40,18 +40,6 @@ var version = "dev"
 
 // envPrefix starts the environment variable of every flag.
 const envPrefix = "HOMEMMSC_"
-
-// HTTP server limits. A phone on a slow GPRS/EDGE uplink may need minutes
-// to post a MMS of a few hundred KB, so the body timeout is generous; the
-// header timeout is short against slowloris.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 5 * time.Minute
-	writeTimeout      = readTimeout + 30*time.Second // counts from the end of the headers
-	idleTimeout       = 60 * time.Second
-	maxHeaderBytes    = 16 << 10
-	shutdownTimeout   = 30 * time.Second
-)
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless the
 // GOMEMLIMIT environment variable sets another. Near it the GC runs
@@ -129,10 +117,10 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs.SetOutput(out)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "MMSC listener address (phones POST here; port-forward it)")
 	fs.StringVar(&o.data, "data", defaultDataDir(getenv), "message store directory")
-	fs.Var(sizeValue{&o.maxSize, 1 << 10, mmsc.MaxMaxSize}, "max-size", "largest MMS accepted, e.g. 300K, 2M (at most 5M)")
-	fs.Var(sizeValue{&o.quota, 0, 1 << 40}, "quota", "most bytes the store keeps, e.g. 500M, 2G; 0 = no quota (free-space floor only)")
+	fs.Var(flagvalue.Size{P: &o.maxSize, Min: 1 << 10, Max: mmsc.MaxMaxSize}, "max-size", "largest MMS accepted, e.g. 300K, 2M (at most 5M)")
+	fs.Var(flagvalue.Size{P: &o.quota, Max: 1 << 40}, "quota", "most bytes the store keeps, e.g. 500M, 2G; 0 = no quota (free-space floor only)")
 	fs.StringVar(&o.phonesSpec, "phones", "", "paired phones: name:number:token,... or @/path/to/file")
-	fs.Var(enumValue{&o.open, []string{"auto", "on", "off"}}, "open", "open endpoint /mms?n=: auto (on while no phone is paired), on, off")
+	fs.Var(flagvalue.Enum{P: &o.open, Words: []string{"auto", "on", "off"}}, "open", "open endpoint /mms?n=: auto (on while no phone is paired), on, off")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	fs.StringVar(&o.display, "display", "none", "status display: i2c (ssd1306), sh1106, png:PATH or none")
 	o.displayOpts.register(fs)
@@ -214,31 +202,7 @@ func defaultDataDir(getenv func(string) string) string {
 
 // loadPhones reads the -phones value: inline entries, or @file.
 func loadPhones(spec string) ([]phones.Phone, error) {
-	return loadSpec("phones", spec, phones.ParsePhones, phones.ReadPhones)
-}
-
-// loadSpec reads a list setting given inline or as @file: parse reads the
-// inline form, read the file. Errors name the flag (and the file).
-func loadSpec[T any](flagName, spec string, parse func(string) (T, error), read func(io.Reader) (T, error)) (T, error) {
-	path, isFile := strings.CutPrefix(spec, "@")
-	if !isFile {
-		v, err := parse(spec)
-		if err != nil {
-			return v, fmt.Errorf("-%s: %w", flagName, err)
-		}
-		return v, nil
-	}
-	var zero T
-	f, err := os.Open(path)
-	if err != nil {
-		return zero, fmt.Errorf("-%s: %w", flagName, err)
-	}
-	defer f.Close()
-	v, err := read(f)
-	if err != nil {
-		return zero, fmt.Errorf("-%s %s: %w", flagName, path, err)
-	}
-	return v, nil
+	return flagvalue.Load("phones", spec, phones.ParsePhones, phones.ReadPhones)
 }
 
 // phonesFile is where the phones paired in the inbox are kept, in -data.
@@ -261,91 +225,6 @@ func openPhones(o options, log *slog.Logger) (*phones.Registry, error) {
 // means on while no phone is paired.
 func (o options) openEndpoint(reg *phones.Registry) bool {
 	return o.open == "on" || (o.open == "auto" && reg.Len() == 0)
-}
-
-// sizeValue is a byte count flag: "1048576", "300K", "2M", "1G" (binary
-// multiples; "KiB"/"MiB"/"GiB" and "KB"/"MB"/"GB" are read the same).
-type sizeValue struct {
-	p        *int64
-	min, max int64
-}
-
-func (v sizeValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return formatSize(*v.p)
-}
-
-func (v sizeValue) Set(s string) error {
-	n, err := parseSize(s)
-	if err != nil {
-		return err
-	}
-	if n < v.min || n > v.max {
-		return fmt.Errorf("%s out of range %s–%s", s, formatSize(v.min), formatSize(v.max))
-	}
-	*v.p = n
-	return nil
-}
-
-func parseSize(s string) (int64, error) {
-	t, mult := splitUnit(strings.ToUpper(strings.TrimSpace(s)))
-	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
-	if err != nil || n < 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("invalid size %q: want bytes or a number with K, M or G", s)
-	}
-	return n * mult, nil
-}
-
-// splitUnit cuts a K, M or G suffix (also KB/KiB…) off an upper-case size.
-func splitUnit(t string) (string, int64) {
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		for _, form := range []string{u.suffix + "IB", u.suffix + "B", u.suffix} {
-			if rest, ok := strings.CutSuffix(t, form); ok {
-				return rest, u.mult
-			}
-		}
-	}
-	return t, 1
-}
-
-func formatSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + "G"
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + "M"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.FormatInt(n>>10, 10) + "K"
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-// enumValue is a string flag limited to a few words.
-type enumValue struct {
-	p     *string
-	words []string
-}
-
-func (v enumValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
-}
-
-func (v enumValue) Set(s string) error {
-	for _, w := range v.words {
-		if strings.EqualFold(s, w) {
-			*v.p = w
-			return nil
-		}
-	}
-	return fmt.Errorf("want one of %s", strings.Join(v.words, ", "))
 }
 
 // serve opens the store, serves the MMSC (and the LAN listener, with
@@ -389,9 +268,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopDelivery()
 	a := newAppliance(o, st, ln, mr, start)
 	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
-	stopInbox, err := startInbox(o, lanLn, inboxDeps{store: st, phones: reg, listen: ln.Addr().String(), publicURL: o.deliverOpts.publicURL,
-		selfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), selfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
-		status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last}.Rows}, a, log)
+	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
+		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
+		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last}.Rows}, a, log)
 	if err != nil {
 		return err
 	}
@@ -407,27 +286,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopDisplay()
 	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
 	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,
-		Listen: ln.Addr().String(), Probe: loopbackAddr(ln.Addr().String()), Logger: log})
+		Listen: ln.Addr().String(), Probe: netaddr.Loopback(ln.Addr().String()), Logger: log})
 	defer stopService()
-	return runServers(ctx, log, a.servers(h, lanLn, log)...)
-}
-
-// runServer serves on ln until ctx is done, then stops accepting and
-// waits (up to shutdownTimeout) for the requests in flight to finish.
-func runServer(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
-	return runServers(ctx, log, server{name: "MMSC", srv: srv, ln: ln})
-}
-
-func newServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	return httpserve.Run(ctx, log, a.servers(h, lanLn, log)...)
 }
 
 // logStartup says what runs and what to put in a phone's MMSC setting.
@@ -437,7 +298,7 @@ func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) 
 		"phones", reg.Len(), "open_endpoint", o.openEndpoint(reg), "max_size", o.maxSize,
 		"lan", o.lanOpts.addr, "rate", o.lanOpts.rate, "rate_burst", o.lanOpts.burst,
 		"allow", o.lanOpts.allow.Len(), "clock_synced", clock.Synced())
-	base := "http://" + publicHost(addr)
+	base := "http://" + netaddr.WithHost(addr, "<this-host>") // phones outside the LAN need the router's address
 	for _, p := range reg.List() {
 		log.Info("homemmsc: MMSC URL for phone", "name", p.Name, "number", p.Number,
 			"url", base+"/mms/"+p.Token[:4]+"…(its token)")
@@ -446,26 +307,4 @@ func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) 
 		log.Info("homemmsc: open endpoint on; turn it off (-open=off) once phones are paired",
 			"url", base+"/mms?n=<your number>")
 	}
-}
-
-// publicHost shows where a phone should post: the listen address, with a
-// placeholder for a wildcard host. Phones outside the LAN need the
-// router's public address and port forward instead.
-func publicHost(addr string) string { return withHost(addr, "<this-host>") }
-
-// loopbackAddr is where the process reaches its own listener: a wildcard
-// host becomes 127.0.0.1 (Go's wildcard listeners are dual-stack).
-func loopbackAddr(addr string) string { return withHost(addr, "127.0.0.1") }
-
-// withHost puts host in place of a listen address's wildcard host ("",
-// 0.0.0.0 or ::); any other address is returned as it is.
-func withHost(addr, host string) string {
-	h, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(h); h == "" || ip != nil && ip.IsUnspecified() {
-		h = host
-	}
-	return net.JoinHostPort(h, port)
 }

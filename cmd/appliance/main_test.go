@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,28 +132,6 @@ func TestBadValues(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{
-		"1048576": 1 << 20, "300K": 300 << 10, "300k": 300 << 10, "300KiB": 300 << 10, "300KB": 300 << 10,
-		"2M": 2 << 20, "2MiB": 2 << 20, " 5M ": 5 << 20, "1G": 1 << 30, "0": 0,
-	} {
-		got, err := parseSize(in)
-		if err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "M", "1.5M", "1T", "-5", "0x10", "1 0K", "9223372036854775807G"} {
-		if n, err := parseSize(in); err == nil {
-			t.Errorf("parseSize(%q) = %d, want an error", in, n)
-		}
-	}
-	for n, want := range map[int64]string{0: "0", 1000: "1000", 300 << 10: "300K", 5 << 20: "5M", 2 << 30: "2G"} {
-		if got := formatSize(n); got != want {
-			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestPhonesFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "phones")
 	file := "# name:number:token\nAnna at home:+15551234567:" + tokA + "\n\nBen, work:+15557654321:" + tokB + "\n"
@@ -242,66 +218,6 @@ func TestFatalErrorsExitNonZero(t *testing.T) {
 	}
 }
 
-// TestShutdownDrains cancels the context while a request is in flight:
-// the request completes and runServer returns nil.
-func TestShutdownDrains(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	started, release := make(chan struct{}), make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		<-release
-		io.WriteString(w, "done")
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.DiscardHandler)
-	served := make(chan error, 1)
-	go func() { served <- runServer(ctx, newServer(h, log), ln, log) }()
-
-	got := make(chan string, 1)
-	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/")
-		if err != nil {
-			got <- "error: " + err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		got <- string(b)
-	}()
-	<-started
-	cancel()
-	// New connections are refused once shutdown has begun…
-	for {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			break
-		}
-		c.Close()
-	}
-	// …but the request in flight completes.
-	close(release)
-	if body := <-got; body != "done" {
-		t.Fatalf("in-flight request got %q, want done", body)
-	}
-	if err := <-served; err != nil {
-		t.Fatalf("runServer = %v, want nil", err)
-	}
-}
-
-func TestPublicHost(t *testing.T) {
-	for in, want := range map[string]string{
-		"127.0.0.1:8080": "127.0.0.1:8080", "0.0.0.0:80": "<this-host>:80", "[::]:8080": "<this-host>:8080",
-		":8080": "<this-host>:8080", "192.168.1.5:8080": "192.168.1.5:8080",
-	} {
-		if got := publicHost(in); got != want {
-			t.Errorf("publicHost(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // startedWriter collects the log and closes started at the startup line.
 type startedWriter struct {
 	mu      sync.Mutex
@@ -340,20 +256,6 @@ func TestSIGTERMExitsZero(t *testing.T) {
 		}
 		if c := <-code; c != 0 {
 			t.Fatalf("round %d: exit %d after SIGTERM, want 0:\n%s", round, c, w.buf.String())
-		}
-	}
-}
-func TestLoopbackAddr(t *testing.T) {
-	for in, want := range map[string]string{
-		"[::]:8080":      "127.0.0.1:8080",
-		"0.0.0.0:80":     "127.0.0.1:80",
-		":8080":          "127.0.0.1:8080",
-		"10.0.0.5:8080":  "10.0.0.5:8080",
-		"[::1]:8080":     "[::1]:8080",
-		"no-port-at-all": "no-port-at-all",
-	} {
-		if got := loopbackAddr(in); got != want {
-			t.Errorf("loopbackAddr(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/metrics"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
@@ -64,18 +65,12 @@ func New(src Sources) *Metrics {
 	return m
 }
 
-// Refusal reasons of the guards, beside mmsc's Result names.
-const (
-	ReasonRateLimited = "rate_limited"
-	ReasonHeaders     = "too_many_headers"
-)
-
-// refusalReasons lists every refused_total reason, so each starts at 0.
+// refusalReasons lists every refused_total reason (the guards' and mmsc's), so each starts at 0.
 func refusalReasons() []string {
-	return append([]string{ReasonRateLimited, ReasonHeaders}, mmsc.Results...)
+	return append([]string{guard.ReasonRateLimited, guard.ReasonHeaders}, mmsc.Results...)
 }
 
-// Refused counts one request the guards refused, by reason.
+// Refused counts one request the guards refused, by reason (guard.Wrap's).
 func (m *Metrics) Refused(reason string) { m.refused.With(reason).Inc() }
 
 // ConnRefused counts one connection closed at once for being over a cap.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/metrics/metricstest"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
@@ -33,7 +34,7 @@ func TestAppMetrics(t *testing.T) {
 	m.OnResult(mmsc.ResultStored, 1234)
 	m.OnResult(mmsc.ResultStored, 66)
 	m.OnResult(mmsc.ResultCorrupt, 10)
-	m.Refused(ReasonRateLimited)
+	m.Refused(guard.ReasonRateLimited)
 	var b bytes.Buffer
 	m.Registry.WriteText(&b)
 	text := b.String()

@@ -8,7 +8,6 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,24 +168,6 @@ func TestSourceTrouble(t *testing.T) {
 	s := src.Status()
 	if !s.DiskFull || s.Modem != nil || s.ClockSynced || s.Addr != "10.0.0.2:80" || s.Last == nil || s.Last.Sender != "Alice" || s.Last.Subject != "big" {
 		t.Errorf("status = %+v", s)
-	}
-}
-
-func TestPickLAN(t *testing.T) {
-	addrs := []net.Addr{
-		&net.IPNet{IP: net.ParseIP("127.0.0.1"), Mask: net.CIDRMask(8, 32)},
-		&net.IPNet{IP: net.ParseIP("fe80::1"), Mask: net.CIDRMask(64, 128)},
-		&net.IPNet{IP: net.ParseIP("203.0.113.5"), Mask: net.CIDRMask(24, 32)},
-		&net.IPNet{IP: net.ParseIP("192.168.1.20"), Mask: net.CIDRMask(24, 32)},
-	}
-	if ip := pickLAN(addrs); !ip.Equal(net.ParseIP("192.168.1.20")) {
-		t.Errorf("pickLAN = %v, want the private address", ip)
-	}
-	if ip := pickLAN(addrs[:3]); !ip.Equal(net.ParseIP("203.0.113.5")) {
-		t.Errorf("pickLAN without a private address = %v", ip)
-	}
-	if got := lanAddress("127.0.0.1:8080"); got != "127.0.0.1:8080" {
-		t.Errorf("lanAddress kept a specific host as %q", got)
 	}
 }
 

@@ -1,12 +1,12 @@
 package display
 
 import (
-	"net"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/clock"
+	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -52,7 +52,7 @@ func (s *Source) Status() Status {
 	st := Status{
 		Now:         s.cfg.Now(),
 		New:         stats.New,
-		Addr:        lanAddress(s.cfg.Listen),
+		Addr:        netaddr.LAN(s.cfg.Listen),
 		FreeBytes:   stats.FreeBytes,
 		ClockSynced: s.cfg.Synced(),
 	}
@@ -87,39 +87,4 @@ func lastMessage(m store.Meta) *Message {
 		sender = "unknown sender"
 	}
 	return &Message{Sender: sender, Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
-}
-
-// lanAddress is where a phone on the LAN should post: the listen address,
-// with a wildcard host replaced by this machine's first private IPv4
-// address (then any non-loopback one).
-func lanAddress(listen string) string {
-	host, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return listen
-	}
-	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
-		return listen
-	}
-	addrs, _ := net.InterfaceAddrs()
-	if ip := pickLAN(addrs); ip != nil {
-		return net.JoinHostPort(ip.String(), port)
-	}
-	return listen
-}
-
-func pickLAN(addrs []net.Addr) net.IP {
-	var fallback net.IP
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok || n.IP.To4() == nil || n.IP.IsLoopback() || n.IP.IsLinkLocalUnicast() {
-			continue
-		}
-		if n.IP.IsPrivate() {
-			return n.IP.To4()
-		}
-		if fallback == nil {
-			fallback = n.IP.To4()
-		}
-	}
-	return fallback
 }
