@@ -62,9 +62,9 @@ func testInbox(t *testing.T, bin, corpus string) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "1 message") {
 		t.Fatalf("after login: %d\n%s", resp.StatusCode, body)
 	}
-	id := regexp.MustCompile(`href="/m/([0-9-]+)"`).FindStringSubmatch(string(body))
+	id := regexp.MustCompile(`href="/m/([0-9-]+)"`).FindStringSubmatch(page("/messages"))
 	if id == nil {
-		t.Fatal("no message link in the list")
+		t.Fatal("no message link in the list of all messages")
 	}
 	if msg := page("/m/" + id[1]); !strings.Contains(msg, `class="part image"`) {
 		t.Errorf("the iPhone message shows no image:\n%s", msg)

@@ -23,3 +23,21 @@ func Human(n int64) string {
 	}
 	return fmt.Sprintf("%.0f %cB", f, "kMGT"[prefix])
 }
+
+// Short writes a byte count in at most four characters, for the OLED's
+// free-space mark: "999B", "1.5k", "930k", "4.1M", "12G", in the same SI
+// units as Human.
+func Short(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%dB", n)
+	}
+	f, prefix := float64(n)/1000, 0
+	for f >= 999.5 && prefix < 3 {
+		f /= 1000
+		prefix++
+	}
+	if f < 9.95 {
+		return fmt.Sprintf("%.1f%c", f, "kMGT"[prefix])
+	}
+	return fmt.Sprintf("%.0f%c", f, "kMGT"[prefix])
+}

@@ -1,6 +1,7 @@
 package display
 
 import (
+	"github.com/homemmsc/homemmsc/internal/bytesize"
 	"github.com/homemmsc/homemmsc/internal/display/font"
 )
 
@@ -44,7 +45,7 @@ func marks(st Status) []mark {
 		m = append(m, mark{text: "CLK?"})
 	}
 	if st.FreeBytes >= 0 {
-		m = append(m, mark{text: bytesShort(st.FreeBytes), right: true})
+		m = append(m, mark{text: bytesize.Short(st.FreeBytes), right: true})
 	}
 	return m
 }

@@ -207,15 +207,6 @@ func TestAgo(t *testing.T) {
 	}
 }
 
-func TestBytesShort(t *testing.T) {
-	tests := map[int64]string{0: "0B", 999: "999B", 1000: "1.0K", 512 << 20: "512M", 3_300_000_000: "3.1G", 12 << 40: "12T"}
-	for n, want := range tests {
-		if got := bytesShort(n); got != want {
-			t.Errorf("bytesShort(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // FuzzRender: no sender, subject, address or count makes Render panic.
 func FuzzRender(f *testing.F) {
 	for _, st := range goldenCases() {

@@ -103,18 +103,3 @@ func ago(now time.Time, m *Message) string {
 	}
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
-
-// bytesShort writes a size in at most four characters: "980K", "3.1G", "12G".
-func bytesShort(n int64) string {
-	units := []string{"B", "K", "M", "G", "T"}
-	v := float64(n)
-	i := 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if v < 10 && i > 0 {
-		return fmt.Sprintf("%.1f%s", v, units[i])
-	}
-	return fmt.Sprintf("%d%s", int(v), units[i])
-}

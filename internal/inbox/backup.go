@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/bytesize"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -25,7 +27,7 @@ type backupView struct {
 func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request) {
 	st := h.cfg.Store.Stats()
 	h.render(w, r, http.StatusOK, "backup", view{Title: "Backup", Nav: "backup",
-		Data: backupView{Messages: st.Messages, Bytes: humanBytes(st.Bytes)}})
+		Data: backupView{Messages: st.Messages, Bytes: bytesize.Human(st.Bytes)}})
 }
 
 const backupReadme = `homemmsc backup
@@ -91,6 +93,11 @@ func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
 	if err := writeFile(zw, dir+"message.mms", pdu, m, zip.Store); err != nil {
 		return err
 	}
+	var ls []leaf
+	if msg != nil {
+		ls = leaves(m, msg)
+		zipNames(&m, ls)
+	}
 	mj, _ := json.MarshalIndent(m, "", "  ")
 	if err := writeFile(zw, dir+"meta.json", mj, m, zip.Deflate); err != nil {
 		return err
@@ -98,17 +105,26 @@ func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
 	if msg == nil { // undecodable: the .mms and metadata are all there is
 		return writeText(zw, dir+"parts-not-extracted.txt", fmt.Sprintf("The message could not be decoded: %v\n", err))
 	}
-	names := map[string]bool{"message.mms": true, "meta.json": true}
-	for _, l := range leaves(m, msg) {
+	for _, l := range ls {
 		method := zip.Store // media is compressed already
 		if k := kindOf(l.Part.ContentType.MediaType); k == kindText || k == kindSMIL {
 			method = zip.Deflate
 		}
-		if err := writeFile(zw, dir+unique(names, downloadName(l)), l.Part.Data, m, method); err != nil {
+		if err := writeFile(zw, dir+downloadName(l), l.Part.Data, m, method); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// zipNames makes meta.json's "file" of each top-level part the name the
+// zip holds it under (a nested multipart's entries have no row there).
+func zipNames(m *store.Meta, ls []leaf) {
+	for _, l := range ls {
+		if i, err := strconv.Atoi(l.Path); err == nil && i < len(m.Parts) {
+			m.Parts[i].File = l.File
+		}
+	}
 }
 
 func writeFile(zw *zip.Writer, name string, data []byte, m store.Meta, method uint16) error {

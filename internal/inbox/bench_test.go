@@ -22,9 +22,9 @@ import (
 func BenchmarkList(b *testing.B) {
 	e := newBenchEnv(b, 5000)
 	for _, c := range []struct{ name, path string }{
-		{"page50", "/"},
-		{"all5000", "/?n=5000"},
-		{"search", "/?subject=" + "message+4321"},
+		{"page50", "/messages"},
+		{"all5000", "/messages?n=5000"},
+		{"search", "/messages?subject=" + "message+4321"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var size int

@@ -53,7 +53,7 @@ func TestCorpusMessages(t *testing.T) {
 	e := newEnv(t, false)
 	e.login()
 	metas := loadCorpus(t, e.st)
-	if w := e.get("/?n=1000"); w.Code != http.StatusOK || strings.Count(w.Body.String(), "<li class=") != len(metas) {
+	if w := e.get("/messages?n=1000"); w.Code != http.StatusOK || strings.Count(w.Body.String(), "<li class=") != len(metas) {
 		t.Fatalf("list: %d, want %d rows", w.Code, len(metas))
 	}
 	images := 0

@@ -8,11 +8,16 @@
 //
 // # Pages
 //
-//	/                 the list, newest first (store order): sender (the paired
-//	                  phone's name when the number is paired), time ("?" when the
-//	                  clock was not synchronised), subject, thumbnails, new/seen;
-//	                  search by sender, subject, date range, new only; paging
-//	                  (?page=, ?n= rows, at most 5,000)
+//	/                 the conversations: one row per correspondent (see below),
+//	                  newest first, with message and unread counts and the last
+//	                  message's subject (or what it holds)
+//	/thread?with=K    one conversation, a page of 30 messages in time order as
+//	                  bubbles (the household's / theirs): pictures inline, text,
+//	                  other parts as named downloads; showing marks them seen
+//	/messages         the flat list, newest first (store order): sender, time
+//	                  ("?" when the clock was not synchronised), subject,
+//	                  thumbnails, new/seen; search by sender, subject, date range,
+//	                  new only; paging (?page=, ?n= rows, at most 5,000)
 //	/m/{id}           a message: parts in the order of its SMIL presentation (the
 //	                  rest after, in PDU order; nested multiparts flattened; none
 //	                  dropped), images inline, text decoded from its charset,
@@ -25,13 +30,45 @@
 //	/m/{id}/original  the PDU as received, as <id>.mms
 //	/phones           pair a phone (name, number → token, MMSC URL and its QR
 //	                  code), the last request each phone made (time, address,
-//	                  User-Agent, x-wap-profile), remove; the SMS fallback
-//	                  switch (Phones.SetFallback) and the reachability test
+//	                  User-Agent, x-wap-profile), remove (after a confirmation
+//	                  page, /phones/remove?number=); the SMS fallback switch
+//	                  (Phones.SetFallback) and the reachability test. Every form
+//	                  answers with a redirect (Post/Redirect/Get) and the page it
+//	                  leads to says what was done (a notice kept in the session
+//	                  for one page); pairing leads to /phones?added=<number>,
+//	                  which shows the new phone's URL and QR code on reload too
+//	                  (the number is in the URL, never the token)
 //	/status           version, uptime, messages, store size, free disk, the last
 //	                  store error, and the appliance's rows (Config.Status)
 //	/backup           a zip of everything or of a date range, streamed
 //	/backup.xml       the same selection as an SMS Backup & Restore file, to
 //	                  restore into an Android phone (internal/smsxml)
+//
+// # Senders and conversations
+//
+// Only a message a paired phone's token proved (store.Sender.Proven) is
+// shown with a phone's name, the name the phone has now. A sender from
+// the PDU's From or ?n= is a claim: shown as the address (without its
+// /TYPE= suffix), marked "claimed", whatever phone has that number.
+// Numbers are matched as the phone registry matches them
+// (phones.SameNumber: "07700 900123" is "+447700900123").
+//
+// A conversation is the household's messages with one correspondent: a
+// proven message is the household's, and its correspondents are its To
+// addresses (several make a group); any other message is from its
+// sender. The conversations page makes one pass over the store's index
+// (store.Summary carries the To addresses) and reads only each
+// conversation's newest message from the journal; a thread reads the
+// PDUs of its page.
+//
+// # Names
+//
+// Each part has one name (nameLeaves): the sender's name for it made
+// safe, else the store's part-NN.ext, with "-2" added to a repeated name.
+// The message page labels its download with it, the download saves under
+// it, and the backup zip holds it under it, with meta.json's "file"
+// rewritten to match. WBMP pictures (old phones) are converted to PNG to
+// be shown (and thumbnailed); their download is the WBMP as sent.
 //
 // The reachability test (Config.SelfTest, the deliverer's self-test)
 // waits minutes for the phone to fetch, so POST /phones/test starts it in
@@ -69,7 +106,7 @@
 //
 // Everything in a message — subject, sender, part names, text — comes
 // from a phone and is escaped by html/template wherever it appears. Only
-// raster images (PNG, JPEG, GIF, WebP, BMP), audio/*, video/* and
+// raster images (PNG, JPEG, GIF, WebP, BMP, WBMP as PNG), audio/*, video/* and
 // text/plain are shown inline; text is served as UTF-8 text/plain after
 // conversion from its charset. HTML, SVG, vCard, PDF, SMIL and every
 // unknown type are served as application/octet-stream with
@@ -124,6 +161,8 @@
 // # Limits
 //
 // Login and setup bodies are capped at 8 KiB and passwords at 1 KiB;
+// 500 conversations listed (older ones are in the flat list); 2,000
+// bytes of text in a bubble; WBMP pictures of at most 4096 px a side;
 // 32 sessions (the oldest goes); 1,024 addresses tracked for the backoff;
 // 64 KiB of a text part shown inline (the rest is a download away); 500
 // media references read from a SMIL part; pages of at most 5,000 rows.

@@ -170,12 +170,22 @@ func (e *env) takeSession(w *httptest.ResponseRecorder) {
 	e.csrf = m[1]
 }
 
-// put stores a message built from parts.
+// put stores a message built from parts, to +15559990000.
 func (e *env) put(subject string, sender store.Sender, parts ...mms.Part) store.Meta {
 	e.t.Helper()
+	return e.putTo([]string{"+15559990000"}, subject, sender, parts...)
+}
+
+// putTo stores a message to the numbers to.
+func (e *env) putTo(to []string, subject string, sender store.Sender, parts ...mms.Part) store.Meta {
+	e.t.Helper()
+	var addrs []mms.Address
+	for _, n := range to {
+		addrs = append(addrs, mms.PLMN(n))
+	}
 	msg := &mms.Message{
 		Type: mms.TypeSendReq, TransactionID: "t1", Version: mms.Version12,
-		From: mms.Address{Insert: true}, To: []mms.Address{mms.PLMN("+15559990000")},
+		From: mms.Address{Insert: true}, To: addrs,
 		Subject:     mms.Text(subject),
 		ContentType: mms.ContentType{MediaType: "application/vnd.wap.multipart.related"},
 		Parts:       parts,

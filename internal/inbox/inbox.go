@@ -151,7 +151,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /setup", h.setupPage)
 	m.HandleFunc("POST /setup", h.setup)
 	m.Handle("POST /logout", h.authed(h.logout))
-	m.Handle("GET /{$}", h.authed(h.list))
+	m.Handle("GET /{$}", h.authed(h.conversations))
+	m.Handle("GET /thread", h.authed(h.thread))
+	m.Handle("GET /messages", h.authed(h.list))
 	m.Handle("GET /m/{id}", h.authed(h.message))
 	m.Handle("GET /m/{id}/original", h.authed(h.original))
 	m.Handle("GET /m/{id}/part/{path}", h.authed(h.part))
@@ -162,7 +164,11 @@ func (h *Handler) routes() {
 	m.Handle("POST /m/{id}/delete", h.authed(h.delete))
 	m.Handle("GET /phones", h.authed(h.phonesPage))
 	m.Handle("POST /phones/add", h.authed(h.addPhone))
+	m.Handle("GET /phones/remove", h.authed(h.removePage))
 	m.Handle("POST /phones/remove", h.authed(h.removePhone))
+	m.Handle("GET /phones/add", h.authed(toPhones))
+	m.Handle("GET /phones/fallback", h.authed(toPhones))
+	m.Handle("GET /phones/test", h.authed(toPhones))
 	m.Handle("POST /phones/fallback", h.authed(h.setFallback))
 	m.Handle("POST /phones/test", h.authed(h.testPhone))
 	m.Handle("GET /phones/qr/{token}", h.authed(h.phoneQR))
@@ -204,11 +210,12 @@ func cacheFor(next http.Handler) http.Handler {
 
 // view is what every page template gets.
 type view struct {
-	Title string
-	Nav   string // the menu entry to highlight
-	CSRF  string // the session's token, for every form
-	New   int    // unseen messages, for the menu
-	Data  any
+	Title  string
+	Nav    string // the menu entry to highlight
+	CSRF   string // the session's token, for every form
+	New    int    // unseen messages, for the menu
+	Notice string // what the last action did (sessions.notify)
+	Data   any
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
@@ -219,12 +226,20 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if s := sessionOf(r); s != nil {
 		v.CSRF = s.csrf
 		v.New = h.cfg.Store.Stats().New
+		v.Notice = h.auth.sess.takeNotice(s)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := t.ExecuteTemplate(w, "layout", v); err != nil {
 		h.log.Warn("inbox: render", "page", name, "err", err)
 	}
+}
+
+// done answers a form that did what it asked: a notice for the next
+// page, and a redirect to it (so a reload does not post again).
+func (h *Handler) done(w http.ResponseWriter, r *http.Request, to, notice string) {
+	h.auth.sess.notify(sessionOf(r), notice)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // fail shows an error page with a short message for the owner.

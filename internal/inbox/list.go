@@ -29,8 +29,8 @@ type search struct {
 	Page, Size      int // 1-based page, rows per page
 
 	from, to time.Time // parsed; zero = open
-	numbers  map[string]bool
-	defSize  int // Config.PageSize: links leave it out
+	numbers  []string  // of the paired phones whose name has Sender in it
+	defSize  int       // Config.PageSize: links leave it out
 }
 
 func (h *Handler) parseSearch(r *http.Request) search {
@@ -70,19 +70,19 @@ func parseRange(from, to string) (time.Time, time.Time) {
 }
 
 // numbersNamed returns the numbers of the phones whose name contains
-// name, so a search for "Anna" finds messages recorded before Anna's
-// phone had that name.
-func (h *Handler) numbersNamed(name string) map[string]bool {
-	set := map[string]bool{}
+// name, so a search for "Anna" finds the messages her phone proved it
+// sent, also those recorded before it had that name.
+func (h *Handler) numbersNamed(name string) []string {
+	var out []string
 	if h.cfg.Phones == nil {
-		return set
+		return nil
 	}
 	for _, p := range h.cfg.Phones.List() {
 		if containsFold(p.Name, name) {
-			set[phones.Normalize(p.Number)] = true
+			out = append(out, p.Number)
 		}
 	}
-	return set
+	return out
 }
 
 func containsFold(s, sub string) bool {
@@ -101,11 +101,24 @@ func (s *search) match(m store.Summary) bool {
 	if s.Subject != "" && !containsFold(m.Subject, s.Subject) {
 		return false
 	}
-	if s.Sender != "" && !containsFold(m.Sender.Number, s.Sender) && !containsFold(m.Sender.Name, s.Sender) &&
-		!s.numbers[phones.Normalize(m.Sender.Number)] {
+	return s.Sender == "" || containsFold(m.Sender.Number, s.Sender) || s.provenBy(m.Sender)
+}
+
+// provenBy reports whether sender is one of the phones the search names,
+// proven by its token: a claimed number is found by the number only.
+func (s *search) provenBy(sender store.Sender) bool {
+	if !sender.Proven() {
 		return false
 	}
-	return true
+	if containsFold(sender.Name, s.Sender) {
+		return true
+	}
+	for _, n := range s.numbers {
+		if phones.SameNumber(n, sender.Number) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *search) active() bool {
@@ -130,17 +143,18 @@ func (s *search) link(p int) string {
 		v.Set("n", strconv.Itoa(s.Size))
 	}
 	if len(v) == 0 {
-		return "/"
+		return "/messages"
 	}
-	return "/?" + v.Encode()
+	return "/messages?" + v.Encode()
 }
 
 // row is one message in the list.
 type row struct {
-	ID, From, Number, Subject, Summary string
-	Time                               string
-	Synced, Seen                       bool
-	Thumbs                             template.HTML // the <img> elements, see thumbsHTML
+	ID, Subject, Summary string
+	From                 person
+	Time, Full           string // short; complete for the tooltip
+	Synced, Seen         bool
+	Thumbs               template.HTML // the <img> elements, see thumbsHTML
 }
 
 type listView struct {
@@ -156,9 +170,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	page, total := h.cfg.Store.Query(store.Query{Match: s.match, Offset: (s.Page - 1) * s.Size, Limit: s.Size})
 	v := listView{Search: s, Total: total, Pages: (total + s.Size - 1) / s.Size, Filtered: s.active()}
 	v.Rows = make([]row, len(page))
-	names := h.phoneNames()
 	for i := range page {
-		v.Rows[i] = h.row(&page[i], names)
+		v.Rows[i] = h.row(&page[i])
 	}
 	if s.Page > 1 {
 		v.Prev = s.link(s.Page - 1)
@@ -166,28 +179,15 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	if s.Page < v.Pages {
 		v.Next = s.link(s.Page + 1)
 	}
-	h.render(w, r, http.StatusOK, "list", view{Title: "Inbox", Nav: "inbox", Data: v})
+	h.render(w, r, http.StatusOK, "list", view{Title: "All messages", Nav: "messages", Data: v})
 }
 
-// phoneNames maps the registry's numbers to names, once per page.
-func (h *Handler) phoneNames() map[string]string {
-	names := map[string]string{}
-	if h.cfg.Phones != nil {
-		for _, p := range h.cfg.Phones.List() {
-			names[phones.Normalize(p.Number)] = p.Name
-		}
+func (h *Handler) row(m *store.Meta) row {
+	return row{
+		ID: m.ID, Subject: m.Subject, Seen: m.Seen, Synced: m.ClockSynced,
+		From: h.senderOf(m.Sender), Time: shortTime(m.Received, h.now()), Full: m.Received.Local().Format("2006-01-02 15:04"),
+		Summary: summary(m.Parts), Thumbs: thumbsHTML(m),
 	}
-	return names
-}
-
-func (h *Handler) row(m *store.Meta, names map[string]string) row {
-	rw := row{
-		ID: m.ID, Number: m.Sender.Number, Subject: m.Subject, Seen: m.Seen, Synced: m.ClockSynced,
-		From: senderName(m, names), Time: m.Received.Local().Format("2006-01-02 15:04"),
-		Summary: summary(m.Parts),
-	}
-	rw.Thumbs = thumbsHTML(m)
-	return rw
 }
 
 // thumbsHTML writes the list's <img> elements for a message's first
@@ -210,21 +210,6 @@ func thumbsHTML(m *store.Meta) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
-}
-
-// senderName is the phone's current name when the number is paired, the
-// name recorded at receipt, else the number.
-func senderName(m *store.Meta, names map[string]string) string {
-	if n := names[phones.Normalize(m.Sender.Number)]; n != "" && m.Sender.Number != "" {
-		return n
-	}
-	if m.Sender.Name != "" {
-		return m.Sender.Name
-	}
-	if m.Sender.Number != "" {
-		return m.Sender.Number
-	}
-	return "unknown sender"
 }
 
 // summary says what a message holds: "2 photos, 1 text".
@@ -266,5 +251,14 @@ func (h *Handler) seenAll(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, "Could not mark the messages seen: "+err.Error())
 		return
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, backTo(r), http.StatusSeeOther)
+}
+
+// backTo is where a form posted from the conversations or the messages
+// page returns: its "back" field, when it names one of them.
+func backTo(r *http.Request) string {
+	if b := r.PostFormValue("back"); b == "/messages" {
+		return b
+	}
+	return "/"
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/homemmsc/homemmsc/internal/bytesize"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -22,7 +23,7 @@ const maxInlineText = 64 << 10
 type leaf struct {
 	Path string
 	Part *mms.Part
-	File string // the safe file name offered for it
+	File string // its file name on the page, as a download and in a backup (nameLeaves)
 }
 
 // loadMessage reads and decodes a stored message.
@@ -75,7 +76,24 @@ func leaves(meta store.Meta, msg *mms.Message) []leaf {
 		p := &mms.Part{ContentType: msg.ContentType, Data: msg.Body}
 		out = append(out, leaf{Path: "body", Part: p, File: "body" + store.FileExt(p.ContentType.MediaType)})
 	}
+	nameLeaves(out)
 	return out
+}
+
+// nameLeaves gives each leaf the one name it has everywhere: on the
+// message page, as a download and in the backup zip. It is the sender's
+// name for the part made safe, else the store's generated one, with
+// "-2", "-3" ... added to a repeated name; the zip's own files
+// (message.mms, meta.json) are taken.
+func nameLeaves(ls []leaf) {
+	taken := map[string]bool{"message.mms": true, "meta.json": true}
+	for i := range ls {
+		name := safeName(ls[i].Part.Filename())
+		if name == "" {
+			name = ls[i].File
+		}
+		ls[i].File = unique(taken, name)
+	}
 }
 
 func fileName(meta store.Meta, path string, p *mms.Part) string {
@@ -104,13 +122,14 @@ type partView struct {
 }
 
 type messageView struct {
-	ID, From, Number, Subject, Time, Size string
-	Synced, Seen                          bool
-	To                                    []string
-	Parts                                 []partView
-	Ordered                               bool // the SMIL gave the order
-	Source, UserAgent                     string
-	Delivery                              []deliveryView // to paired phones (issue 7)
+	ID, Subject, Time, Size string
+	From                    person
+	Synced, Seen            bool
+	To                      []person
+	Parts                   []partView
+	Ordered                 bool // the SMIL gave the order
+	Source, UserAgent       string
+	Delivery                []deliveryView // to paired phones (issue 7)
 }
 
 // deliveryView is one recipient's delivery state.
@@ -123,7 +142,7 @@ type deliveryView struct {
 func deliveryViews(ds []store.Delivery) []deliveryView {
 	out := make([]deliveryView, 0, len(ds))
 	for _, d := range ds {
-		v := deliveryView{To: d.To, Phone: d.Phone, State: d.State}
+		v := deliveryView{To: bareAddress(d.To), Phone: d.Phone, State: d.State}
 		if !d.Updated.IsZero() {
 			v.Updated = d.Updated.Local().Format("2006-01-02 15:04:05")
 		}
@@ -149,9 +168,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	ls := leaves(meta, msg)
 	ordered, byOrder := smilOrder(ls)
 	v := messageView{
-		ID: meta.ID, From: senderName(&meta, h.phoneNames()), Number: meta.Sender.Number, Subject: meta.Subject,
+		ID: meta.ID, From: h.senderOf(meta.Sender), Subject: meta.Subject,
 		Time: meta.Received.Local().Format("2006-01-02 15:04:05"), Synced: meta.ClockSynced, Seen: meta.Seen,
-		Size: humanBytes(meta.Size), To: meta.To, Ordered: byOrder, Source: meta.Sender.Source,
+		Size: bytesize.Human(meta.Size), To: h.recipients(meta.To), Ordered: byOrder, Source: meta.Sender.Source,
 		UserAgent: meta.Hints["User-Agent"], Delivery: deliveryViews(meta.Delivery),
 	}
 	for _, l := range ordered {
@@ -172,8 +191,8 @@ func partViewOf(id string, l leaf) partView {
 	k := kindOf(ct)
 	base := "/m/" + id + "/part/" + l.Path
 	pv := partView{
-		Path: l.Path, Kind: k.String(), Type: ct, Name: l.Part.Filename(), File: l.File,
-		Size: humanBytes(int64(len(l.Part.Data))), URL: base, Download: base + "?dl=1",
+		Path: l.Path, Kind: k.String(), Type: ct, Name: l.Part.Filename(), File: downloadName(l),
+		Size: bytesize.Human(int64(len(l.Part.Data))), URL: base, Download: base + "?dl=1",
 	}
 	if k == kindText {
 		t := l.Part.Text()
@@ -214,8 +233,8 @@ func (h *Handler) deletePage(w http.ResponseWriter, r *http.Request) {
 		h.storeFail(w, r, store.ErrNotFound)
 		return
 	}
-	v := messageView{ID: meta.ID, From: senderName(&meta, h.phoneNames()), Subject: meta.Subject,
-		Time: meta.Received.Local().Format("2006-01-02 15:04"), Size: humanBytes(meta.Size)}
+	v := messageView{ID: meta.ID, From: h.senderOf(meta.Sender), Subject: meta.Subject,
+		Time: meta.Received.Local().Format("2006-01-02 15:04"), Size: bytesize.Human(meta.Size)}
 	h.render(w, r, http.StatusOK, "delete", view{Title: "Delete a message", Nav: "inbox", Data: v})
 }
 
@@ -227,18 +246,4 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("inbox: message deleted", "id", id)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 10<<20:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 10<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

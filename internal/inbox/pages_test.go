@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,14 +65,17 @@ func TestList(t *testing.T) {
 	if err := e.st.SetSeen(old.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	body := e.get("/").Body.String()
+	body := e.get("/messages").Body.String()
 	iNew, iMid, iOld := strings.Index(body, newest.ID), strings.Index(body, mid.ID), strings.Index(body, old.ID)
 	if iNew < 0 || iMid < 0 || iOld < 0 || iNew > iMid || iMid > iOld {
 		t.Errorf("list order: newest %d, middle %d, oldest %d: want newest first", iNew, iMid, iOld)
 	}
-	mustContain(t, body, "Holiday photos", "Anna", "Fixed Phone", // the registry names +15550001111
+	// +15550001111 is a paired phone's number, but the message only claims
+	// it (its From): shown as the number, marked claimed, never by name.
+	mustContain(t, body, "Holiday photos", "Anna", "&#43;15550001111", `class="claimed"`,
 		"33612345678", "(no subject)", "2 photos, 1 text",
 		`/m/`+mid.ID+`/thumb/0`, `/m/`+mid.ID+`/thumb/1`, `class="unsynced"`, "3 messages")
+	mustNotContain(t, body, "Fixed Phone")
 	if strings.Count(body, `class="unsynced"`) != 1 {
 		t.Errorf("%d unsynced marks, want 1 (only the message stored while the clock was not set)", strings.Count(body, `class="unsynced"`))
 	}
@@ -94,18 +99,18 @@ func TestListSearch(t *testing.T) {
 		{"subject=birthday", a.ID, b.ID},
 		{"sender=anna", a.ID, b.ID},
 		{"sender=%2B1555000", b.ID, a.ID},
-		{"sender=fixed+phone", b.ID, a.ID}, // by the registry's name for the number
+		{"sender=fixed+phone", "No messages match", b.ID}, // b only claims that phone's number
 		{"from=" + day(b), b.ID, a.ID},
 		{"to=" + day(a), a.ID, b.ID},
 		{"from=" + day(a) + "&to=" + day(a), a.ID, b.ID},
 		{"new=1&subject=shopping", b.ID, a.ID},
 	} {
-		body := e.get("/?" + c.query).Body.String()
+		body := e.get("/messages?" + c.query).Body.String()
 		if !strings.Contains(body, c.want) || strings.Contains(body, c.lack) {
 			t.Errorf("?%s: want %s and not %s", c.query, c.want, c.lack)
 		}
 	}
-	body := e.get("/?subject=nothing-like-this").Body.String()
+	body := e.get("/messages?subject=nothing-like-this").Body.String()
 	mustContain(t, body, "No messages match")
 }
 
@@ -117,18 +122,18 @@ func TestListPaging(t *testing.T) {
 	for i := range 5 {
 		ids = append(ids, e.put("m"+string(rune('a'+i)), anna, textPart("x")).ID)
 	}
-	p1 := e.get("/").Body.String()
-	mustContain(t, p1, ids[4], ids[3], "page 1 of 3", `href="/?page=2"`)
+	p1 := e.get("/messages").Body.String()
+	mustContain(t, p1, ids[4], ids[3], "page 1 of 3", `href="/messages?page=2"`)
 	mustNotContain(t, p1, ids[2], "rel=\"prev\"")
-	p3 := e.get("/?page=3").Body.String()
-	mustContain(t, p3, ids[0], `href="/?page=2"`)
+	p3 := e.get("/messages?page=3").Body.String()
+	mustContain(t, p3, ids[0], `href="/messages?page=2"`)
 	mustNotContain(t, p3, ids[1], `rel="next"`)
-	all := e.get("/?n=10").Body.String()
+	all := e.get("/messages?n=10").Body.String()
 	for _, id := range ids {
 		mustContain(t, all, id)
 	}
-	filtered := e.get("/?subject=m&page=2").Body.String()
-	mustContain(t, filtered, `href="/?page=3&amp;subject=m"`, `href="/?subject=m"`)
+	filtered := e.get("/messages?subject=m&page=2").Body.String()
+	mustContain(t, filtered, `href="/messages?page=3&amp;subject=m"`, `href="/messages?subject=m"`)
 }
 
 // smilDoc orders the text before the image, the reverse of the PDU.
@@ -172,7 +177,7 @@ func TestMessagePage(t *testing.T) {
 		`<img src="/m/`+m.ID+`/part/1"`,
 		`<audio controls preload="none" src="/m/`+m.ID+`/part/2"`,
 		`<video controls preload="metadata" src="/m/`+m.ID+`/part/3"`,
-		"part-06.vcf", "part-07.pdf", "pres.smil", "nested text", "part-7-1.html",
+		"anna.vcf", "doc.pdf", "pres.smil", "nested text", "alt.html",
 		"/m/"+m.ID+"/original", "Mark as new", "/m/"+m.ID+"/delete", "presentation (SMIL)")
 	// The SMIL order: text, image, audio, then the rest in PDU order.
 	order := []string{"Grüße aus Köln", `/part/1"`, `/part/2"`, `/part/0?dl=1`, `/part/3"`}
@@ -354,12 +359,12 @@ func TestXSS(t *testing.T) {
 		part("image/svg+xml", "pic.svg", `<svg xmlns="http://www.w3.org/2000/svg" onload="alert(5)"><script>alert(6)</script></svg>`),
 		part("text/plain", "t.txt", evil),
 	)
-	for _, p := range []string{"/", "/m/" + m.ID, "/m/" + m.ID + "/delete", "/?subject=" + url.QueryEscape(evil)} {
+	for _, p := range []string{"/", "/m/" + m.ID, "/m/" + m.ID + "/delete", "/messages?subject=" + url.QueryEscape(evil)} {
 		body := e.get(p).Body.String()
 		mustNotContain(t, body, "<script>", "<img src=x", "<svg")
 		if p == "/m/"+m.ID {
-			mustContain(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(3)&gt;",
-				"&lt;script&gt;alert(4)&lt;/script&gt;.png")
+			mustContain(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;script&gt;alert(4)&lt;/script&gt;.png")
+			mustNotContain(t, body, "alert(3)") // a claimed sender's stored name is not shown at all
 			if strings.Contains(body, `<img src="/m/`+m.ID+`/part/1"`) {
 				t.Error("the SVG part is shown inline")
 			}
@@ -380,14 +385,16 @@ func TestPhonesPage(t *testing.T) {
 	e.login()
 	body := e.get("/phones").Body.String()
 	mustContain(t, body, "Fixed Phone", "http://203.0.113.9:8080/mms/fixedtokenfixedtokenfixedtoken00", "from the -phones setting", "No request from this phone yet")
-	mustNotContain(t, body, `action="/phones/remove"`) // no remove button for the -phones entry
+	mustNotContain(t, body, `/phones/remove`) // no remove button for the -phones entry
 	w := e.post("/phones/add", url.Values{"name": {"Bob's <b>phone</b>"}, "number": {"07700 900456x"}})
 	if w.Code != http.StatusBadRequest {
 		t.Errorf("bad number: %d", w.Code)
 	}
 	w = e.post("/phones/add", url.Values{"name": {"Bob's <b>phone</b>"}, "number": {"+44 7700 900456"}})
-	if w.Code != http.StatusOK {
-		t.Fatalf("add: %d %s", w.Code, w.Body)
+	// Post/Redirect/Get: the answer is a redirect to a page that can be
+	// reloaded, which names the number, never the token.
+	if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || loc != "/phones?added=%2B447700900456" {
+		t.Fatalf("add: %d to %q", w.Code, loc)
 	}
 	var bob phones.Phone
 	for _, p := range e.reg.List() {
@@ -398,8 +405,16 @@ func TestPhonesPage(t *testing.T) {
 	if bob.Token == "" {
 		t.Fatalf("phone not in the registry: %+v", e.reg.List())
 	}
-	body = w.Body.String()
-	mustContain(t, body, "is paired", "http://203.0.113.9:8080/mms/"+bob.Token, `src="/phones/qr/`+bob.Token+`"`, "Bob&#39;s &lt;b&gt;phone&lt;/b&gt;")
+	body = e.get(w.Header().Get("Location")).Body.String()
+	mustContain(t, body, `class="notice"`, "is paired", "http://203.0.113.9:8080/mms/"+bob.Token, `src="/phones/qr/`+bob.Token+`"`, "Bob&#39;s &lt;b&gt;phone&lt;/b&gt;")
+	again := e.get(w.Header().Get("Location")).Body.String() // a reload: the phone, no second notice, no error
+	mustContain(t, again, "is paired", `src="/phones/qr/`+bob.Token+`"`)
+	mustNotContain(t, again, `class="notice"`, `class="error"`)
+	for _, p := range []string{"/phones/add", "/phones/remove", "/phones/fallback", "/phones/test"} {
+		if w := e.get(p); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/phones" {
+			t.Errorf("GET %s: %d to %q, want the phones page", p, w.Code, w.Header().Get("Location"))
+		}
+	}
 	qr := e.get("/phones/qr/" + bob.Token)
 	if qr.Code != http.StatusOK || qr.Header().Get("Content-Type") != "image/png" || !bytes.HasPrefix(qr.Body.Bytes(), []byte("\x89PNG")) {
 		t.Errorf("QR: %d %q", qr.Code, qr.Header().Get("Content-Type"))
@@ -414,12 +429,22 @@ func TestPhonesPage(t *testing.T) {
 	if w := e.post("/phones/remove", url.Values{"token": {"fixedtokenfixedtokenfixedtoken00"}}); w.Code != http.StatusConflict {
 		t.Errorf("removing a fixed phone: %d", w.Code)
 	}
+	mustContain(t, body, `href="/phones/remove?number=%2b447700900456"`)
+	confirm := e.get("/phones/remove?number=%2b447700900456").Body.String()
+	mustContain(t, confirm, "Remove Bob&#39;s &lt;b&gt;phone&lt;/b&gt;?", `action="/phones/remove"`, `value="`+bob.Token+`"`)
+	if _, ok := e.reg.ByToken(bob.Token); !ok {
+		t.Error("asking to remove the phone removed it")
+	}
+	if w := e.get("/phones/remove?number=%2B15550001111"); w.Code != http.StatusNotFound {
+		t.Errorf("confirming the removal of a -phones entry: %d", w.Code)
+	}
 	if w := e.post("/phones/remove", url.Values{"token": {bob.Token}}); w.Code != http.StatusSeeOther {
 		t.Errorf("remove: %d", w.Code)
 	}
 	if _, ok := e.reg.ByToken(bob.Token); ok {
 		t.Error("phone still paired")
 	}
+	mustContain(t, e.get("/phones").Body.String(), `class="notice"`, "was removed")
 	if w := e.post("/phones/remove", url.Values{"token": {bob.Token}}); w.Code != http.StatusNotFound {
 		t.Errorf("removing again: %d", w.Code)
 	}
@@ -540,5 +565,127 @@ func TestBackupOverHTTP(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if files := unzip(t, b); len(files[m.ID+"/p.png"]) == 0 {
 		t.Errorf("zip over HTTP lacks the part: %v", keys(files))
+	}
+}
+
+// TestConversations: the first page groups messages by correspondent,
+// numbers matched as the registry matches them, newest first, with
+// counts; a thread shows them in time order, the household's on its
+// side, and showing them marks them seen.
+func TestConversations(t *testing.T) {
+	e := newEnv(t, false)
+	e.login()
+	e.putTo([]string{"+15557654321"}, "Dinner?", anna, textPart("Sunday?"))
+	e.stored.Add(time.Minute)
+	e.putTo([]string{"+447700900123"}, "Re: Dinner?", store.Sender{Number: "+15557654321", Source: "query"}, textPart("Yes"))
+	e.stored.Add(time.Minute)
+	e.putTo([]string{"0015557654321"}, "PS", anna, textPart("bring cake")) // the same number, another form
+	e.stored.Add(time.Minute)
+	last := e.putTo([]string{"+15559990000", "+15558880000"}, "Group", anna, textPart("hi all"))
+	body := e.get("/").Body.String()
+	mustContain(t, body, "&#43;15557654321", "3 messages", "&#43;15558880000, &#43;15559990000", "Group", "4 new")
+	if strings.Count(body, "<li class=") != 2 {
+		t.Errorf("%d conversations, want 2:\n%s", strings.Count(body, "<li class="), body)
+	}
+	if strings.Index(body, "Group") > strings.Index(body, "PS") {
+		t.Error("the conversation with the newest message is not first")
+	}
+	// Naming the correspondent when the number is paired.
+	if _, err := e.reg.Add("Ben", "+1 555 765 4321"); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, e.get("/").Body.String(), ">Ben<")
+
+	th := e.get(threadURL("+15557654321", 1)).Body.String()
+	iDinner, iRe, iPS := strings.Index(th, "Sunday?"), strings.Index(th, "Yes"), strings.Index(th, "bring cake")
+	if iDinner < 0 || iRe < iDinner || iPS < iRe {
+		t.Errorf("thread order %d %d %d: want oldest first", iDinner, iRe, iPS)
+	}
+	if strings.Count(th, `class="bubble ours`) != 2 || strings.Count(th, `class="bubble theirs`) != 1 {
+		t.Errorf("want 2 bubbles from the household and 1 from them:\n%s", th)
+	}
+	mustContain(t, th, `class="claimed"`) // their message only claims the number
+	if st := e.st.Stats(); st.New != 1 {
+		t.Errorf("after the thread, %d new; want 1 (the group message)", st.New)
+	}
+	if m, _ := e.st.Get(last.ID); m.Seen {
+		t.Error("a message of another conversation was marked seen")
+	}
+	if w := e.get(threadURL("+19995550000", 1)); w.Code != http.StatusNotFound {
+		t.Errorf("a conversation with nobody: %d", w.Code)
+	}
+}
+
+// TestWBMP: an old phone's WBMP picture is shown converted to PNG (and
+// still downloads as sent), and gets a thumbnail.
+func TestWBMP(t *testing.T) {
+	e := newEnv(t, false)
+	e.login()
+	// 10x2: row 0 white then black, row 1 black then white (two octets a row).
+	wbmp := "\x00\x00\x0a\x02\xf8\x00\x07\xc0"
+	m := e.put("old phone", anna, part("image/vnd.wap.wbmp", "logo.wbmp", wbmp))
+	w := e.get("/m/" + m.ID + "/part/0")
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("WBMP shown as %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	img, err := png.Decode(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 10 || b.Dy() != 2 {
+		t.Fatalf("converted to %v", b)
+	}
+	for _, c := range []struct {
+		x, y  int
+		white bool
+	}{{0, 0, true}, {4, 0, true}, {5, 0, false}, {0, 1, false}, {5, 1, true}, {9, 1, true}} {
+		if r, _, _, _ := img.At(c.x, c.y).RGBA(); (r > 0x8000) != c.white {
+			t.Errorf("pixel %d,%d: red %#x, want white=%v", c.x, c.y, r, c.white)
+		}
+	}
+	if cd := w.Header().Get("Content-Disposition"); !strings.Contains(cd, "logo.png") {
+		t.Errorf("converted picture named %q", cd)
+	}
+	dl := e.get("/m/" + m.ID + "/part/0?dl=1")
+	if dl.Body.String() != wbmp || !strings.Contains(dl.Header().Get("Content-Disposition"), "logo.wbmp") {
+		t.Errorf("download: %q %q", dl.Header().Get("Content-Disposition"), dl.Body)
+	}
+	mustContain(t, e.get("/m/"+m.ID).Body.String(), `<img src="/m/`+m.ID+`/part/0"`)
+	if tw := e.get("/m/" + m.ID + "/thumb/0"); tw.Code != http.StatusOK {
+		t.Errorf("WBMP thumbnail: %d", tw.Code)
+	}
+	for _, bad := range []string{"", "\x00\x00", "\x01\x00\x01\x01\x00", "\x00\x00\x0a\x02\xf8", "\x00\x00\xa0\x00\x01\x00"} {
+		if _, err := decodeWBMP([]byte(bad)); err == nil {
+			t.Errorf("decodeWBMP(%q) accepted", bad)
+		}
+	}
+}
+
+// TestNamesAgree: a part's link is labelled with the name it downloads
+// under, which is also its name in the backup zip and in meta.json there;
+// a repeated name gets "-2" in all three.
+func TestNamesAgree(t *testing.T) {
+	e := newEnv(t, false)
+	e.login()
+	m := e.putTo([]string{"+15557654321"}, "names", anna, pngPart("IMG_6807.png"), pngPart("IMG_6807.png"),
+		part("image/svg+xml", "", "<svg/>"))
+	body := e.get("/m/" + m.ID).Body.String()
+	mustContain(t, body, "download IMG_6807.png", "download IMG_6807-2.png", "download part-03.svg")
+	mustNotContain(t, body, ".bin", "TYPE=PLMN")
+	for i, want := range []string{"IMG_6807.png", "IMG_6807-2.png", "part-03.svg"} {
+		cd := e.get("/m/" + m.ID + "/part/" + strconv.Itoa(i) + "?dl=1").Header().Get("Content-Disposition")
+		if !strings.Contains(cd, `filename=`+want) && !strings.Contains(cd, `filename="`+want+`"`) {
+			t.Errorf("part %d downloads as %q, want %s", i, cd, want)
+		}
+	}
+	files := unzip(t, e.get("/backup.zip").Body.Bytes())
+	var meta store.Meta
+	if err := json.Unmarshal(files[m.ID+"/meta.json"], &meta); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range meta.Parts {
+		if _, ok := files[m.ID+"/"+p.File]; !ok {
+			t.Errorf("meta.json names %q, which the zip does not hold", p.File)
+		}
 	}
 }

@@ -2,8 +2,10 @@ package inbox
 
 import (
 	"bytes"
+	"image/png"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 )
@@ -28,16 +30,35 @@ func (h *Handler) part(w http.ResponseWriter, r *http.Request) {
 	}
 	k := kindOf(l.Part.ContentType.MediaType)
 	download := r.URL.Query().Get("dl") == "1" || k == kindFile || k == kindSMIL
-	data, ctype := l.Part.Data, inlineType(l.Part.ContentType.MediaType, k)
-	if k == kindText && !download {
+	data, ctype, name := l.Part.Data, inlineType(l.Part.ContentType.MediaType, k), downloadName(l)
+	switch {
+	case download:
+	case k == kindText:
 		data = []byte(l.Part.Text()) // converted from its charset
+	case mediaType(l.Part.ContentType.MediaType) == wbmpType:
+		if data, err = wbmpToPNG(data); err != nil {
+			h.fail(w, r, http.StatusUnprocessableEntity, "This WBMP picture cannot be decoded: download it instead.")
+			return
+		}
+		ctype, name = "image/png", strings.TrimSuffix(name, path.Ext(name))+".png"
 	}
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", partCSP)
 	hd.Set("Content-Type", ctype)
-	hd.Set("Content-Disposition", disposition(download, downloadName(l)))
+	hd.Set("Content-Disposition", disposition(download, name))
 	hd.Set("Cache-Control", "private, max-age=86400") // a stored part never changes
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+}
+
+// wbmpToPNG converts an old phone's WBMP picture for the browser.
+func wbmpToPNG(data []byte) ([]byte, error) {
+	img, err := decodeWBMP(data)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	err = png.Encode(&b, img)
+	return b.Bytes(), err
 }
 
 // inlineType is the Content-Type a part is served with: its own media
@@ -53,14 +74,8 @@ func inlineType(ct string, k kind) string {
 	return "application/octet-stream"
 }
 
-// downloadName is the sender's name for the part when it is usable, with
-// the store's safe name as the fallback.
-func downloadName(l leaf) string {
-	if n := safeName(l.Part.Filename()); n != "" {
-		return n
-	}
-	return l.File
-}
+// downloadName is the name the part is saved under (nameLeaves).
+func downloadName(l leaf) string { return l.File }
 
 func disposition(download bool, name string) string {
 	d := "inline"

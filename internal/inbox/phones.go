@@ -3,6 +3,7 @@ package inbox
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -33,8 +34,25 @@ type phonesView struct {
 	Number    string
 }
 
+// phonesPage lists the phones; ?added=<number> shows the one just
+// paired at the top, with its MMSC URL and QR code, so the page a
+// pairing redirects to can be reloaded (the number is in the URL, never
+// the token).
 func (h *Handler) phonesPage(w http.ResponseWriter, r *http.Request) {
-	h.renderPhones(w, r, http.StatusOK, phonesView{})
+	var v phonesView
+	if n := r.URL.Query().Get("added"); n != "" && h.cfg.Phones != nil {
+		if p, ok := h.cfg.Phones.ByNumber(n); ok {
+			added := h.phoneRow(r, p)
+			v.Added = &added
+		}
+	}
+	h.renderPhones(w, r, http.StatusOK, v)
+}
+
+// toPhones answers a GET of a form's address (a bookmark, a reload of
+// an old answer) with the phones page rather than "Method Not Allowed".
+func toPhones(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/phones", http.StatusSeeOther)
 }
 
 func (h *Handler) renderPhones(w http.ResponseWriter, r *http.Request, status int, v phonesView) {
@@ -103,10 +121,29 @@ func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("inbox: phone paired", "name", p.Name, "number", p.Number)
-	added := h.phoneRow(r, p)
-	// Rendered in answer to the POST rather than redirected, so the
-	// token never appears in a URL or the browser's history.
-	h.renderPhones(w, r, http.StatusOK, phonesView{Added: &added})
+	// Post/Redirect/Get: a reload shows the page again rather than
+	// pairing the number a second time.
+	h.done(w, r, "/phones?"+url.Values{"added": {p.Number}}.Encode(), p.Name+" is paired.")
+}
+
+type removeView struct {
+	Name, Number, Token string
+}
+
+// removePage asks before a phone is removed: which phone, and what
+// removing it does.
+func (h *Handler) removePage(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Phones == nil || r.URL.Query().Get("number") == "" {
+		toPhones(w, r)
+		return
+	}
+	p, ok := h.cfg.Phones.ByNumber(r.URL.Query().Get("number"))
+	if !ok || p.Fixed {
+		h.renderPhones(w, r, http.StatusNotFound, phonesView{Error: "No such paired phone (already removed?)."})
+		return
+	}
+	h.render(w, r, http.StatusOK, "removephone", view{Title: "Remove a phone", Nav: "phones",
+		Data: removeView{Name: p.Name, Number: p.Number, Token: p.Token}})
 }
 
 func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +151,9 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "Pairing is not available.")
 		return
 	}
-	err := h.cfg.Phones.Remove(r.PostFormValue("token"))
+	token := r.PostFormValue("token")
+	p, _ := h.cfg.Phones.ByToken(token)
+	err := h.cfg.Phones.Remove(token)
 	switch {
 	case errors.Is(err, phones.ErrFixed):
 		h.renderPhones(w, r, http.StatusConflict, phonesView{Error: "That phone comes from the -phones setting: remove it there."})
@@ -128,9 +167,10 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.reach != nil {
-		h.reach.forget(r.PostFormValue("token"))
+		h.reach.forget(token)
 	}
-	http.Redirect(w, r, "/phones", http.StatusSeeOther)
+	h.log.Info("inbox: phone removed", "name", p.Name, "number", p.Number)
+	h.done(w, r, "/phones", p.Name+" was removed: its MMSC URL no longer works.")
 }
 
 // phoneQR serves the QR code of a phone's MMSC URL as a PNG.

@@ -150,7 +150,7 @@ func (h *Handler) testPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("inbox: reachability test started", "phone", p.Name)
-	http.Redirect(w, r, "/phones", http.StatusSeeOther)
+	h.done(w, r, "/phones", "Reachability test of "+p.Name+" started: the phone has a few minutes to fetch the test message.")
 }
 
 // testOff is why the reachability test is not available.
@@ -180,5 +180,5 @@ func (h *Handler) setFallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("inbox: SMS fallback set", "on", on)
-	http.Redirect(w, r, "/phones", http.StatusSeeOther)
+	h.done(w, r, "/phones", map[bool]string{true: "SMS fallback turned on.", false: "SMS fallback turned off."}[on])
 }

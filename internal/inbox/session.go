@@ -21,6 +21,7 @@ type session struct {
 	key           [32]byte // sha256 of the cookie's id: the map key
 	csrf          string
 	created, used time.Time
+	notice        string // said on the next page shown (Post/Redirect/Get); guarded by sessions.mu
 }
 
 type sessions struct {
@@ -80,6 +81,28 @@ func (ss *sessions) end(s *session) {
 	ss.mu.Lock()
 	delete(ss.m, s.key)
 	ss.mu.Unlock()
+}
+
+// notify keeps a notice for the next page the session is shown: the
+// answer to a form is a redirect, and the page it leads to says what
+// was done.
+func (ss *sessions) notify(s *session, msg string) {
+	if s == nil {
+		return
+	}
+	ss.mu.Lock()
+	s.notice = msg
+	ss.mu.Unlock()
+}
+
+// takeNotice returns the session's notice and forgets it: a reload does
+// not say it again.
+func (ss *sessions) takeNotice(s *session) string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	msg := s.notice
+	s.notice = ""
+	return msg
 }
 
 // endAll logs every session out (a new password was set).

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/bytesize"
 )
 
 type statusView struct {
@@ -20,7 +22,7 @@ func (h *Handler) statusPage(w http.ResponseWriter, r *http.Request) {
 		{Label: "Version", Value: orDash(h.cfg.Version)},
 		{Label: "Up for", Value: uptime(now.Sub(h.started))},
 		{Label: "Messages", Value: strconv.Itoa(st.Messages) + " (" + strconv.Itoa(st.New) + " new)"},
-		{Label: "Store size", Value: humanBytes(st.Bytes)},
+		{Label: "Store size", Value: bytesize.Human(st.Bytes)},
 		freeRow(st.FreeBytes),
 	}
 	if st.LastError != "" {
@@ -37,7 +39,7 @@ func freeRow(free int64) StatusItem {
 	if free < 0 {
 		return StatusItem{Label: "Free disk", Value: "unknown", Bad: true}
 	}
-	return StatusItem{Label: "Free disk", Value: humanBytes(free), Bad: free < 64<<20}
+	return StatusItem{Label: "Free disk", Value: bytesize.Human(free), Bad: free < 64<<20}
 }
 
 func orDash(s string) string {

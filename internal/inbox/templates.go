@@ -6,7 +6,7 @@ import (
 )
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"login", "setup", "list", "message", "delete", "phones", "status", "backup", "error"}
+var pageNames = []string{"login", "setup", "conversations", "thread", "list", "message", "delete", "phones", "removephone", "status", "backup", "error"}
 
 func parseTemplates() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))

@@ -81,7 +81,7 @@ func (t *thumbs) get(ctx context.Context, id string, idx int) ([]byte, error) {
 	if !thumbable(pm.ContentType) {
 		return nil, errNoThumb
 	}
-	b, err := makeThumb(data)
+	b, err := makeThumb(data, mediaType(pm.ContentType))
 	if err != nil {
 		t.log.Info("inbox: no thumbnail", "id", id, "part", idx, "err", err)
 		if werr := atomicfile.Write(none, nil, true); werr != nil {
@@ -97,15 +97,8 @@ func (t *thumbs) get(ctx context.Context, id string, idx int) ([]byte, error) {
 
 // makeThumb decodes an image, refusing sizes that would take too much
 // memory, and scales it to fit thumbBox.
-func makeThumb(data []byte) ([]byte, error) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxThumbSrc {
-		return nil, errors.New("image too large to decode")
-	}
-	src, _, err := image.Decode(bytes.NewReader(data))
+func makeThumb(data []byte, mt string) ([]byte, error) {
+	src, err := decodeImage(data, mt)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +110,24 @@ func makeThumb(data []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// decodeImage decodes a picture of media type mt (WBMP has no magic
+// number, so it is told by its type; the rest by their own), refusing
+// sizes that would take too much memory.
+func decodeImage(data []byte, mt string) (image.Image, error) {
+	if mt == wbmpType {
+		return decodeWBMP(data) // bounded by maxWBMPSide
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxThumbSrc {
+		return nil, errors.New("image too large to decode")
+	}
+	src, _, err := image.Decode(bytes.NewReader(data))
+	return src, err
 }
 
 // fit scales w×h down (never up) to fit a box×box square.

@@ -24,6 +24,7 @@ const (
 var inlineImages = map[string]bool{
 	"image/png": true, "image/jpeg": true, "image/jpg": true, "image/pjpeg": true,
 	"image/gif": true, "image/webp": true, "image/bmp": true, "image/x-ms-bmp": true,
+	wbmpType: true, // converted to PNG: see wbmp.go
 }
 
 // mediaType returns the lower-case type/subtype of ct, or "" when it

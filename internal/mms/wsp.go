@@ -37,6 +37,10 @@ func readUintvar(p []byte) (uint32, []byte, error) {
 	return 0, p, errorf(ErrMalformed, "uintvar longer than 5 octets")
 }
 
+// ReadUintvar reads a uintvar for other WAP formats that use it (the
+// WBMP image header's multi-byte integers, WAP-237-WAEMT §5).
+func ReadUintvar(p []byte) (uint32, []byte, error) { return readUintvar(p) }
+
 func appendUintvar(dst []byte, v uint32) []byte {
 	var tmp [5]byte
 	i := len(tmp) - 1

@@ -91,9 +91,17 @@
 //  1. the phone whose token is in the URL (Source "token"). An unknown
 //     token is refused with HTTP 403 before the body is read;
 //  2. the From address, when the PDU carries one rather than the insert
-//     token (Source "from"; "/TYPE=PLMN" is dropped);
+//     token and it is an address of OMA-MMS-ENC §8 (Source "from", the
+//     /TYPE= suffix dropped): a phone number ("+" and digits, separators
+//     removed), an IPv4 or IPv6 address, or a bare e-mail addr-spec. Free
+//     text ("<b>Anna</b>", "Anna <a@example.org>") is never the sender:
+//     the next rule applies, and it is kept only as the "pdu-from" hint;
 //  3. ?n= on the open endpoint (Source "query"), only "+" and 3–20 digits;
 //     anything else is refused with HTTP 400.
+//
+// Only 1 is proof: 2 and 3 are claims, stored without a name even when a
+// paired phone has the number (store.Sender.Proven, Label), so the inbox,
+// the OLED and the owner's SMS show them as claimed numbers.
 //
 // The open endpoint (/mms, and /mms.php for owners coming from the seed
 // page) serves 2 and 3 and is on only when Config.Open is set; the

@@ -338,7 +338,7 @@ func (h *handler) process(r *http.Request, body []byte, over bool, phone *phones
 	if msg.Version == 0 || msg.ContentType.MediaType == "" {
 		return res.fail(outCorrupt, errors.New("mmsc: M-Send.req without MMS-Version or Content-Type"), "malformed MMS PDU")
 	}
-	sender, ok := identify(h.cfg.Phones, phone, msg, n)
+	sender, ok := identify(phone, msg, n)
 	res.sender = sender
 	if !ok && !h.cfg.Anonymous {
 		return res.fail(outNoSender, nil, "sender unknown: use your MMSC URL with its token")

@@ -107,21 +107,28 @@ func TestUnknownTokenRefused(t *testing.T) {
 }
 
 func TestOpenEndpoint(t *testing.T) {
-	fromPLMN := func(m *mms.Message) {
-		m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("+15552223333/TYPE=PLMN")}}
+	from := func(a string) func(*mms.Message) {
+		return func(m *mms.Message) { m.From = mms.Address{Value: mms.EncodedString{Raw: []byte(a)}} }
 	}
+	fromPLMN := from("+15552223333/TYPE=PLMN")
 	tests := []struct {
 		name, path string
 		edit       func(*mms.Message)
 		want       store.Sender
 	}{
 		{"From wins over ?n=", "/mms?n=+15551111111", fromPLMN, store.Sender{Number: "+15552223333", Source: "from"}},
-		{"From names a paired phone", "/mms", func(m *mms.Message) {
-			m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("+15557654321/type=plmn")}}
-		}, store.Sender{Number: "+15557654321", Name: "Ben", Source: "from"}},
-		{"e-mail From", "/mms", func(m *mms.Message) {
-			m.From = mms.Address{Value: mms.EncodedString{Raw: []byte("anna@example.org")}}
-		}, store.Sender{Number: "anna@example.org", Source: "from"}},
+		// A claimed number gets no name, even when a paired phone has it.
+		{"From names a paired phone", "/mms", from("+15557654321/type=plmn"), store.Sender{Number: "+15557654321", Source: "from"}},
+		{"e-mail From", "/mms", from("anna@example.org"), store.Sender{Number: "anna@example.org", Source: "from"}},
+		{"IPv4 From", "/mms", from("192.0.2.7/TYPE=IPv4"), store.Sender{Number: "192.0.2.7", Source: "from"}},
+		{"IPv6 From", "/mms", from("2001:DB8::1/TYPE=IPv6"), store.Sender{Number: "2001:db8::1", Source: "from"}},
+		// A From that is not an address (OMA-MMS-ENC §8) is never the sender.
+		{"HTML From", "/mms?n=+15551111111", from("<b>+1555</b><script>alert(1)</script>"), store.Sender{Number: "+15551111111", Source: "query"}},
+		{"named e-mail From", "/mms?n=+15551111111", from("Anna <anna@example.org>"), store.Sender{Number: "+15551111111", Source: "query"}},
+		{"bad IPv4 From", "/mms?n=+15551111111", from("999.0.2.7/TYPE=IPv4"), store.Sender{Number: "+15551111111", Source: "query"}},
+		{"IPv6 as IPv4 From", "/mms?n=+15551111111", from("::1/TYPE=IPv4"), store.Sender{Number: "+15551111111", Source: "query"}},
+		{"letters in a PLMN From", "/mms?n=+15551111111", from("anna/TYPE=PLMN"), store.Sender{Number: "+15551111111", Source: "query"}},
+		{"free-text From", "/mms?n=+15551111111", from("Anna's phone"), store.Sender{Number: "+15551111111", Source: "query"}},
 		{"?n= after insert token", "/mms?n=+15551111111", nil, store.Sender{Number: "+15551111111", Source: "query"}},
 		{"seed path", "/mms.php?n=0612345678", nil, store.Sender{Number: "0612345678", Source: "query"}},
 		{"escaped plus", "/mms?n=%2B15551111111&x=1", nil, store.Sender{Number: "+15551111111", Source: "query"}},

@@ -2,6 +2,8 @@ package mmsc
 
 import (
 	"net/http"
+	"net/mail"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,10 +15,10 @@ import (
 
 // Sender sources, as recorded in store.Sender.Source.
 const (
-	SourceToken = "token" // the phone's URL token: the only proof of identity
-	SourceFrom  = "from"  // the From address in the PDU: what the phone claims
-	SourceQuery = "query" // ?n= on the open endpoint: what the URL claims
-	SourceNone  = "none"  // nothing (stored only when Config.Anonymous is set)
+	SourceToken = store.SourceToken // the phone's URL token: the only proof of identity
+	SourceFrom  = store.SourceFrom  // the From address in the PDU: what the phone claims
+	SourceQuery = store.SourceQuery // ?n= on the open endpoint: what the URL claims
+	SourceNone  = store.SourceNone  // nothing (stored only when Config.Anonymous is set)
 )
 
 // Limits of what we copy from a request into the store's metadata.
@@ -38,25 +40,19 @@ var hintHeaders = [...]string{
 	"X-Wap-Network-Client-Msisdn",
 }
 
-// nameOf is the name of the paired phone with this number, if any: a
-// claimed number is shown with the name, but Source still says it is
-// only claimed.
-func nameOf(reg *phones.Registry, number string) string {
-	p, _ := reg.ByNumber(number)
-	return p.Name
-}
-
 // identify applies the sender identity order: URL token, then the PDU's
-// From address, then ?n= (open endpoint only; already validated).
-func identify(reg *phones.Registry, phone *phones.Phone, msg *mms.Message, n string) (store.Sender, bool) {
+// From address, then ?n= (open endpoint only; already validated). Only a
+// token-proven sender gets a name: a claimed number that belongs to a
+// paired phone is still only a claim, and is shown as one.
+func identify(phone *phones.Phone, msg *mms.Message, n string) (store.Sender, bool) {
 	if phone != nil {
 		return store.Sender{Number: phone.Number, Name: phone.Name, Source: SourceToken}, true
 	}
 	if addr, ok := fromAddress(msg.From); ok {
-		return store.Sender{Number: addr, Name: nameOf(reg, addr), Source: SourceFrom}, true
+		return store.Sender{Number: addr, Source: SourceFrom}, true
 	}
 	if n != "" {
-		return store.Sender{Number: n, Name: nameOf(reg, n), Source: SourceQuery}, true
+		return store.Sender{Number: n, Source: SourceQuery}, true
 	}
 	return store.Sender{Source: SourceNone}, false
 }
@@ -73,19 +69,41 @@ func visit(r *http.Request, what string, now time.Time) phones.Visit {
 	}
 }
 
-// fromAddress returns the sender the PDU names in From (a phone number
-// without "/TYPE=PLMN" and separators, or the address as sent), or false
-// when From is absent, is the insert-address token, or is not a plausible
-// address.
+// fromAddress returns the sender the PDU names in From, without its
+// /TYPE= suffix: a phone number (separators removed), an IPv4 or IPv6
+// address, or an e-mail address. It reports false when From is absent,
+// is the insert-address token, or is not one of those (OMA-MMS-ENC
+// §8, address): free text such as "<b>Anna</b>" is never a sender.
 func fromAddress(a mms.Address) (string, bool) {
-	if a.Insert {
+	s := strings.TrimSpace(a.String())
+	if a.Insert || s == "" || len(s) > maxAddrLen || !printable(s) {
 		return "", false
 	}
-	s, ok := a.Number()
-	if !ok {
-		s = strings.TrimSpace(a.String())
+	switch a.Kind() {
+	case mms.KindPLMN:
+		return a.Number()
+	case mms.KindIPv4, mms.KindIPv6:
+		return ipAddress(s[:strings.LastIndex(s, "/")], a.Kind() == mms.KindIPv4)
+	case mms.KindEmail:
+		return emailAddress(s)
 	}
-	if s == "" || len(s) > maxAddrLen || !printable(s) {
+	return "", false
+}
+
+// ipAddress checks the address part of an IPv4 or IPv6 device address.
+func ipAddress(s string, v4 bool) (string, bool) {
+	ip, err := netip.ParseAddr(s)
+	if err != nil || ip.Is4() != v4 || ip.Zone() != "" {
+		return "", false
+	}
+	return ip.String(), true
+}
+
+// emailAddress accepts a bare RFC 5322 addr-spec ("anna@example.org"):
+// no display name, no angle brackets, nothing around it.
+func emailAddress(s string) (string, bool) {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
 		return "", false
 	}
 	return s, true

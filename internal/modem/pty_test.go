@@ -62,7 +62,7 @@ func TestPtyUnplugDuringSend(t *testing.T) {
 	}
 	got := m.WaitTexts(t, 4)
 	for i := 1; i <= 4; i++ {
-		want := fmt.Sprintf(`+15550001111: MMS from Phone %d: "Hello" - 1 photo, 1 text, 45 KB http://mms.lan/`, i)
+		want := fmt.Sprintf(`+15550001111: MMS from Phone %d: "Hello" - 1 photo, 1 text, 45 kB http://mms.lan/`, i)
 		if got[i-1] != want {
 			t.Errorf("text %d: %q, want %q", i, got[i-1], want)
 		}

@@ -56,15 +56,15 @@
 // rest of the id packed in a number, so a lookup allocates nothing and
 // no map keyed by id is needed. An entry holds what listing, searching
 // and counting need — the received time, clockSynced, seen, the PDU
-// size, the sender (one shared copy per distinct sender, a
-// unique.Handle: a home appliance hears from a handful of phones) and
-// the subject — and where the message's latest put line is in the
+// size, the sender and the To addresses (one shared copy per distinct
+// sender and recipients, a unique.Handle: a home appliance hears from a
+// handful of phones, each writing to a handful of people) and the subject — and where the message's latest put line is in the
 // journal (offset and length): 80 bytes on 64-bit platforms, 64 on the
 // Pi Zero's 32-bit ARM, plus the subject's bytes. Query's Match sees
 // that part (a Summary), so a search passes over every message without
 // touching the card, and Stats counts from it.
 //
-// Everything else — recipients, parts, hints, delivery states, sha256 —
+// Everything else — Cc and Bcc, parts, hints, delivery states, sha256 —
 // is read when asked for: Get, Part, the page a Query returns, SetSeen,
 // SetDelivery, MarkAllSeen and Delete read the message's line with one
 // pread at its offset, decode it, and check that it is the put of that

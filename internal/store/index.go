@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unique"
 )
@@ -24,9 +25,10 @@ type entry struct {
 	sec    int64  // Received: Unix seconds
 	nsec   int32  // and nanoseconds
 	line   uint32 // bytes of that line, '\n' included
-	// sender is shared by every message with the same Sender: a home
-	// appliance hears from a handful of phones.
-	sender      unique.Handle[Sender]
+	// parties is shared by every message with the same sender and
+	// recipients: a home appliance hears from a handful of phones, each
+	// writing to a handful of people.
+	parties     unique.Handle[parties]
 	subject     string
 	idWidth     uint8 // digits of the sequence in the id (at least 6)
 	seen        bool
@@ -41,9 +43,16 @@ func newEntry(m *Meta, off int64, n int) entry {
 		seq: m.seq, idTime: idTime, idWidth: width,
 		off: off, line: uint32(n), size: m.Size,
 		sec: m.Received.Unix(), nsec: int32(m.Received.Nanosecond()),
-		sender: unique.Make(m.Sender), subject: m.Subject,
+		parties: unique.Make(parties{m.Sender, strings.Join(m.To, "\n")}), subject: m.Subject,
 		seen: m.Seen, clockSynced: m.ClockSynced,
 	}
+}
+
+// parties are a message's sender and its To addresses, one a line (the
+// metadata's addresses hold no control characters: see clean).
+type parties struct {
+	sender Sender
+	to     string
 }
 
 // packID splits a valid id "YYYYMMDD-hhmmss-NNNNNN" into its fourteen
@@ -84,12 +93,23 @@ type Summary struct {
 	Subject     string
 	Seen        bool
 	Size        int64 // PDU bytes
+
+	to string // Meta.To, one a line
+}
+
+// To returns the message's To addresses, as Meta.To holds them.
+func (s Summary) To() []string {
+	if s.to == "" {
+		return nil
+	}
+	return strings.Split(s.to, "\n")
 }
 
 func (e *entry) summary() Summary {
+	p := e.parties.Value()
 	return Summary{
 		Received: e.received(), ClockSynced: e.clockSynced,
-		Sender: e.sender.Value(), Subject: e.subject, Seen: e.seen, Size: e.size,
+		Sender: p.sender, to: p.to, Subject: e.subject, Seen: e.seen, Size: e.size,
 	}
 }
 

@@ -113,6 +113,7 @@ var extensions = map[string]string{
 	"image/heic":               ".heic",
 	"image/heif":               ".heif",
 	"image/vnd.wap.wbmp":       ".wbmp",
+	"image/svg+xml":            ".svg",
 	"audio/amr":                ".amr",
 	"audio/amr-wb":             ".awb",
 	"audio/mpeg":               ".mp3",

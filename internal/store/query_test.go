@@ -93,3 +93,35 @@ func TestFileExt(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryTo: a Query's Match sees the To addresses as Meta holds
+// them, so the inbox can group messages by correspondent without reading
+// the journal; and the same people share one copy in memory.
+func TestSummaryTo(t *testing.T) {
+	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tos := [][]string{nil, {"+15551234567/TYPE=PLMN"}, {"+15551234567/TYPE=PLMN", "a@example.org"}}
+	for _, to := range tos {
+		msg := &mms.Message{Type: mms.TypeSendReq, TransactionID: "t", Version: mms.Version12,
+			ContentType: mms.ContentType{MediaType: "text/plain"}, Body: []byte("x")}
+		for _, a := range to {
+			msg.To = append(msg.To, mms.Address{Value: mms.EncodedString{Raw: []byte(a)}})
+		}
+		pdu, err := msg.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Put(store.Incoming{PDU: pdu, Msg: msg, Sender: store.Sender{Number: "+15550001111", Source: "query"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got [][]string
+	st.Query(store.Query{Match: func(s store.Summary) bool { got = append(got, s.To()); return false }})
+	slices.Reverse(got)
+	if !slices.EqualFunc(got, tos, slices.Equal) {
+		t.Errorf("Summary.To: %q, want %q", got, tos)
+	}
+}

@@ -57,9 +57,37 @@ type Config struct {
 
 // Sender says who sent a message and how the MMSC identified them.
 type Sender struct {
-	Number string `json:"number,omitempty"`
-	Name   string `json:"name,omitempty"`
-	Source string `json:"source"` // "token", "from", "query" or "none"
+	Number string `json:"number,omitempty"` // a phone number, or the e-mail or IP address the PDU gave
+	Name   string `json:"name,omitempty"`   // the paired phone's name, for SourceToken only
+	Source string `json:"source"`           // one of the Source constants
+}
+
+// Sender sources: how the MMSC identified a sender. Only the token proves
+// anything; the others are what the request says.
+const (
+	SourceToken = "token" // the paired phone's URL token: proven
+	SourceFrom  = "from"  // the From address in the PDU: claimed
+	SourceQuery = "query" // ?n= on the open endpoint: claimed
+	SourceNone  = "none"  // nothing
+)
+
+// Proven reports whether the sender was identified by a paired phone's
+// token rather than by what the message or the URL claims.
+func (s Sender) Proven() bool { return s.Source == SourceToken }
+
+// Label is the sender as the OLED and the owner's SMS show it: the
+// paired phone's name when proven, else the address marked as claimed
+// (a name stored with a claimed sender by an older version is ignored).
+func (s Sender) Label() string {
+	switch {
+	case s.Proven() && s.Name != "":
+		return s.Name
+	case s.Number == "":
+		return "unknown sender"
+	case s.Proven():
+		return s.Number
+	}
+	return s.Number + " (claimed)"
 }
 
 // Incoming is a message as the MMSC received it.

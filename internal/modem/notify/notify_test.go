@@ -144,19 +144,19 @@ func TestCompose(t *testing.T) {
 		want  string
 	}{
 		{[]Item{photo("1", "Alice")}, "http://mms.lan/inbox",
-			`MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB http://mms.lan/inbox`},
+			`MMS from Alice: "Hi" - 2 photos, 1 text, 45 kB http://mms.lan/inbox`},
 		{[]Item{{ID: "1", Parts: []string{"video/3gpp"}, Size: 2_345_678}}, "",
 			"MMS from unknown sender - 1 video, 2.3 MB"},
 		{[]Item{{ID: "1", From: "+15551234567", Subject: strings.Repeat("long ", 20), Parts: []string{"audio/amr", "application/pdf"}, Size: 999}}, "",
 			`MMS from +15551234567: "long long long long long long long lo..." - 1 audio clip, 1 file, 999 B`},
 		{[]Item{photo("1", "Alice"), photo("2", "Bob"), photo("3", "Alice")}, "",
-			"3 new MMS: Alice 2, Bob 1 - 6 photos, 3 texts, 135 KB"},
+			"3 new MMS: Alice 2, Bob 1 - 6 photos, 3 texts, 135 kB"},
 		{[]Item{{ID: "1", From: "Alice", Parts: []string{"image/jpeg"}, Size: 1000, Kept: []string{"+15557654321"}}}, "",
-			"MMS from Alice - 1 photo, 1 KB - kept here, not sent to +15557654321"},
+			"MMS from Alice - 1 photo, 1.0 kB - kept here, not sent to +15557654321"},
 		{[]Item{{ID: "1", From: "Alice", Kept: []string{"+15557654321", "+15550000000", "x@example.org"}}}, "",
 			"MMS from Alice - kept here, not sent to +15557654321 and 2 more"},
 		{[]Item{photo("1", "Alice"), {ID: "2", From: "Bob", Kept: []string{"+15557654321"}}}, "",
-			"2 new MMS: Alice 1, Bob 1 - 2 photos, 1 text, 45 KB - 1 kept here only"},
+			"2 new MMS: Alice 1, Bob 1 - 2 photos, 1 text, 45 kB - 1 kept here only"},
 	}
 	for _, tt := range tests {
 		if got := compose(tt.items, tt.link); got != tt.want {
@@ -176,7 +176,7 @@ func TestSendsAtOnce(t *testing.T) {
 		synctest.Wait()
 		advance(3 * time.Second) // spacing between the two owners
 		stop()
-		text := `MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB http://mms.lan/`
+		text := `MMS from Alice: "Hi" - 2 photos, 1 text, 45 kB http://mms.lan/`
 		wantTexts(t, f, "+15550001111: "+text, "+15550002222: "+text)
 		if files := outboxFiles(t, dir); len(files) != 0 || n.Len() != 0 {
 			t.Errorf("outbox not empty: %q, Len %d", files, n.Len())
@@ -205,8 +205,8 @@ func TestBurstCoalesced(t *testing.T) {
 		advance(time.Minute)
 		stop()
 		wantTexts(t, f,
-			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB`,
-			"+15550001111: 9 new MMS: Alice 6, Bob 3 - 18 photos, 9 texts, 405 KB")
+			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 kB`,
+			"+15550001111: 9 new MMS: Alice 6, Bob 3 - 18 photos, 9 texts, 405 kB")
 	})
 }
 
@@ -380,7 +380,7 @@ func TestRecover(t *testing.T) {
 		}
 		synctest.Wait()
 		stop2()
-		wantTexts(t, f2, `+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 KB`)
+		wantTexts(t, f2, `+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 kB`)
 	})
 }
 
@@ -454,7 +454,7 @@ func TestZeroWindowOneTextPerMessage(t *testing.T) {
 			t.Error(err)
 		}
 		wantTexts(t, f,
-			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 KB`,
-			`+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 KB`)
+			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 kB`,
+			`+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 kB`)
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/homemmsc/homemmsc/internal/bytesize"
 )
 
 // Item is one stored MMS, as much of it as a notification tells.
@@ -129,7 +131,7 @@ func contents(items []Item) string {
 		}
 	}
 	if size > 0 {
-		parts = append(parts, humanSize(size))
+		parts = append(parts, bytesize.Human(size))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -151,16 +153,6 @@ func kind(ct string) int {
 		return -1
 	}
 	return 4
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%d KB", (n+500)/1000)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
 
 // clip shortens s to at most n runes, ending with "..." when cut.
