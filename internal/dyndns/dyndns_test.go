@@ -233,7 +233,7 @@ func TestParse(t *testing.T) {
 		"ftp:https://x/nic/update",
 		"dyndns2:https://members.example.org/nic/update?hostname=a.example.org", // no credentials
 		"dyndns2:https://u:p@members.example.org/nic/update",                    // no hostname
-		"duckdns:https://www.duckdns.org/update?domains=x",                       // no token
+		"duckdns:https://www.duckdns.org/update?domains=x",                      // no token
 		"dyndns2:mailto:u@example.org",
 	} {
 		if _, err := dyndns.Parse(bad); err == nil {
