@@ -17,6 +17,10 @@ import (
 // protocols.
 const protoTCP = 6
 
+// pinholeNoSuchEntry is the router's answer for a UniqueID it does not
+// know (WANIPv6FirewallControl:1 §2.5.4: error 704).
+const pinholeNoSuchEntry = 704
+
 // pinhole keeps an inbound IPv6 pinhole for the MMSC port open in the
 // router's firewall (IGD:2 WANIPv6FirewallControl:1). There is no NAT
 // in IPv6: the pinhole lets connections to this host's own global
@@ -95,8 +99,12 @@ func (p *pinhole) open(ctx context.Context) (netip.AddrPort, string) {
 	lease := uint32(min(p.cfg.Lease, maxPinholeLease) / time.Second)
 	if p.isOpen {
 		err := p.fw.UpdatePinholeCtx(ctx, p.id, lease)
-		if err == nil {
+		switch {
+		case err == nil:
 			return netip.AddrPortFrom(p.addr, p.cfg.Port), ""
+		case upnpCode(err) != pinholeNoSuchEntry:
+			// Still open as far as we know: close deletes it.
+			return netip.AddrPort{}, "UpdatePinhole: " + upnpError(err).Error()
 		}
 		p.isOpen = false // the router lost it (a restart): open it again
 	}
@@ -124,7 +132,7 @@ func (p *pinhole) close(ctx context.Context) error {
 	}
 	p.isOpen = false
 	err := p.fw.DeletePinholeCtx(ctx, p.id)
-	if err != nil && upnpCode(err) != upnpNoSuchEntry {
+	if err != nil && upnpCode(err) != pinholeNoSuchEntry {
 		return fmt.Errorf("portmap: DeletePinhole: %w", upnpError(err))
 	}
 	return nil

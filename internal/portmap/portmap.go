@@ -169,7 +169,7 @@ func (s Status) changed(old Status) bool {
 // doubling to 15 min) while no router maps it. When ctx is done it
 // removes the mapping and returns.
 func (m *Mapper) Run(ctx context.Context) {
-	var gw gateway
+	var gw, mapped gateway // mapped: the last one that granted, removed at the end
 	retry := firstRetry
 	for {
 		wait := retry
@@ -179,7 +179,7 @@ func (m *Mapper) Run(ctx context.Context) {
 		if gw != nil {
 			lease, err := m.grant(ctx, gw)
 			if err == nil {
-				wait, retry = max(lease/2, time.Second), firstRetry
+				mapped, wait, retry = gw, max(lease/2, time.Second), firstRetry
 			} else {
 				gw = nil
 				retry = min(retry*2, lastRetry)
@@ -187,7 +187,7 @@ func (m *Mapper) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			m.remove(gw)
+			m.remove(mapped)
 			return
 		case <-time.After(wait):
 		}
@@ -260,10 +260,11 @@ func (m *Mapper) fail(err error, partial Status) {
 	m.setStatus(s)
 }
 
-// remove takes the mapping off gw at shutdown.
+// remove takes the mapping off gw at shutdown, also after a failed
+// renewal: the router may still hold what it granted before.
 func (m *Mapper) remove(gw gateway) {
 	s := m.Status()
-	if gw != nil && s.State == Mapped {
+	if gw != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
 		defer cancel()
 		if err := gw.unmapPort(ctx); err != nil {

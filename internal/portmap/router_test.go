@@ -237,7 +237,7 @@ func TestUPnP(t *testing.T) {
 	}
 	rules = r.Rules(t)
 	if strings.Contains(rules, "dnat") || strings.Contains(rules, nftAddr6(routertest.LANHost6)) {
-		t.Errorf("mapping or pinhole left in the router's firewall after SIGTERM:\n%s", rules)
+		t.Errorf("mapping or pinhole left in the router's firewall after SIGTERM:\n%s\nmapper:\n%s\nminiupnpd:\n%s", rules, h.stderr.String(), r.Log())
 	}
 	if _, ok := leaseExpiry(r, port); ok {
 		t.Errorf("lease left after SIGTERM:\n%s", r.Leases())
