@@ -68,7 +68,7 @@ fuzz:
 ##        whichever rows came next.
 bench:
 	$(GO) run ./cmd/mmsload -compare
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox ./internal/smsxml
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox ./internal/smsxml ./internal/adapt
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
 

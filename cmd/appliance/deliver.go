@@ -10,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/adapt"
 	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/flagvalue"
 	"github.com/homemmsc/homemmsc/internal/inbox"
+	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/phones"
@@ -53,10 +55,16 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 		log.Info("delivery to paired phones off: it needs a modem (-modem) to send notifications")
 		return nil, func() {}
 	}
+	var fit func(string, int, *mms.Message, int) (*mms.Message, error)
+	if ad, err := adapt.New(adapt.Config{Dir: filepath.Join(dataDir, "adapted"), Logger: log}); err != nil {
+		log.Error("pictures will not be made to fit the phones' size limits", "err", err)
+	} else {
+		fit = ad.Fit
+	}
 	d, err := deliver.Open(deliver.Config{
 		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Ready: mr.ready,
 		EncodeNotification: push.Notification, Temporary: push.Temporary, Expiry: o.expiry,
-		Schedule: deliver.Schedule{Renotify: o.renotify}, Logger: log,
+		Schedule: deliver.Schedule{Renotify: o.renotify}, Fit: fit, Logger: log,
 	})
 	if err != nil {
 		log.Error("delivery to paired phones off", "err", err)

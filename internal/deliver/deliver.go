@@ -63,6 +63,12 @@ type Config struct {
 	// not (a number the network refuses); if nil, all are temporary.
 	Temporary func(error) bool
 
+	// Fit, if set, adapts an M-Retrieve.conf of size bytes that is larger
+	// than its recipient phone's limit (phones.Phone.Limit) so that it
+	// fits; (*adapt.Adapter).Fit is one. What it returns is sent, also
+	// with an error, which is logged. If nil, messages go as stored.
+	Fit func(id string, limit int, conf *mms.Message, size int) (*mms.Message, error)
+
 	// Ready, if set, returns a channel closed when the modem is (back)
 	// in service: sends that failed are then retried at once rather than
 	// after their back-off. *modem.Device's Ready is one.

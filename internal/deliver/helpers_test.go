@@ -110,6 +110,7 @@ type env struct {
 	phones *phones.Registry
 	dir    string
 	d      *Deliverer
+	fit    func(id string, limit int, conf *mms.Message, size int) (*mms.Message, error) // Config.Fit
 }
 
 func newEnv(t *testing.T) *env {
@@ -132,6 +133,7 @@ func (e *env) open() {
 		Dir: e.dir, PublicURL: "http://mms.example.org:8080/", Store: e.st, Phones: e.phones, Pusher: e.pusher,
 		Temporary: func(err error) bool { return !errors.Is(err, errPermanent) },
 		Now:       e.clock.Now,
+		Fit:       e.fit,
 	})
 	if err != nil {
 		e.t.Fatal(err)

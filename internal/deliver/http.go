@@ -114,6 +114,9 @@ func (d *Deliverer) serveRetrieve(w http.ResponseWriter, r *http.Request, key st
 		conf = notFoundConf(d.cfg.Now())
 	}
 	pdu, err := conf.Encode()
+	if err == nil && ok && f.test == nil {
+		pdu, err = d.fit(f.rec, f.rc, conf, pdu)
+	}
 	if err != nil {
 		d.log.Error("deliver: M-Retrieve.conf not encoded", "id", f.rec.ID, "err", err)
 		if pdu, err = notFoundConf(d.cfg.Now()).Encode(); err != nil {
@@ -139,6 +142,28 @@ func (d *Deliverer) storedConf(rec Record, rc Recipient) *mms.Message {
 		return nil
 	}
 	return retrieveConf(msg, rec.From, rc.TID, rec.ID, rec.Received)
+}
+
+// fit returns pdu, the encoded conf for rc, or when it is larger than the
+// recipient phone's limit the encoding of conf adapted to it (Config.Fit).
+// The original encoding is dropped before the adaptation, which decodes
+// pictures: a large message is then in memory once, as read from the store.
+func (d *Deliverer) fit(rec Record, rc Recipient, conf *mms.Message, pdu []byte) ([]byte, error) {
+	limit := phones.DefaultMaxMessage
+	if p, ok := d.cfg.Phones.ByNumber(rc.Number); ok {
+		limit = p.Limit()
+	}
+	if d.cfg.Fit == nil || len(pdu) <= limit {
+		return pdu, nil
+	}
+	size := len(pdu)
+	pdu = nil
+	out, err := d.cfg.Fit(rec.ID, limit, conf, size)
+	if err != nil {
+		d.log.Warn("deliver: message not made to fit the phone; sending it as it is", "id", rec.ID, "to", rc.Name,
+			"size", size, "limit", limit, "err", err)
+	}
+	return out.Encode()
 }
 
 // stored reads and decodes a stored message; nil when it is gone or

@@ -258,7 +258,7 @@ func TestPagesNeedLogin(t *testing.T) {
 			t.Errorf("GET %s without a session: %d %q", p, w.Code, w.Header().Get("Location"))
 		}
 	}
-	for _, p := range []string{"/m/" + m.ID + "/delete", "/m/" + m.ID + "/seen", "/seen-all", "/phones/add", "/phones/remove", "/phones/fallback", "/phones/test", "/logout"} {
+	for _, p := range []string{"/m/" + m.ID + "/delete", "/m/" + m.ID + "/seen", "/seen-all", "/phones/add", "/phones/remove", "/phones/fallback", "/phones/limit", "/phones/test", "/logout"} {
 		if w := e.post(p, nil); w.Code != http.StatusUnauthorized {
 			t.Errorf("POST %s without a session: %d", p, w.Code)
 		}
@@ -278,7 +278,7 @@ func TestCSRFRefused(t *testing.T) {
 			t.Errorf("delete with token %q: %d", tok, w.Code)
 		}
 	}
-	for _, p := range []string{"/m/" + m.ID + "/seen", "/seen-all", "/phones/add", "/phones/remove", "/phones/fallback", "/phones/test", "/logout"} {
+	for _, p := range []string{"/m/" + m.ID + "/seen", "/seen-all", "/phones/add", "/phones/remove", "/phones/fallback", "/phones/limit", "/phones/test", "/logout"} {
 		if w := e.postRaw(p, url.Values{"name": {"x"}, "number": {"+15551234567"}, "token": {"fixedtokenfixedtokenfixedtoken00"}}); w.Code != http.StatusForbidden {
 			t.Errorf("POST %s without a token: %d", p, w.Code)
 		}

@@ -32,7 +32,9 @@
 //	                  code), the last request each phone made (time, address,
 //	                  User-Agent, x-wap-profile), remove (after a confirmation
 //	                  page, /phones/remove?number=); the SMS fallback switch
-//	                  (Phones.SetFallback) and the reachability test. Every form
+//	                  (Phones.SetFallback), the largest message the phone takes
+//	                  (Phones.SetMaxMessage; internal/adapt makes larger ones
+//	                  fit) and the reachability test. Every form
 //	                  answers with a redirect (Post/Redirect/Get) and the page it
 //	                  leads to says what was done (a notice kept in the session
 //	                  for one page); pairing leads to /phones?added=<number>,

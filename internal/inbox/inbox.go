@@ -26,6 +26,7 @@ type Phones interface {
 	Add(name, number string) (phones.Phone, error)
 	Remove(token string) error
 	SetFallback(token string, on bool) error
+	SetMaxMessage(token string, n int) error
 	LastVisit(token string) (phones.Visit, bool)
 }
 
@@ -170,6 +171,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /phones/fallback", h.authed(toPhones))
 	m.Handle("GET /phones/test", h.authed(toPhones))
 	m.Handle("POST /phones/fallback", h.authed(h.setFallback))
+	m.Handle("POST /phones/limit", h.authed(h.setLimit))
 	m.Handle("POST /phones/test", h.authed(h.testPhone))
 	m.Handle("GET /phones/qr/{token}", h.authed(h.phoneQR))
 	m.Handle("GET /status", h.authed(h.statusPage))

@@ -16,6 +16,7 @@ const maxPhoneName = 64
 type phoneRow struct {
 	Name, Number, Token, URL, QR, Paired string
 	Fixed, Fallback                      bool
+	LimitKB                              int // the phone's size limit (phones.Phone.Limit), in KB
 	Visit                                *visitView
 	Test                                 *reachView // the running or last reachability test
 	TestOff                              string     // why the test button is disabled; "" = enabled
@@ -79,7 +80,7 @@ func (h *Handler) phoneRow(r *http.Request, p phones.Phone) phoneRow {
 	row := phoneRow{
 		Name: p.Name, Number: p.Number, Token: p.Token, Fixed: p.Fixed,
 		URL: h.mmscURL(r, p.Token), QR: "/phones/qr/" + p.Token, Fallback: p.Fallback,
-		Test: h.reachView(p.Token),
+		LimitKB: p.Limit() >> 10, Test: h.reachView(p.Token),
 	}
 	if h.reach == nil {
 		row.TestOff = h.testOff()

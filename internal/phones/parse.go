@@ -21,6 +21,29 @@ type Phone struct {
 	Paired   time.Time `json:"paired,omitzero"`   // when the owner added it in the inbox; zero for -phones entries
 	Fixed    bool      `json:"-"`                 // from the -phones flag or file: read-only here
 	Fallback bool      `json:"fallback,omitzero"` // also text a link when a message for it arrives (carrier drops WAP push)
+	// MaxMessage is the largest M-Retrieve.conf, in bytes, the phone's
+	// carrier lets through; a larger message has its pictures made
+	// smaller for this phone (internal/adapt). 0 = DefaultMaxMessage.
+	MaxMessage int `json:"maxMessage,omitzero"`
+}
+
+// DefaultMaxMessage is a phone's MaxMessage when it has none: 600 KB
+// passes the carriers that cap MMS at 1 MB or 600 KB; set 300 KB for
+// those at 300 KB (Free, T-Mobile NL).
+const DefaultMaxMessage = 600 << 10
+
+// Limits of MaxMessage that a setting may choose.
+const (
+	MinMaxMessage = 30 << 10 // anything less leaves no room for a picture
+	MaxMaxMessage = 8 << 20  // the store's largest message
+)
+
+// Limit is the phone's MaxMessage, or DefaultMaxMessage when unset.
+func (p Phone) Limit() int {
+	if p.MaxMessage <= 0 {
+		return DefaultMaxMessage
+	}
+	return p.MaxMessage
 }
 
 // Limits of the phone list.
@@ -135,6 +158,9 @@ func (p Phone) Validate() error {
 	}
 	if err := CheckToken(p.Token); err != nil {
 		return fmt.Errorf("phone %q: %w", p.Name, err)
+	}
+	if p.MaxMessage != 0 && !validLimit(p.MaxMessage) {
+		return fmt.Errorf("%w: size limit of %q not within %d-%d bytes", ErrBadPhone, p.Name, MinMaxMessage, MaxMaxMessage)
 	}
 	return nil
 }

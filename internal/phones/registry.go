@@ -48,6 +48,7 @@ type Registry struct {
 	fixed    []Phone
 	paired   []Phone
 	fallback map[string]bool  // fixed phones' Fallback, by number
+	limits   map[string]int   // fixed phones' MaxMessage, by number
 	visits   map[string]Visit // by token
 	timer    *time.Timer      // pending visit save, if any
 	warnings []string
@@ -55,8 +56,9 @@ type Registry struct {
 
 // file is phones.json.
 type file struct {
-	Paired        []Phone  `json:"paired"`
-	FixedFallback []string `json:"fixed_fallback,omitempty"` // numbers of -phones entries with Fallback on
+	Paired        []Phone        `json:"paired"`
+	FixedFallback []string       `json:"fixed_fallback,omitempty"`    // numbers of -phones entries with Fallback on
+	FixedLimits   map[string]int `json:"fixed_max_message,omitempty"` // MaxMessage of -phones entries, by number
 }
 
 // Open loads the paired phones from path (a missing file is an empty
@@ -65,7 +67,7 @@ type file struct {
 // already uses is left out and reported by Warnings: the -phones setting
 // wins. path == "" keeps paired phones in memory only.
 func Open(path string, fixed []Phone) (*Registry, error) {
-	r := &Registry{path: path, fallback: map[string]bool{}, visits: map[string]Visit{}}
+	r := &Registry{path: path, fallback: map[string]bool{}, limits: map[string]int{}, visits: map[string]Visit{}}
 	for _, p := range fixed {
 		p.Fixed, p.Paired = true, time.Time{}
 		r.fixed = append(r.fixed, p)
@@ -86,6 +88,11 @@ func Open(path string, fixed []Phone) (*Registry, error) {
 	}
 	for _, n := range f.FixedFallback {
 		r.fallback[n] = true
+	}
+	for n, v := range f.FixedLimits {
+		if validLimit(v) {
+			r.limits[n] = v
+		}
 	}
 	// Visits are informative: a damaged file only loses "last seen".
 	_ = readJSON(r.visitsPath, &r.visits)
@@ -133,10 +140,12 @@ func (r *Registry) clash(token, number string) (Phone, bool) {
 	return Phone{}, false
 }
 
-// withFallback fills in a fixed phone's Fallback from the file.
+// withFallback fills in a fixed phone's Fallback and MaxMessage from
+// the file.
 func (r *Registry) withFallback(p Phone) Phone {
 	if p.Fixed {
 		p.Fallback = r.fallback[p.Number]
+		p.MaxMessage = r.limits[p.Number]
 	}
 	return p
 }
@@ -315,6 +324,50 @@ func (r *Registry) SetFallback(token string, on bool) error {
 	return nil
 }
 
+// SetMaxMessage sets one phone's MaxMessage (0 = DefaultMaxMessage), for
+// fixed phones too, like SetFallback.
+func (r *Registry) SetMaxMessage(token string, n int) error {
+	if n != 0 && !validLimit(n) {
+		return fmt.Errorf("%w: size limit %d not within %d-%d bytes", ErrBadPhone, n, MinMaxMessage, MaxMaxMessage)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.fixed {
+		if p.Token == token {
+			was, had := r.limits[p.Number]
+			r.setFixedLimit(p.Number, n)
+			if err := r.save(); err != nil {
+				if r.setFixedLimit(p.Number, 0); had {
+					r.limits[p.Number] = was
+				}
+				return err
+			}
+			return nil
+		}
+	}
+	i, err := r.pairedIndex(token)
+	if err != nil {
+		return err
+	}
+	was := r.paired[i].MaxMessage
+	r.paired[i].MaxMessage = n
+	if err := r.save(); err != nil {
+		r.paired[i].MaxMessage = was
+		return err
+	}
+	return nil
+}
+
+func (r *Registry) setFixedLimit(number string, n int) {
+	if n == 0 {
+		delete(r.limits, number)
+	} else {
+		r.limits[number] = n
+	}
+}
+
+func validLimit(n int) bool { return n >= MinMaxMessage && n <= MaxMaxMessage }
+
 func (r *Registry) setFixedFallback(number string, on bool) {
 	if on {
 		r.fallback[number] = true
@@ -335,6 +388,12 @@ func (r *Registry) save() error {
 	for _, p := range r.fixed {
 		if r.fallback[p.Number] {
 			f.FixedFallback = append(f.FixedFallback, p.Number)
+		}
+		if v, ok := r.limits[p.Number]; ok {
+			if f.FixedLimits == nil {
+				f.FixedLimits = map[string]int{}
+			}
+			f.FixedLimits[p.Number] = v
 		}
 	}
 	return save(r.path, f, true)

@@ -236,3 +236,41 @@ func TestNilRegistry(t *testing.T) {
 	}
 	r.Saw(tokA, Visit{})
 }
+
+// TestMaxMessage sets the size limit of a fixed and a paired phone; both
+// survive a reload, 0 goes back to the default, and a limit out of range
+// is refused.
+func TestMaxMessage(t *testing.T) {
+	r, path := openTemp(t, anna)
+	ben, _ := r.Add("Ben", "+447700900123")
+	if p, _ := r.ByToken(ben.Token); p.Limit() != DefaultMaxMessage {
+		t.Fatalf("default limit %d", p.Limit())
+	}
+	if err := r.SetMaxMessage(anna.Token, 300<<10); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetMaxMessage(ben.Token, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{-1, 1000, MaxMaxMessage + 1} {
+		if err := r.SetMaxMessage(ben.Token, n); !errors.Is(err, ErrBadPhone) {
+			t.Errorf("limit %d: %v", n, err)
+		}
+	}
+	r2, err := Open(path, []Phone{anna})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := r2.ByNumber(anna.Number); p.Limit() != 300<<10 {
+		t.Errorf("fixed phone's limit after reload: %d", p.Limit())
+	}
+	if p, _ := r2.ByToken(ben.Token); p.Limit() != 1<<20 {
+		t.Errorf("paired phone's limit after reload: %d", p.Limit())
+	}
+	if err := r2.SetMaxMessage(anna.Token, 0); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := r2.ByToken(anna.Token); p.MaxMessage != 0 || p.Limit() != DefaultMaxMessage {
+		t.Errorf("limit not reset: %d", p.MaxMessage)
+	}
+}

@@ -1,0 +1,41 @@
+package inbox
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/homemmsc/homemmsc/internal/phones"
+)
+
+// setLimit sets the largest message a phone takes, in KB (?kb=); the
+// deliverer makes the pictures of a larger message smaller for it.
+func (h *Handler) setLimit(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Phones == nil {
+		h.fail(w, r, http.StatusNotFound, "Pairing is not available.")
+		return
+	}
+	kb, err := strconv.Atoi(r.PostFormValue("kb"))
+	if err != nil || kb < phones.MinMaxMessage>>10 || kb > phones.MaxMaxMessage>>10 {
+		h.renderPhones(w, r, http.StatusBadRequest, phonesView{Error: "The largest message must be a number of KB from " +
+			strconv.Itoa(phones.MinMaxMessage>>10) + " to " + strconv.Itoa(phones.MaxMaxMessage>>10) + "."})
+		return
+	}
+	n := kb << 10
+	if n == phones.DefaultMaxMessage {
+		n = 0 // follows the default if it changes
+	}
+	err = h.cfg.Phones.SetMaxMessage(r.PostFormValue("token"), n)
+	switch {
+	case err == nil:
+	case errors.Is(err, phones.ErrNotFound):
+		h.renderPhones(w, r, http.StatusNotFound, phonesView{Error: "No such phone (removed?)."})
+		return
+	default:
+		h.log.Error("inbox: setting a phone's size limit", "err", err)
+		h.renderPhones(w, r, http.StatusInternalServerError, phonesView{Error: "The setting could not be saved: " + err.Error()})
+		return
+	}
+	h.log.Info("inbox: phone size limit set", "kb", kb)
+	http.Redirect(w, r, "/phones", http.StatusSeeOther)
+}
