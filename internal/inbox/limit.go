@@ -37,5 +37,5 @@ func (h *Handler) setLimit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("inbox: phone size limit set", "kb", kb)
-	http.Redirect(w, r, "/phones", http.StatusSeeOther)
+	h.done(w, r, "/phones", "Largest message set to "+strconv.Itoa(kb)+" KB.")
 }
