@@ -70,20 +70,12 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 		log.Error("delivery to paired phones off", "err", err)
 		return nil, func() {}
 	}
-	cancelSub := st.Subscribe(func(ev store.Event) {
-		switch ev.Kind {
-		case store.Stored:
-			d.Stored(ev.Meta.ID)
-		case store.Deleted:
-			d.Forget(ev.Meta.ID)
-		}
-	})
-	d.Recover(deliver.Recent(st, o.expiry))
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	wg.Go(d.Follow(ctx, st))
 	wg.Go(func() { d.Run(ctx) })
 	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", flagvalue.FormatDays(o.expiry), "renotify", flagvalue.Durations{P: &o.renotify}.String())
-	return d, func() { cancelSub(); cancel(); wg.Wait() }
+	return d, func() { cancel(); wg.Wait() }
 }
 
 // withDelivery routes the retrieve URLs and the phones' reports of a

@@ -99,7 +99,6 @@ type Deliverer struct {
 	disk  disk
 	log   *slog.Logger
 	since time.Time
-	queue chan string // message ids stored and not yet looked at
 	pub   chan string // message ids whose states changed, for the metadata
 	wake  chan struct{}
 
@@ -124,7 +123,7 @@ func Open(cfg Config) (*Deliverer, error) {
 	}
 	d := &Deliverer{
 		cfg: cfg, disk: disk{cfg.Dir}, log: cfg.Logger,
-		queue: make(chan string, 256), pub: make(chan string, 256), wake: make(chan struct{}, 1),
+		pub: make(chan string, 256), wake: make(chan struct{}, 1),
 		recs: map[string]*Record{}, live: map[string]bool{}, keys: keys, tids: map[string]slot{}, tests: map[int]*selfTest{},
 	}
 	if err := d.disk.open(); err != nil {
@@ -198,14 +197,13 @@ func (d *Deliverer) URL(key string) string { return d.cfg.PublicURL + "/m/" + ke
 // ViewURL is the browser page of a key, the link of the SMS fallback.
 func (d *Deliverer) ViewURL(key string) string { return d.cfg.PublicURL + "/v/" + key }
 
-// Stored queues a newly stored message for delivery. It never blocks:
-// when the queue is full the message is picked up by Recover at the next
-// start.
+// Stored records a newly stored message for delivery, when it has a
+// paired recipient, and wakes Run. It reads the message and writes the
+// record: call it from a consumer's goroutine (Follow's), never from the
+// phone's request.
 func (d *Deliverer) Stored(id string) {
-	select {
-	case d.queue <- id:
-	default:
-		d.log.Warn("deliver: queue full; the message waits for the next start", "id", id)
+	if err := d.add(id); err != nil {
+		d.log.Error("deliver: cannot deliver", "id", id, "err", err)
 	}
 }
 

@@ -27,14 +27,6 @@ func (d *Deliverer) Run(ctx context.Context) {
 		// Taken before anything is tried, as the owner notifier does: a
 		// modem that comes back during a failing send is not missed.
 		ready := d.ready()
-		select {
-		case id := <-d.queue:
-			if err := d.add(id); err != nil {
-				d.log.Error("deliver: cannot deliver", "id", id, "err", err)
-			}
-			continue
-		default:
-		}
 		if j, ok := d.due(); ok {
 			d.do(ctx, j)
 			select {
@@ -246,7 +238,7 @@ func (d *Deliverer) reported(r *Record, rc *Recipient, now time.Time, err error)
 	}
 }
 
-// sleep waits for the next due time, a wake-up or a new message.
+// sleep waits for the next due time or a wake-up (a new record, a report).
 func (d *Deliverer) sleep(ctx context.Context, ready <-chan struct{}) {
 	next, ok := d.nextDue()
 	var timer <-chan time.Time
@@ -261,10 +253,6 @@ func (d *Deliverer) sleep(ctx context.Context, ready <-chan struct{}) {
 	case <-timer:
 	case <-ready:
 		d.retryNow()
-	case id := <-d.queue:
-		if err := d.add(id); err != nil {
-			d.log.Error("deliver: cannot deliver", "id", id, "err", err)
-		}
 	}
 }
 

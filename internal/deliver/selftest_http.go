@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/phones"
-	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // SelfTestPath is the LAN endpoint of the self-test.
@@ -131,16 +130,4 @@ func AskSelfTest(ctx context.Context, lan, phone string, wait time.Duration) (an
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return string(body), resp.StatusCode == http.StatusOK && strings.Contains(string(body), "\nOK:"), nil
-}
-
-// Recent is the messages that may still wait for a paired phone, those
-// received within the expiry: Recover looks at no older one, so the
-// metadata of the others is not read from the store's journal.
-func Recent(st *store.Store, expiry time.Duration) []store.Meta {
-	if expiry <= 0 {
-		expiry = DefaultExpiry
-	}
-	now := time.Now()
-	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return now.Before(m.Received.Add(expiry)) }})
-	return page
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
+// followQueue bounds the store's events waiting for the display.
+const followQueue = 8
+
 // FollowConfig is a screen to keep showing the store's state.
 type FollowConfig struct {
 	Screen   Screen
@@ -20,8 +23,9 @@ type FollowConfig struct {
 }
 
 // Follow runs the drawing loop on cfg.Screen, redrawn at each change of
-// the source's store; a press of the button marks every message seen.
-// stop ends the loop and the button's watch.
+// the source's store (a Subscription named "display"); a press of the
+// button marks every message seen. stop ends the loop and the button's
+// watch.
 func Follow(ctx context.Context, cfg FollowConfig) (stop func()) {
 	log := cfg.Logger
 	if log == nil {
@@ -40,12 +44,17 @@ func Follow(ctx context.Context, cfg FollowConfig) (stop func()) {
 			}
 		},
 	})
-	unsubscribe := st.Subscribe(func(store.Event) {
-		cfg.Source.StoreChanged()
-		loop.Changed()
-	})
+	// Any change redraws, and a change does not say what it was: a queue
+	// of a few is plenty, and a Resync after a flood redraws as well.
+	sub := st.Subscribe("display", followQueue)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		sub.Run(ctx, func(store.Event) {
+			cfg.Source.StoreChanged()
+			loop.Changed()
+		})
+	})
 	wg.Go(func() { loop.Run(ctx) })
 	if cfg.Button != nil {
 		wg.Go(func() {
@@ -55,7 +64,6 @@ func Follow(ctx context.Context, cfg FollowConfig) (stop func()) {
 		})
 	}
 	return func() {
-		unsubscribe()
 		cancel()
 		wg.Wait()
 	}

@@ -129,7 +129,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.SelfTest != nil {
 		h.reach = newReachTests(cfg.SelfTest, cfg.Now)
 	}
-	h.unsub = cfg.Store.Subscribe(h.thumbs.onEvent)
+	h.unsub = h.thumbs.follow(cfg.Store.Subscribe("inbox thumbnails", 0, store.Deleted))
 	h.routes()
 	return h, nil
 }

@@ -689,3 +689,27 @@ func TestNamesAgree(t *testing.T) {
 		}
 	}
 }
+
+// After a Resync (deletions dropped from a full queue) the thumbnails of
+// messages no longer stored go; those of stored messages and other files
+// stay.
+func TestThumbnailSweep(t *testing.T) {
+	e := newEnv(t, false)
+	m := e.put("pic", anna, pngPart("p.png"))
+	dir := filepath.Join(e.dir, "inbox", "thumbs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	kept, gone, other := filepath.Join(dir, m.ID+"-0.jpg"), filepath.Join(dir, "20260101-000000-999999-0.jpg"), filepath.Join(dir, "notes.txt")
+	for _, p := range []string{kept, gone, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.h.thumbs.sweep()
+	for p, want := range map[string]bool{kept: true, gone: false, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+}

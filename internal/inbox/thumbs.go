@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	// Decoders of the types thumbable accepts.
 	_ "image/gif"
@@ -141,20 +142,46 @@ func fit(w, h, box int) (int, int) {
 	return max(1, w*box/h), box
 }
 
-// onEvent removes a deleted message's thumbnails. It runs in the store's
-// Delete; the removal is handed to a goroutine so it never blocks it.
-func (t *thumbs) onEvent(ev store.Event) {
-	if ev.Kind != store.Deleted {
-		return
-	}
-	n := len(ev.Meta.Parts)
+// follow removes a deleted message's thumbnails, on its own goroutine:
+// the store's Delete only queues the event. After a Resync (deletions
+// dropped from the full queue) it removes every thumbnail whose message
+// is gone. stop ends it and waits.
+func (t *thumbs) follow(sub *store.Subscription) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	go func() {
-		for i := range n {
-			jpg, none := t.paths(ev.Meta.ID, i)
-			os.Remove(jpg)
-			os.Remove(none)
-		}
+		defer close(done)
+		sub.Run(ctx, func(ev store.Event) {
+			switch ev.Kind {
+			case store.Deleted:
+				t.remove(ev.Meta.ID, len(ev.Meta.Parts))
+			case store.Resync:
+				t.sweep()
+			}
+		})
 	}()
+	return func() { cancel(); <-done }
+}
+
+// remove deletes the cached thumbnails of the n parts of message id.
+func (t *thumbs) remove(id string, n int) {
+	for i := range n {
+		jpg, none := t.paths(id, i)
+		os.Remove(jpg)
+		os.Remove(none)
+	}
+}
+
+// sweep deletes the cached thumbnails of messages no longer stored.
+func (t *thumbs) sweep() {
+	ents, _ := os.ReadDir(t.dir)
+	for _, e := range ents {
+		name := e.Name()
+		id := name[:max(0, strings.LastIndexByte(name, '-'))]
+		if _, ok := t.store.Get(id); !ok && store.ValidID(id) {
+			os.Remove(filepath.Join(t.dir, name))
+		}
+	}
 }
 
 func (h *Handler) thumb(w http.ResponseWriter, r *http.Request) {

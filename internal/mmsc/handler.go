@@ -49,10 +49,9 @@ type Config struct {
 	// Source "none"; if false it is refused with sending-address-unresolved.
 	Anonymous bool
 
-	MaxSize  int64              // largest body accepted; if zero, DefaultMaxSize; capped at MaxMaxSize
-	Logger   *slog.Logger       // if nil, logs are discarded
-	Now      func() time.Time   // if nil, time.Now; used for the duration logged
-	OnStored func(m store.Meta) // if set, called once a message is durable; must not block
+	MaxSize int64            // largest body accepted; if zero, DefaultMaxSize; capped at MaxMaxSize
+	Logger  *slog.Logger     // if nil, logs are discarded
+	Now     func() time.Time // if nil, time.Now; used for the duration logged
 
 	// OnResult, if set, is called once for each POST to an MMSC endpoint
 	// with its result (one of the Result constants) and the body bytes
@@ -354,7 +353,8 @@ func (res result) fail(o outcome, err error, msg string) result {
 	return res
 }
 
-// store puts the message in the store and calls OnStored.
+// store puts the message in the store. What happens to a stored message
+// next is the store's subscribers' (store.Subscribe), not the handler's.
 func (h *handler) store(r *http.Request, res result, body []byte, msg *mms.Message) result {
 	if h.cfg.Store == nil {
 		return res.fail(outTransient, errors.New("mmsc: no store configured"), "storage unavailable, try again later")
@@ -373,9 +373,6 @@ func (h *handler) store(r *http.Request, res result, body []byte, msg *mms.Messa
 		return res.fail(outTransient, err, "storage full or failing, try again later")
 	}
 	res.out, res.meta = outStored, meta
-	if h.cfg.OnStored != nil {
-		h.cfg.OnStored(meta)
-	}
 	return res
 }
 

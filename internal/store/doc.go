@@ -310,12 +310,27 @@
 // internal/deliver) change a message's metadata through one update path:
 // a new journal line, synced, then the index, then a Changed event.
 //
-// Subscribe registers a callback for Stored, Changed and Deleted. It is
-// called synchronously by the goroutine that made the change, once the
-// change is durable and after the store's locks are released, so it may
-// read the store. It must not block (hand the event to a channel or a
-// goroutine): Put does not return to the phone until every callback has.
-// Callbacks may run concurrently when changes are.
+// A change leaves the store by one path: Subscribe. Each consumer owns a
+// Subscription, a bounded queue of the kinds of event it asked for
+// (Stored, Changed, Deleted), and reads it on its own goroutine (Next,
+// or Run). The goroutine that made the change (a phone's request, for a
+// Put) only appends the event to each queue, once the change is durable
+// and outside the store's locks, and never waits for a consumer: a
+// consumer that is slow or stuck cannot hold up a phone. A full queue
+// drops the event but remembers it compactly (the sequence ranges of the
+// dropped arrivals; one flag for the rest), and the Subscription reads the
+// dropped arrivals back from the index and journal once its consumer has
+// caught up, so no arrival is lost; dropped changes and deletions become
+// one Resync event, after which the consumer re-reads what it keeps.
+//
+// What a consumer missed while the appliance was off is its own to
+// recover at start, as its own state says what it has seen. The
+// appliance's consumers (Subscribers lists them at run time):
+//
+//	"owner SMS"        internal/modem/notify (Notifier.Feed): a text to the owner; recovers the newest unseen messages its ledger lacks
+//	"delivery"         internal/deliver (Deliverer.Follow): WAP push to paired recipients; recovers those received within the expiry
+//	"display"          internal/display (Follow): redraws the OLED; reads the store afresh at each redraw
+//	"inbox thumbnails" internal/inbox: removes a deleted message's thumbnails; a Resync sweeps them
 //
 // # Limits
 //

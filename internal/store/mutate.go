@@ -217,37 +217,3 @@ func (s *Store) remove(m *Meta) error {
 	}
 	return nil
 }
-
-// Subscribe calls fn after every change: Stored, Changed, Deleted. fn is
-// called synchronously by the goroutine that made the change, after the
-// change is durable and outside the store's locks, so it may call the
-// store's read methods; it must not block (hand the event to a channel
-// or a goroutine) and may be called from several goroutines at once.
-// The returned cancel stops further calls. A nil fn is ignored.
-func (s *Store) Subscribe(fn func(Event)) (cancel func()) {
-	if fn == nil {
-		return func() {}
-	}
-	s.mu.Lock()
-	id := s.nextSub
-	s.nextSub++
-	s.subs[id] = fn
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		delete(s.subs, id)
-		s.mu.Unlock()
-	}
-}
-
-func (s *Store) notify(ev Event) {
-	s.mu.RLock()
-	fns := make([]func(Event), 0, len(s.subs))
-	for _, fn := range s.subs {
-		fns = append(fns, fn)
-	}
-	s.mu.RUnlock()
-	for _, fn := range fns {
-		fn(ev)
-	}
-}

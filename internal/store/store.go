@@ -148,6 +148,10 @@ const (
 	Stored  EventKind = iota + 1 // a new message is durable
 	Changed                      // its seen state changed
 	Deleted                      // it is gone
+	// Resync tells a Subscription's consumer that Changed or Deleted
+	// events were dropped from its full queue: it re-reads what it keeps
+	// of the store's state. (Dropped Stored events are read back instead.)
+	Resync
 )
 
 func (k EventKind) String() string {
@@ -158,6 +162,8 @@ func (k EventKind) String() string {
 		return "changed"
 	case Deleted:
 		return "deleted"
+	case Resync:
+		return "resync"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
@@ -205,9 +211,8 @@ type Store struct {
 	unseen    int
 	lastErr   string
 	lastErrAt time.Time
-	subs      map[int]func(Event)
-	nextSub   int
-	inflight  sync.WaitGroup // writers in progress; Close waits for them
+	subs      []*Subscription // Subscribe's, in order
+	inflight  sync.WaitGroup  // writers in progress; Close waits for them
 }
 
 // Open opens or creates the store in cfg.Dir, takes an exclusive lock on
@@ -223,7 +228,6 @@ func Open(cfg Config) (*Store, error) {
 		cfg:    cfg,
 		fs:     cfg.fs,
 		log:    cfg.Logger,
-		subs:   make(map[int]func(Event)),
 	}
 	if s.fs == nil {
 		s.fs = osFS{}

@@ -461,36 +461,6 @@ func TestSeenState(t *testing.T) {
 	consistent(openStore(t, cfg), 0)
 }
 
-func TestSubscribeEvents(t *testing.T) {
-	s := openStore(t, testConfig(t))
-	var mu sync.Mutex
-	var got []string
-	cancel := s.Subscribe(func(ev Event) {
-		// Callbacks run outside the lock: reading the store must work.
-		_, found := s.Get(ev.Meta.ID)
-		mu.Lock()
-		got = append(got, fmt.Sprintf("%v %s seen=%v found=%v", ev.Kind, ev.Meta.TransactionID, ev.Meta.Seen, found))
-		mu.Unlock()
-	})
-	a, _ := s.Put(message("a", 10))
-	b, _ := s.Put(message("b", 10))
-	must(t, s.SetSeen(a.ID, true))
-	must(t, s.MarkAllSeen())
-	must(t, s.Delete(a.ID))
-	cancel()
-	must(t, s.Delete(b.ID))
-	want := []string{
-		"stored Ta seen=false found=true",
-		"stored Tb seen=false found=true",
-		"changed Ta seen=true found=true",
-		"changed Tb seen=true found=true",
-		"deleted Ta seen=true found=false",
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
 func TestHostileTextIsCleaned(t *testing.T) {
 	s := openStore(t, testConfig(t))
 	in := message("a", 10)

@@ -2,8 +2,10 @@
 // notification, coalesces bursts and keeps a durable outbox that survives
 // restarts and power loss.
 //
-// [Notifier.Add] is called with each stored message; it returns once the
-// item is written to pending.json in the outbox directory. The first
+// [Notifier.Feed] follows the store (a store.Subscription named "owner
+// SMS") and calls [Notifier.Add] with each stored message on its own
+// goroutine; Add returns once the item is written to pending.json in the
+// outbox directory. The first
 // message after a quiet spell is queued at once; later ones, until the
 // coalescing window after that text has passed, collect into one batch,
 // which then becomes one text: "9 new MMS: Alice 6, Bob 3 - 12 photos,

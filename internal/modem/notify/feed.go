@@ -6,48 +6,33 @@ import (
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
-// feedQueue bounds the stored messages waiting to be added; a flood past
-// it is picked up by Recover at the next start.
+// feedQueue bounds the stored messages waiting to be added; past it the
+// store's Subscription reads the rest back when the outbox catches up.
 const feedQueue = 64
 
 // maxRecover bounds how many of the newest messages are checked at start.
 const maxRecover = 100
 
 // Feed adds every message st stores from now on to n, until ctx is done,
-// and first recovers what a crash may have kept out of the outbox: the
-// newest unseen messages. unpaired, if set, names a message's recipients
-// that are not paired phones (Item.Kept). The store's callback only
-// queues; Add's synced write runs on Feed's own goroutine. wait returns
-// once that goroutine has stopped.
+// and first recovers what the outbox missed while the appliance was off:
+// the newest unseen messages not in its ledger. unpaired, if set, names
+// a message's recipients that are not paired phones (Item.Kept). The
+// store only queues the arrival (a Subscription named "owner SMS"); Add's
+// synced write runs on Feed's own goroutine. wait returns once that
+// goroutine has stopped.
 func (n *Notifier) Feed(ctx context.Context, st *store.Store, unpaired func(store.Meta) []string) (wait func()) {
-	items := make(chan Item, feedQueue)
-	cancelSub := st.Subscribe(func(ev store.Event) {
-		if ev.Kind != store.Stored {
-			return
-		}
-		select {
-		case items <- ItemOf(ev.Meta, unpaired):
-		default: // a flood: Recover at the next start picks these up
-			n.log.Warn("modem: notification queue full", "id", ev.Meta.ID)
-		}
-	})
+	sub := st.Subscribe("owner SMS", feedQueue, store.Stored)
 	if err := n.Recover(unnotified(st, unpaired)); err != nil {
 		n.log.Error("modem: recovering notifications", "err", err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer cancelSub()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case it := <-items:
-				if err := n.Add(it); err != nil {
-					n.log.Error("modem: cannot queue notification", "id", it.ID, "err", err)
-				}
+		sub.Run(ctx, func(ev store.Event) {
+			if err := n.Add(ItemOf(ev.Meta, unpaired)); err != nil {
+				n.log.Error("modem: cannot queue notification", "id", ev.Meta.ID, "err", err)
 			}
-		}
+		})
 	}()
 	return func() { <-done }
 }
