@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"periph.io/x/conn/v3/gpio/gpioreg"
@@ -41,6 +42,14 @@ func parseDisplay(spec string, d displayOptions) (display.Spec, error) {
 		return display.Spec{Kind: "none"}, fmt.Errorf("-display-off-after %v: negative", d.offAfter)
 	}
 	return display.ParseSpec(spec, d.addr, d.size, d.rotate)
+}
+
+// addrOf is a listener's address, "" without one (-lan off).
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
 }
 
 // displayDeps is what the display shows, passed in so tests can fake it.

@@ -41,3 +41,12 @@ func startInbox(o options, lan net.Listener, cfg inbox.Config, a *appliance, log
 	log.Info("inbox on the LAN listener", "url", "http://"+netaddr.WithHost(lan.Addr().String(), "<this-host>")+"/")
 	return h.Close, nil
 }
+
+// setupCode is the inbox's one-time setup code for the OLED; "" without
+// an inbox or once a password is set.
+func (a *appliance) setupCode() string {
+	if h, ok := a.inbox.(*inbox.Handler); ok {
+		return h.SetupCode()
+	}
+	return ""
+}

@@ -282,7 +282,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{watch: a.display,
-		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Modem: mr.status}}, log)
+		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: addrOf(lanLn), Modem: mr.status, SetupCode: a.setupCode}}, log)
 	defer stopDisplay()
 	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
 	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,

@@ -36,7 +36,7 @@ func TestModemE2E(t *testing.T) {
 	}
 	checkConf(t, "modem e2e", r, "T-modem-1", mms.Version12, mms.StatusOk)
 	got := m.WaitTexts(t, 1)
-	want := "+15550001111: MMS from +15551230000 - 1 photo, 45 kB http://mms.lan/"
+	want := "+15550001111: MMS from +15551230000 (claimed) - 1 photo, 45 kB http://mms.lan/"
 	if got[0] != want {
 		t.Errorf("SMS %q\nwant %q", got[0], want)
 	}

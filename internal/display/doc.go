@@ -14,10 +14,19 @@
 //	         not synchronised), free disk space flush right
 //	y 10–37  the count of new messages in 28 px digits (14 px past 99);
 //	         to its right the last sender (7×13 face) and how long ago
-//	y 40–52  the last subject, or a reverse-video banner: STORE FAILING,
-//	         DISK FULL, NO MODEM (only when a modem is configured; without
-//	         one the marks show a quiet "x")
-//	y 56–63  the address phones send to, e.g. 192.168.1.20:8080
+//	y 40–52  the last subject, or a reverse-video banner: CODE 123456 (the
+//	         inbox's one-time setup code, while no password is set), STORE FAILING,
+//	         DISK FULL (the card's free-space floor), QUOTA FULL (-quota),
+//	         NO MODEM (only when a modem is configured; without one the
+//	         marks show a quiet "x")
+//	y 56–63  the inbox's address (the LAN listener, -lan), e.g.
+//	         192.168.1.20:8081; without -lan, the address phones send to
+//
+// A claimed sender (the message's From or ?n=, no paired phone's token)
+// is shown as its number followed by "(claimed)" (store.Sender.Label).
+// DISK FULL and QUOTA FULL show while the limit is reached and after a
+// message was refused for space, until one of its size would fit
+// (store.Stats.Full).
 //
 // 128×32:
 //

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -166,8 +167,58 @@ func TestSourceTrouble(t *testing.T) {
 	}
 	src := NewSource(SourceConfig{Store: st, Listen: "10.0.0.2:80", Quota: 1, Synced: func() bool { return false }})
 	s := src.Status()
-	if !s.DiskFull || s.Modem != nil || s.ClockSynced || s.Addr != "10.0.0.2:80" || s.Last == nil || s.Last.Sender != "Alice" || s.Last.Subject != "big" {
+	if !s.QuotaFull || s.DiskFull || s.Modem != nil || s.ClockSynced || s.Addr != "10.0.0.2:80" || s.Last == nil || s.Last.Sender != "Alice" || s.Last.Subject != "big" {
 		t.Errorf("status = %+v", s)
+	}
+	// With the LAN listener on, the bottom line is the inbox's address.
+	if s := NewSource(SourceConfig{Store: st, Listen: "10.0.0.2:80", Inbox: "10.0.0.2:8081"}).Status(); s.Addr != "10.0.0.2:8081" {
+		t.Errorf("with -lan, the address shown is %q", s.Addr)
+	}
+	code := NewSource(SourceConfig{Store: st, Listen: ":80", SetupCode: func() string { return "482173" }}).Status()
+	if code.SetupCode != "482173" || code.trouble()[0] != "CODE 482173" {
+		t.Errorf("the setup code is not on the screen first: %q", code.trouble())
+	}
+}
+
+// TestSourceRefused: a message refused by the quota shows QUOTA FULL
+// though the quota is not reached (it did not fit in what was left), a
+// claimed sender shows as claimed, and the screen clears when there is
+// room again.
+func TestSourceRefused(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(store.Config{Dir: dir, MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := testMessage("claimed")
+	claimed.Sender = store.Sender{Number: "+15557654321", Source: "query"}
+	if _, err := st.Put(claimed); err != nil {
+		t.Fatal(err)
+	}
+	per := st.Stats().Bytes
+	st.Close()
+	st, err = store.Open(store.Config{Dir: dir, MinFree: -1, MaxBytes: per + per/2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src := NewSource(SourceConfig{Store: st, Listen: ":8080", Quota: per + per/2})
+	if s := src.Status(); s.QuotaFull || s.DiskFull || s.Last.Sender != "+15557654321 (claimed)" {
+		t.Errorf("before the refusal: %+v, sender %q", s, s.Last.Sender)
+	}
+	if _, err := st.Put(testMessage("too much")); !errors.Is(err, store.ErrFull) {
+		t.Fatalf("Put over the quota: %v", err)
+	}
+	s := src.Status()
+	if !s.QuotaFull || s.DiskFull || s.StoreError != "" || !strings.Contains(strings.Join(s.trouble(), " "), "QUOTA FULL") {
+		t.Errorf("after the refusal: %+v", s)
+	}
+	ms, _ := st.Query(store.Query{})
+	if err := st.Delete(ms[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if s := src.Status(); s.QuotaFull || s.DiskFull {
+		t.Errorf("with room again: %+v", s)
 	}
 }
 

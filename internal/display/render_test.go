@@ -74,6 +74,16 @@ func goldenCases() map[string]Status {
 	full.Last = one.Last
 	c["disk-full"] = full
 
+	quota := healthy()
+	quota.QuotaFull = true
+	quota.New = 1
+	quota.Last = &Message{Sender: "+15557654321 (claimed)", Subject: "hi", Received: testNow.Add(-5 * time.Minute), TimeOK: true}
+	c["quota-full"] = quota
+
+	setup := healthy()
+	setup.SetupCode = "482173"
+	c["setup-code"] = setup
+
 	clock := healthy()
 	clock.ClockSynced = false
 	clock.Modem = &Modem{Registered: false, Signal: -1}

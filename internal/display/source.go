@@ -13,11 +13,15 @@ import (
 // SourceConfig is what the screen shows.
 type SourceConfig struct {
 	Store  *store.Store
-	Quota  int64            // -quota; 0 = none
-	Listen string           // the MMSC listener's address
-	Modem  func() *Modem    // nil: no modem configured (shown as "x", no banner)
-	Synced func() bool      // if nil, clock.Synced
-	Now    func() time.Time // if nil, time.Now
+	Quota  int64         // -quota; 0 = none
+	Listen string        // the MMSC listener's address
+	Inbox  string        // the LAN listener's address (-lan), where the owner reads the inbox; "" = off
+	Modem  func() *Modem // nil: no modem configured (shown as "x", no banner)
+	// SetupCode is the inbox's one-time setup code (inbox.Handler.SetupCode);
+	// may be nil.
+	SetupCode func() string
+	Synced    func() bool      // if nil, clock.Synced
+	Now       func() time.Time // if nil, time.Now
 }
 
 // Source builds the display's Status from the store and the system.
@@ -52,9 +56,12 @@ func (s *Source) Status() Status {
 	st := Status{
 		Now:         s.cfg.Now(),
 		New:         stats.New,
-		Addr:        netaddr.LAN(s.cfg.Listen),
+		Addr:        s.address(),
 		FreeBytes:   stats.FreeBytes,
 		ClockSynced: s.cfg.Synced(),
+	}
+	if s.cfg.SetupCode != nil {
+		st.SetupCode = s.cfg.SetupCode()
 	}
 	if s.cfg.Modem != nil {
 		st.ModemWanted = true
@@ -66,25 +73,25 @@ func (s *Source) Status() Status {
 	s.mu.Lock()
 	failing := stats.LastError != "" && stats.LastErrorAt.After(s.lastOK)
 	s.mu.Unlock()
-	switch {
-	case failing && strings.Contains(stats.LastError, store.ErrFull.Error()):
-		st.DiskFull = true
-	case failing:
+	if failing && !strings.Contains(stats.LastError, store.ErrFull.Error()) {
 		st.StoreError = stats.LastError
 	}
-	if (stats.FreeBytes >= 0 && stats.FreeBytes < store.DefaultMinFree) || (s.cfg.Quota > 0 && stats.Bytes >= s.cfg.Quota) {
-		st.DiskFull = true
-	}
+	st.DiskFull = stats.Full == store.FullDisk || (stats.FreeBytes >= 0 && stats.FreeBytes < store.DefaultMinFree)
+	st.QuotaFull = stats.Full == store.FullQuota || (s.cfg.Quota > 0 && stats.Bytes >= s.cfg.Quota)
 	return st
 }
 
+// address is the bottom line: the inbox's address when the LAN listener
+// is on (the README tells the owner to read it there), else the MMSC's.
+func (s *Source) address() string {
+	if s.cfg.Inbox != "" {
+		return netaddr.LAN(s.cfg.Inbox)
+	}
+	return netaddr.LAN(s.cfg.Listen)
+}
+
+// lastMessage shows a claimed sender as the claimed address ("+1555…
+// (claimed)"), a proven one by its phone's name: store.Sender.Label.
 func lastMessage(m store.Meta) *Message {
-	sender := m.Sender.Name
-	if sender == "" {
-		sender = m.Sender.Number
-	}
-	if sender == "" {
-		sender = "unknown sender"
-	}
-	return &Message{Sender: sender, Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
+	return &Message{Sender: m.Sender.Label(), Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
 }

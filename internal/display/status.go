@@ -51,11 +51,13 @@ type Status struct {
 	// (the NO MODEM banner); without one the marks show a quiet "x".
 	ModemWanted bool
 
-	Addr        string // where phones send MMS, e.g. "192.168.1.20:8080"
+	Addr        string // the inbox's address (-lan), else where phones send MMS: "192.168.1.20:8081"
 	FreeBytes   int64  // free space for the store; negative if unknown
-	DiskFull    bool   // the store refuses messages for lack of space
+	DiskFull    bool   // the store refuses messages: the card's free-space floor
+	QuotaFull   bool   // the store refuses messages: -quota
 	StoreError  string // the store's last error, if it is failing now
 	ClockSynced bool   // the system clock is NTP-synchronised
+	SetupCode   string // the inbox's one-time setup code while no password is set
 }
 
 // Message is what the screen shows of one message.
@@ -76,11 +78,17 @@ type Modem struct {
 // trouble lists what the banner shows, most serious first.
 func (s Status) trouble() []string {
 	var t []string
+	if s.SetupCode != "" { // first: the owner at the box needs it to set up the inbox
+		t = append(t, "CODE "+s.SetupCode)
+	}
 	if s.StoreError != "" {
 		t = append(t, "STORE FAILING")
 	}
 	if s.DiskFull {
 		t = append(t, "DISK FULL")
+	}
+	if s.QuotaFull {
+		t = append(t, "QUOTA FULL")
 	}
 	if s.Modem == nil && s.ModemWanted {
 		t = append(t, "NO MODEM")

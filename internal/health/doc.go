@@ -3,8 +3,12 @@
 //
 // A message can be taken when the MMSC listener serves and accepts
 // connections, the store's filesystem takes a write and has room above
-// the store's free-space floor, and the quota is not reached. The reply
-// is JSON (status, problems, whether the clock is synchronised, free
+// the store's free-space floor, and the quota is not reached. Status is
+// "failing" when the listener or the card fails, "degraded" when only
+// space is short: the disk's floor or the quota reached, or a message
+// refused for space that would still not fit (store.Stats.Full), which
+// the quota check alone misses when the quota is nearly reached. The
+// reply is JSON (status, problems, whether the clock is synchronised, free
 // bytes, the store's last error) for a monitoring system or a person
 // with curl.
 //

@@ -55,7 +55,7 @@ func New(cfg Config) *Checker {
 
 // Reply is the JSON body of /healthz.
 type Reply struct {
-	Status      string   `json:"status"` // "ok" or "failing"
+	Status      string   `json:"status"` // "ok", "degraded" (messages refused for space) or "failing"
 	Problems    []string `json:"problems,omitempty"`
 	ClockSynced bool     `json:"clock_synced"`
 	FreeBytes   int64    `json:"free_bytes"`
@@ -93,16 +93,38 @@ func (c *Checker) Check(ctx context.Context) Reply {
 	if err := c.probe.check(ctx); err != nil {
 		add("store not writable: %v", err)
 	}
-	if st.FreeBytes >= 0 && st.FreeBytes < LowFree {
-		add("disk full: %d bytes free, new messages need %d", st.FreeBytes, LowFree)
-	}
-	if c.cfg.Quota > 0 && st.Bytes >= c.cfg.Quota {
-		add("quota full: %d of %d bytes used", st.Bytes, c.cfg.Quota)
-	}
-	if len(rep.Problems) > 0 {
+	failing := len(rep.Problems) > 0
+	c.space(st, add)
+	switch {
+	case failing:
 		rep.Status = "failing"
+	case len(rep.Problems) > 0:
+		rep.Status = "degraded"
 	}
 	return rep
+}
+
+// space adds the problems of a store that refuses messages for lack of
+// space: it still serves (the phone is told to retry later), so they
+// make the appliance degraded, not failing. A refusal counts until a
+// message of its size fits again (store.Stats.Full), even while the
+// quota is not quite reached.
+func (c *Checker) space(st store.Stats, add func(string, ...any)) {
+	quotaFull := c.cfg.Quota > 0 && st.Bytes >= c.cfg.Quota
+	diskFull := st.FreeBytes >= 0 && st.FreeBytes < LowFree
+	since := st.FullSince.UTC().Format(time.RFC3339)
+	switch {
+	case quotaFull:
+		add("quota full: %d of %d bytes used", st.Bytes, c.cfg.Quota)
+	case st.Full == store.FullQuota:
+		add("quota full: a message was refused at %s (%d of %d bytes used)", since, st.Bytes, c.cfg.Quota)
+	}
+	switch {
+	case diskFull:
+		add("disk full: %d bytes free, new messages need %d", st.FreeBytes, LowFree)
+	case st.Full == store.FullDisk:
+		add("disk full: a message was refused at %s (%d bytes free)", since, st.FreeBytes)
+	}
 }
 
 // writeProbe checks that a directory takes a write: create, write, close

@@ -61,23 +61,31 @@ func TestHealthz(t *testing.T) {
 		t.Fatalf("healthy: %d %+v", code, rep)
 	}
 	for _, tt := range []struct {
-		name   string
-		break_ func(th *testHealth)
-		want   string
+		name         string
+		break_       func(th *testHealth)
+		status, want string
 	}{
-		{"not serving", func(th *testHealth) { th.serving.Store(false) }, "MMSC listener not serving"},
+		{"not serving", func(th *testHealth) { th.serving.Store(false) }, "failing", "MMSC listener not serving"},
 		{"accept failing", func(th *testHealth) {
 			th.h.cfg.Accept = func() (time.Time, error) { return th.now.Add(-time.Second), syscall.EMFILE }
-		}, "cannot accept connections: too many open files"},
-		{"read-only card", func(th *testHealth) { th.werr = syscall.EROFS }, "store not writable: read-only file system"},
-		{"disk full", func(th *testHealth) { th.stats.FreeBytes = 1 << 20 }, "disk full"},
-		{"quota full", func(th *testHealth) { th.h.cfg.Quota, th.stats.Bytes = 100, 100 }, "quota full"},
+		}, "failing", "cannot accept connections: too many open files"},
+		{"read-only card", func(th *testHealth) { th.werr = syscall.EROFS }, "failing", "store not writable: read-only file system"},
+		// Space: the listener serves, messages are refused for now.
+		{"disk full", func(th *testHealth) { th.stats.FreeBytes = 1 << 20 }, "degraded", "disk full"},
+		{"quota full", func(th *testHealth) { th.h.cfg.Quota, th.stats.Bytes = 100, 100 }, "degraded", "quota full"},
+		{"a message refused by the quota", func(th *testHealth) {
+			th.h.cfg.Quota, th.stats.Bytes = 100, 90
+			th.stats.Full, th.stats.FullSince = store.FullQuota, th.now
+		}, "degraded", "quota full: a message was refused at"},
+		{"a message refused by the floor", func(th *testHealth) {
+			th.stats.Full, th.stats.FullSince = store.FullDisk, th.now
+		}, "degraded", "disk full: a message was refused at"},
 	} {
 		th := newTestHealth()
 		tt.break_(th)
 		code, rep := th.get(t)
-		if code != http.StatusServiceUnavailable || rep.Status != "failing" || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], tt.want) {
-			t.Errorf("%s: %d %+v, want 503 saying %q", tt.name, code, rep, tt.want)
+		if code != http.StatusServiceUnavailable || rep.Status != tt.status || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], tt.want) {
+			t.Errorf("%s: %d %+v, want 503, %s, saying %q", tt.name, code, rep, tt.status, tt.want)
 		}
 	}
 	th = newTestHealth()

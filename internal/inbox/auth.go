@@ -2,14 +2,17 @@ package inbox
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +36,28 @@ type auth struct {
 	sess   *sessions
 	limit  *limiter
 	hashes chan struct{} // one PBKDF2 at a time: a Pi has one to four slow cores
+
+	// code is the one-time setup code while no password is set: made at
+	// each start, shown on the OLED and in the log, "" once used up or
+	// after maxSetupTries wrong ones (then only a restart makes another).
+	code  string
+	tries int
+}
+
+// Setup code: six random digits, five tries.
+const (
+	setupCodeDigits = 6
+	maxSetupTries   = 5
+)
+
+// newSetupCode returns six random decimal digits.
+func newSetupCode() string {
+	var b strings.Builder
+	for range setupCodeDigits {
+		n, _ := rand.Int(rand.Reader, big.NewInt(10))
+		b.WriteByte(byte('0' + n.Int64()))
+	}
+	return b.String()
 }
 
 func newAuth(cfg Config) (*auth, error) {
@@ -50,7 +75,8 @@ func newAuth(cfg Config) (*auth, error) {
 	b, err := os.ReadFile(a.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return a, nil // first visit sets it
+		a.code = newSetupCode() // the first visit sets it, with this code
+		return a, nil
 	case err != nil:
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
@@ -94,6 +120,33 @@ func (a *auth) set(password string) error {
 	a.hash = h
 	a.sess.endAll()
 	return nil
+}
+
+// setupCode is the code /setup asks for, "" when there is none (a
+// password is set, or the tries are used up).
+func (a *auth) setupCode() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.hash != "" {
+		return ""
+	}
+	return a.code
+}
+
+// checkCode compares a code typed on /setup (spaces ignored) in constant
+// time; each wrong one uses up a try, and the last wrong one the code.
+func (a *auth) checkCode(typed string) (ok, usedUp bool) {
+	typed = strings.ReplaceAll(strings.TrimSpace(typed), " ", "")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.code != "" && subtle.ConstantTimeCompare([]byte(typed), []byte(a.code)) == 1 {
+		return true, false
+	}
+	a.tries++
+	if a.tries >= maxSetupTries {
+		a.code = ""
+	}
+	return false, a.code == ""
 }
 
 type ctxKey struct{}
@@ -215,6 +268,9 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// noCodeLeft is why /setup refuses once its code is used up.
+const noCodeLeft = "Too many wrong codes. Restart the appliance (sudo systemctl restart homemmsc): it shows a new code on its screen and in its log."
+
 type setupView struct {
 	Token, Error string
 	Min          int
@@ -229,9 +285,12 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := setupView{Min: MinPasswordLen}
-	if !localClient(r) {
+	switch {
+	case !localClient(r):
 		v.Refused = "This page only sets a password for a browser on the local network."
-	} else {
+	case h.auth.setupCode() == "":
+		v.Refused = noCodeLeft
+	default:
 		v.Token = formToken(w, r)
 	}
 	h.render(w, r, http.StatusOK, "setup", view{Title: "Choose the inbox password", Data: v})
@@ -249,6 +308,16 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	if !validFormToken(r) {
 		again(http.StatusForbidden, "The form had expired: try again.")
+		return
+	}
+	switch ok, usedUp := h.auth.checkCode(r.PostFormValue("code")); {
+	case usedUp:
+		h.log.Warn("inbox: setup code used up by wrong tries: restart the appliance for a new one", "remote", r.RemoteAddr)
+		h.render(w, r, http.StatusForbidden, "setup", view{Title: "Choose the inbox password", Data: setupView{Refused: noCodeLeft}})
+		return
+	case !ok:
+		h.log.Warn("inbox: wrong setup code", "remote", r.RemoteAddr)
+		again(http.StatusForbidden, "That is not the code: it is on the appliance's screen and in its log.")
 		return
 	}
 	pw := r.PostFormValue("password")

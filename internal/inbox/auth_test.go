@@ -49,21 +49,23 @@ func TestFirstVisitSetup(t *testing.T) {
 	if w := e.get("/login"); w.Header().Get("Location") != "/setup" {
 		t.Errorf("GET /login before setup goes to %q", w.Header().Get("Location"))
 	}
+	code := e.h.SetupCode()
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		t.Fatalf("setup code %q: want six digits", code)
+	}
 	setup := func(pw, confirm string, tok string, c *http.Cookie) *httptest.ResponseRecorder {
-		r := httptest.NewRequest("POST", "/setup", strings.NewReader(url.Values{"csrf": {tok}, "password": {pw}, "confirm": {confirm}}.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.RemoteAddr = "192.168.1.20:5000"
-		r.AddCookie(c)
-		w := httptest.NewRecorder()
-		e.h.ServeHTTP(w, r)
-		return w
+		return setupWith(e, code, pw, confirm, tok, c)
 	}
 	page := httptest.NewRequest("GET", "/setup", nil)
 	page.RemoteAddr = "192.168.1.20:5000"
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, page)
-	mustContain(t, w.Body.String(), "No password is set yet", `name="confirm"`)
+	mustContain(t, w.Body.String(), "No password is set yet", `name="confirm"`, `name="code"`)
+	mustNotContain(t, w.Body.String(), code) // the page never shows it: the screen and the log do
 	tok, c := formTokenOf(t, w)
+	if w := setupWith(e, "not the code", "long enough 1", "long enough 1", tok, c); w.Code != http.StatusForbidden {
+		t.Errorf("wrong setup code: %d", w.Code)
+	}
 	if w := setup("short", "short", tok, c); w.Code != http.StatusBadRequest {
 		t.Errorf("short password: %d", w.Code)
 	}
@@ -85,6 +87,9 @@ func TestFirstVisitSetup(t *testing.T) {
 	if w := setup("another one!", "another one!", tok, c); w.Code != http.StatusForbidden {
 		t.Errorf("second setup: %d, want 403", w.Code)
 	}
+	if e.h.SetupCode() != "" {
+		t.Error("the setup code outlives the password it set")
+	}
 	if w := e.get("/"); w.Code != http.StatusOK {
 		t.Errorf("GET / after setup: %d", w.Code)
 	}
@@ -96,6 +101,59 @@ func TestFirstVisitSetup(t *testing.T) {
 	defer h2.Close()
 	if !h2.auth.check("long enough 1") {
 		t.Error("the stored password does not verify after a restart")
+	}
+}
+
+func setupWith(e *env, code, pw, confirm, tok string, c *http.Cookie) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("POST", "/setup", strings.NewReader(url.Values{"csrf": {tok}, "code": {code}, "password": {pw}, "confirm": {confirm}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.RemoteAddr = "192.168.1.20:5000"
+	r.AddCookie(c)
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	return w
+}
+
+// TestSetupCodeTries: five wrong codes use the code up, the right one
+// included after that; a restart (a new handler) makes a new code; a
+// password from -inbox-password-file means no code at all.
+func TestSetupCodeTries(t *testing.T) {
+	e := newEnv(t, true)
+	code := e.h.SetupCode()
+	page := httptest.NewRequest("GET", "/setup", nil)
+	page.RemoteAddr = "192.168.1.20:5000"
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, page)
+	tok, c := formTokenOf(t, w)
+	wrong := "1" + code[1:]
+	if wrong == code {
+		wrong = "2" + code[1:]
+	}
+	for i := range maxSetupTries {
+		if w := setupWith(e, wrong, "long enough 1", "long enough 1", tok, c); w.Code != http.StatusForbidden {
+			t.Fatalf("wrong code %d: %d", i+1, w.Code)
+		}
+	}
+	w = setupWith(e, code, "long enough 1", "long enough 1", tok, c)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "Restart the appliance") {
+		t.Errorf("the right code after %d wrong ones: %d", maxSetupTries, w.Code)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "inbox", "password")); err == nil {
+		t.Error("a password was set with a used-up code")
+	}
+	if e.h.SetupCode() != "" {
+		t.Error("the used-up code is still offered to the screen")
+	}
+	h2, err := New(Config{Store: e.st, Dir: filepath.Join(e.dir, "inbox")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.Close()
+	if c2 := h2.SetupCode(); c2 == "" {
+		t.Error("a restart made no new code")
+	}
+	if e := newEnv(t, false); e.h.SetupCode() != "" {
+		t.Error("a code while the password comes from -inbox-password-file")
 	}
 }
 

@@ -88,8 +88,11 @@
 // from Config.PasswordHash (the appliance's -inbox-password-file) or from
 // Dir/password, which the first visit writes: while no password exists,
 // every page leads to /setup, which accepts a password only from a
-// loopback or private address and warns that whoever gets there first
-// chooses it. Once set it is changed by removing the file (or with
+// loopback or private address and only with the one-time setup code:
+// six random digits made at each start, logged and shown on the OLED
+// (Handler.SetupCode), compared in constant time; five wrong codes use it
+// up until a restart. So the first visitor on the LAN (a guest on the
+// Wi-Fi) cannot choose it: only whoever sees the box's screen or log. Once set it is changed by removing the file (or with
 // -inbox-password-file).
 //
 // A login creates a server-side session: a 256-bit random id in a

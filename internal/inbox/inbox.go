@@ -131,8 +131,18 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.unsub = h.thumbs.follow(cfg.Store.Subscribe("inbox thumbnails", 0, store.Deleted))
 	h.routes()
+	if code := a.setupCode(); code != "" {
+		// The log is the screen of a box without one: the journal only
+		// its owner reads (journalctl -u homemmsc).
+		h.log.Warn("inbox: no password is set: open the inbox on the LAN, and /setup asks for this one-time code", "code", code)
+	}
 	return h, nil
 }
+
+// SetupCode is the one-time code /setup asks for while no password is
+// set, for the OLED to show; "" once a password is set or the code is
+// used up by wrong tries. A new one is made at each start.
+func (h *Handler) SetupCode() string { return h.auth.setupCode() }
 
 // Close stops following the store (thumbnail clean-up) and cancels the
 // reachability tests still running.

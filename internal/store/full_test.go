@@ -34,8 +34,17 @@ func TestQuotaRefusesWithErrFull(t *testing.T) {
 	if !strings.Contains(st.LastError, "quota") || st.LastErrorAt.IsZero() {
 		t.Fatalf("Stats.LastError = %q at %v", st.LastError, st.LastErrorAt)
 	}
-	// Nothing is deleted automatically; the owner frees space.
+	// The refusal is told as the quota's, though the quota is not reached:
+	// the message did not fit in what was left.
+	if st.Full != FullQuota || st.FullSince.IsZero() || st.Bytes >= cfg.MaxBytes {
+		t.Fatalf("Stats.Full = %q since %v with %d of %d bytes", st.Full, st.FullSince, st.Bytes, cfg.MaxBytes)
+	}
+	// Nothing is deleted automatically; the owner frees space, and the
+	// store says so before the next message comes.
 	must(t, s.Delete(list(s)[0].ID))
+	if st := s.Stats(); st.Full != "" {
+		t.Fatalf("after the owner freed space, Stats.Full = %q", st.Full)
+	}
 	if _, err := s.Put(message("after-delete", 20_000)); err != nil {
 		t.Fatalf("Put after the owner freed space: %v", err)
 	}
@@ -54,8 +63,12 @@ func TestMinFreeRefusesWithErrFull(t *testing.T) {
 	if _, err := s.Put(message("floor", 200<<10)); !errors.Is(err, ErrFull) {
 		t.Fatalf("Put that would cross the free-space floor = %v, want ErrFull", err)
 	}
-	if got := s.Stats(); got.FreeBytes != ffs.free || got.Messages != 1 {
+	if got := s.Stats(); got.FreeBytes != ffs.free || got.Messages != 1 || got.Full != FullDisk {
 		t.Fatalf("Stats = %+v", got)
+	}
+	ffs.free = 40 << 20 // the owner freed the card
+	if got := s.Stats(); got.Full != "" {
+		t.Fatalf("with room again, Stats.Full = %q", got.Full)
 	}
 }
 

@@ -255,7 +255,7 @@ func (s *Store) Stats() Stats {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return Stats{
+	st := Stats{
 		Messages:    len(s.entries),
 		New:         s.unseen,
 		Bytes:       s.bytes,
@@ -263,4 +263,8 @@ func (s *Store) Stats() Stats {
 		LastError:   s.lastErr,
 		LastErrorAt: s.lastErrAt,
 	}
+	if s.stillFull(free) {
+		st.Full, st.FullSince = s.refused.full, s.refused.at
+	}
+	return st
 }

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 )
 
 // Put stores a message and returns its metadata once the PDU and the
@@ -39,8 +41,9 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		return Meta{}, err
 	}
 	need := meta.Size + int64(len(line))
-	if err := s.reserve(need); err != nil {
+	if kind, err := s.reserve(need); err != nil {
 		s.setError("put", err)
+		s.refuse(kind, need)
 		return Meta{}, err
 	}
 	off, pinned, err := s.commit(&meta, line, in.PDU)
@@ -48,10 +51,14 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	s.reserved -= need
 	if err == nil {
 		s.insert(newEntry(&meta, off, len(line)))
+		s.refused = refusal{}
 	}
 	s.mu.Unlock()
 	if err != nil {
 		s.setError("put", err)
+		if errors.Is(err, ErrFull) { // ENOSPC or EDQUOT from the filesystem
+			s.refuse(FullDisk, need)
+		}
 		return Meta{}, err
 	}
 	s.log.Info("store: stored", "id", meta.ID, "bytes", meta.Size, "parts", len(meta.Parts), "sender", meta.Sender.Number, "source", meta.Sender.Source)
@@ -106,26 +113,58 @@ func (s *Store) settle(seq uint64) {
 }
 
 // reserve checks the quota and the free-space floor for need more bytes,
-// counting the Puts already in flight, and reserves them.
-func (s *Store) reserve(need int64) error {
+// counting the Puts already in flight, and reserves them. A refusal for
+// space says which limit (FullQuota, FullDisk).
+func (s *Store) reserve(need int64) (full string, err error) {
 	free := int64(-1)
 	if s.cfg.MinFree > 0 {
-		var err error
 		if free, err = s.fs.Free(s.dir); err != nil {
-			return fmt.Errorf("store: free space: %w", err)
+			return "", fmt.Errorf("store: free space: %w", err)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.cfg.MaxBytes; q > 0 && s.bytes+s.reserved+need > q {
-		return fmt.Errorf("%w: quota of %d bytes reached (%d stored, %d in flight, %d needed)",
+		return FullQuota, fmt.Errorf("%w: quota of %d bytes reached (%d stored, %d in flight, %d needed)",
 			ErrFull, q, s.bytes, s.reserved, need)
 	}
 	if s.cfg.MinFree > 0 && free-s.reserved-need < s.cfg.MinFree {
-		return fmt.Errorf("%w: %d bytes free on the filesystem, floor is %d", ErrFull, free-s.reserved, s.cfg.MinFree)
+		return FullDisk, fmt.Errorf("%w: %d bytes free on the filesystem, floor is %d", ErrFull, free-s.reserved, s.cfg.MinFree)
 	}
 	s.reserved += need
-	return nil
+	return "", nil
+}
+
+// refusal is a Put refused for lack of space: which limit, and the bytes
+// it needed, so Stats can tell when a message of that size fits again.
+type refusal struct {
+	full string // FullQuota or FullDisk; "" = none
+	need int64
+	at   time.Time
+}
+
+func (s *Store) refuse(full string, need int64) {
+	if full == "" {
+		return
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	s.refused = refusal{full: full, need: need, at: now}
+	s.mu.Unlock()
+}
+
+// stillFull reports whether the last refusal still holds with free bytes
+// free: the owner may have deleted messages, raised the quota's room or
+// freed the disk since. Called with s.mu held.
+func (s *Store) stillFull(free int64) bool {
+	r := s.refused
+	switch r.full {
+	case FullQuota:
+		return s.bytes+r.need > s.cfg.MaxBytes
+	case FullDisk:
+		return free < 0 || free-r.need < max(s.cfg.MinFree, 0)
+	}
+	return false
 }
 
 // commit makes a new message durable in one round of syncs: it writes

@@ -182,7 +182,18 @@ type Stats struct {
 	FreeBytes   int64 // free bytes on the filesystem for unprivileged users; -1 if unknown
 	LastError   string
 	LastErrorAt time.Time
+	// Full says why the last message was refused for lack of space
+	// (FullQuota or FullDisk) while a message of its size would still be
+	// refused; "" once there is room again or a message was stored.
+	Full      string
+	FullSince time.Time // when that message was refused
 }
+
+// Why a message was refused for lack of space (Stats.Full).
+const (
+	FullQuota = "quota" // Config.MaxBytes reached
+	FullDisk  = "disk"  // the free-space floor, or the filesystem said ENOSPC or EDQUOT
+)
 
 // Store is the message store. Its methods are safe for concurrent use.
 type Store struct {
@@ -211,6 +222,7 @@ type Store struct {
 	unseen    int
 	lastErr   string
 	lastErrAt time.Time
+	refused   refusal         // the last Put refused for lack of space, until one is stored
 	subs      []*Subscription // Subscribe's, in order
 	inflight  sync.WaitGroup  // writers in progress; Close waits for them
 }

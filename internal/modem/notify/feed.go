@@ -53,12 +53,12 @@ func unnotified(st *store.Store, unpaired func(store.Meta) []string) []Item {
 // ItemOf is the notification of a stored message; unpaired, if set,
 // names its recipients that are not paired phones.
 func ItemOf(m store.Meta, unpaired func(store.Meta) []string) Item {
-	it := Item{ID: m.ID, From: m.Sender.Name, Subject: m.Subject, Size: m.Size}
+	it := Item{ID: m.ID, Subject: m.Subject, Size: m.Size}
+	if m.Sender.Number != "" || m.Sender.Name != "" {
+		it.From = m.Sender.Label() // a claimed number says so
+	}
 	if unpaired != nil {
 		it.Kept = unpaired(m)
-	}
-	if it.From == "" {
-		it.From = m.Sender.Number
 	}
 	for _, p := range m.Parts {
 		it.Parts = append(it.Parts, p.ContentType)

@@ -14,6 +14,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/at"
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
+	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // fakeSender is a modem that answers with scripted errors (nil = sent)
@@ -457,4 +458,23 @@ func TestZeroWindowOneTextPerMessage(t *testing.T) {
 			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 kB`,
 			`+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 kB`)
 	})
+}
+
+// TestItemOfSender: the owner's SMS names a proven sender by its phone
+// and marks a claimed one as claimed, whatever name an older version
+// stored with it.
+func TestItemOfSender(t *testing.T) {
+	for _, c := range []struct {
+		s    store.Sender
+		want string
+	}{
+		{store.Sender{Number: "+15551234567", Name: "Anna", Source: store.SourceToken}, "Anna"},
+		{store.Sender{Number: "+15557654321", Name: "Anna", Source: store.SourceFrom}, "+15557654321 (claimed)"},
+		{store.Sender{Number: "+15557654321", Source: store.SourceQuery}, "+15557654321 (claimed)"},
+		{store.Sender{Source: store.SourceNone}, ""},
+	} {
+		if got := ItemOf(store.Meta{ID: "1", Sender: c.s}, nil).From; got != c.want {
+			t.Errorf("ItemOf(%+v).From = %q, want %q", c.s, got, c.want)
+		}
+	}
 }

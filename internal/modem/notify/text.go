@@ -11,7 +11,7 @@ import (
 // Item is one stored MMS, as much of it as a notification tells.
 type Item struct {
 	ID      string   // the store's message ID
-	From    string   // the phone's name when known, otherwise its number; may be empty
+	From    string   // store.Sender.Label: the paired phone's name, else "+1555… (claimed)"; may be empty
 	Subject string   // may be empty
 	Parts   []string // content types of the message's parts
 	Size    int64    // bytes
