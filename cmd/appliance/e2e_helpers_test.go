@@ -306,22 +306,11 @@ func replyVersion(req mms.Version) mms.Version {
 	return mms.Version10
 }
 
-// Outcomes of a refused PDU, spelled for the reply's version: MMS 1.0 has
-// only 0x80–0x88; 1.1 and later use the permanent range (§7.3.48).
-func statusCorrupt(v mms.Version) mms.ResponseStatus {
-	return pickStatus(v, mms.StatusErrMessageFormatCorrupt, mms.StatusPermanentMessageFormatCorrupt)
-}
+// Outcomes of a refused PDU: the MMS 1.0 codes whatever the version, the
+// ones mmsd-tng, AOSP and mms-engine all take for failures (issue 12).
+func statusCorrupt(mms.Version) mms.ResponseStatus { return mms.StatusErrMessageFormatCorrupt }
 
-func statusTooLarge(v mms.Version) mms.ResponseStatus {
-	return pickStatus(v, mms.StatusErrContentNotAccepted, mms.StatusPermanentContentNotAccepted)
-}
-
-func pickStatus(v mms.Version, v10, later mms.ResponseStatus) mms.ResponseStatus {
-	if v < mms.Version11 {
-		return v10
-	}
-	return later
-}
+func statusTooLarge(mms.Version) mms.ResponseStatus { return mms.StatusErrContentNotAccepted }
 
 // checkConf checks an HTTP reply carrying an M-Send.conf: HTTP 200, the MMS
 // media type, no caching, Message-Type / Transaction-Id / MMS-Version

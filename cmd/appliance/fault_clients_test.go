@@ -246,9 +246,9 @@ func garbageBodies(t *testing.T, p *e2eProc, n int) (acked []stored) {
 
 // garbageRefusal are the answers a garbage PDU may get.
 var garbageRefusal = map[mms.ResponseStatus]bool{
-	mms.StatusErrMessageFormatCorrupt: true, mms.StatusPermanentMessageFormatCorrupt: true,
-	mms.StatusErrUnsupportedMessage: true,
-	mms.StatusErrContentNotAccepted: true, mms.StatusPermanentContentNotAccepted: true,
+	mms.StatusErrMessageFormatCorrupt: true,
+	mms.StatusErrUnsupportedMessage:   true,
+	mms.StatusErrContentNotAccepted:   true,
 }
 
 // wrongContentTypes posts a real PDU with media types other than

@@ -25,7 +25,8 @@ import (
 // notification to Ben through the modem; the WAP push is handed to Ben's
 // fake ModemManager as a received SMS, and Ben's mmsd-tng must fetch the
 // message, post its M-NotifyResp.ind and export it as received with the
-// same text and JPEG bytes (issue 12).
+// same text and JPEG bytes; a third mmsd-tng, with a mistyped token in
+// its MMSC URL, must report its message as not sent (issue 12).
 func TestMmsdTngE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and mmsd-tng; skipped with -short")
@@ -71,6 +72,18 @@ func TestMmsdTngE2E(t *testing.T) {
 	samePart(t, got, "image/jpeg", photo)
 	if d := ben.MM.Deleted(); len(d) != 1 {
 		t.Errorf("Ben's mmsd-tng deleted %d SMS from the modem, want the push", len(d))
+	}
+
+	// A phone whose MMSC URL has a mistyped token: mmsd-tng must show the
+	// message as not sent (an HTTP error would do too, but Android retries
+	// those silently; service-denied is the answer all three stacks show).
+	typo := startMmsd(t, dAnna, "http://"+p.addr+"/mms/"+dTokA[:len(dTokA)-1]+"X")
+	lost, err := typo.Send([]string{dBen}, "", "", []mmsdtest.Attachment{{ID: "t.txt", ContentType: "text/plain", Data: text}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := typo.WaitSendError(lost); err != nil {
+		t.Error(err)
 	}
 	p.stop()
 	benRetrieved(t, data)

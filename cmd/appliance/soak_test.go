@@ -134,7 +134,7 @@ func newSoakLoad(t *testing.T, corpus string) *soakLoad {
 	retrieve := e2eRead(t, corpus, "mms-engine__test_mms_codec_data_m-retrieve_1.conf")
 	mmsType := "application/vnd.wap.mms-message"
 	l.refused = []soakReq{
-		{"truncated", http.MethodPost, mmsType, iphone[:50_000], 0, mms.StatusPermanentMessageFormatCorrupt},
+		{"truncated", http.MethodPost, mmsType, iphone[:50_000], 0, mms.StatusErrMessageFormatCorrupt},
 		{"M-Retrieve.conf", http.MethodPost, mmsType, retrieve, 0, mms.StatusErrUnsupportedMessage},
 		{"4-byte PDU", http.MethodPost, mmsType, []byte{0x8C, 0x80, 0x98, 0x31}, 0, mms.StatusErrMessageFormatCorrupt}, // no version: 1.0,
 		{"wrong type", http.MethodPost, "text/plain", []byte("hello"), http.StatusUnsupportedMediaType, 0},

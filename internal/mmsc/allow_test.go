@@ -57,7 +57,7 @@ func TestAllowListRefusesOthers(t *testing.T) {
 	for _, v := range []struct {
 		version mms.Version
 		want    mms.ResponseStatus
-	}{{mms.Version10, mms.StatusErrServiceDenied}, {mms.Version12, mms.StatusPermanentServiceDenied}} {
+	}{{mms.Version10, mms.StatusErrServiceDenied}, {mms.Version12, mms.StatusErrServiceDenied}} {
 		fs := &fakeStore{}
 		var results []string
 		h := NewHandler(Config{Store: fs, Phones: testPhones, Open: true, Allow: allow.Allows,
@@ -104,7 +104,7 @@ func TestOnResult(t *testing.T) {
 	fs.err = errors.New("disk on fire")
 	post(h, "/mms/"+tokA, body)
 	want := []got{
-		{ResultStored, len(body)}, {ResultCorrupt, 3}, {ResultForbidden, 0}, {ResultForbidden, 0},
+		{ResultStored, len(body)}, {ResultCorrupt, 3}, {ResultForbidden, min(len(body), peekLen)}, {ResultForbidden, min(len(body), peekLen)},
 		{ResultBadType, 0}, {ResultTransient, len(body)},
 	}
 	if len(results) != len(want) {

@@ -28,9 +28,9 @@ func goldenConfs() []struct {
 		c    conf
 	}
 	var rows []row
-	for _, o := range []outcome{outStored, outCorrupt, outUnsupported, outTooLarge, outNoSender, outTransient} {
+	for _, o := range []outcome{outStored, outCorrupt, outUnsupported, outTooLarge, outNoSender, outForbidden} {
 		for _, v := range []mms.Version{mms.Version10, mms.Version12} {
-			c := conf{tid: "T-0001", version: v, status: status(o, v)}
+			c := conf{tid: "T-0001", version: v, status: status(o)}
 			if o == outStored {
 				c.messageID = "20261126-200000-000001"
 			} else {
@@ -39,7 +39,7 @@ func goldenConfs() []struct {
 			rows = append(rows, row{fmt.Sprintf("send-conf-%s-%s", o, v), c})
 		}
 	}
-	rows = append(rows, row{"send-conf-unreadable-tid", conf{version: mms.Version10, status: status(outCorrupt, mms.Version10), text: "malformed MMS PDU"}})
+	rows = append(rows, row{"send-conf-unreadable-tid", conf{version: mms.Version10, status: status(outCorrupt), text: "malformed MMS PDU"}})
 	return rows
 }
 

@@ -55,27 +55,53 @@
 //
 // # Status choice
 //
-//	what happened                         1.0 reply   1.2 reply
-//	stored durably                        0x80 Ok     0x80 Ok
-//	PDU cannot be decoded (empty, cut),   0x83        0xE2 permanent message-format-corrupt
+// What the handler answers a POST, and what each client does with it:
+// AOSP (MmsService's MmsHttpClient, Messaging's MmsUtils), Sailfish
+// mms-engine (mms_task_http.c, mms_task_send.c), both read in their
+// sources, and mmsd-tng 2.1.0, run against each answer (internal/mmsdtest).
+//
+//	what happened                          answer                AOSP     mms-engine  mmsd-tng
+//	stored durably                         0x80 Ok + Message-ID  sent     sent        sent
+//	PDU cannot be decoded (empty, cut),    0x83 format-corrupt   failed   send error  failed
 //	  or lacks MMS-Version/Content-Type
-//	not an M-Send.req, or MMS major ≥ 2   0x88        0x88 Error-unsupported-message
-//	body over MaxSize, or a codec limit   0x87        0xE5 permanent content-not-accepted
-//	no sender identified (anonymous off)  0x84        0xE3 permanent sending-address-unresolved
-//	sender not on the allow-list          0x82        0xE1 permanent service-denied
-//	store full (quota, disk) or failing   0x86        0xC0 transient failure
+//	not an M-Send.req, or MMS major ≥ 2    0x88 unsupported      failed   refused     "sent"
+//	body over MaxSize, or a codec limit    0x87 not-accepted     failed   refused     failed
+//	no sender (no token, no From, no ?n=,  0x84 address-         failed   send error  failed
+//	  anonymous off), or an invalid ?n=         unresolved
+//	unknown token, open endpoint off, or   0x82 service-denied   failed   refused     failed
+//	  sender not on the allow-list
+//	store full (quota, disk) or failing    HTTP 503, Retry-After retried  send error  failed
+//	body cut short (phone hung up)         HTTP 400              retried  send error  failed
+//	another media type                     HTTP 415              retried  send error  failed
 //
-// MMS 1.1 made the 1.0 error codes obsolete (OMA-MMS-ENC §7.3.48); 1.0
-// clients know nothing else. Error-unsupported-message has no newer twin
-// and stays. Android retries by itself on 0xC0, 0xC3 and 0xC4 only, which
-// is why a full store answers 0xC0: the phone tries again later. 1.0 has
-// no transient range; 0x86 (network problem) is the 1.0 ancestor of 0xC3.
+// "failed": the phone shows the message as not sent, with no retry of its
+// own (mmsd-tng posts it three times, then signals MessageSendError, for
+// every non-200 answer tried: 400, 403, 415, 500, 503;
+// mms-engine's "refused" and "send error" are both failures it shows);
+// "retried": AOSP retries by itself, silently, as it does any non-2xx.
 //
-// Requests refused before their body is read get a short plain-text HTTP
-// answer and nothing is stored: 403 for an unknown token or a disabled
-// open endpoint, 400 for an invalid ?n=, 415 for another media type,
-// 405 (Allow: POST) for another method, 404 for another path. GET / says
-// in one line what this is. Every reply has Cache-Control: no-cache.
+// Every refusal carries its MMS 1.0 code, whatever the request's version,
+// although OMA-MMS-ENC 1.1 and later (§7.3.48) made most of them obsolete
+// in favour of 0xE0–0xFF: mmsd-tng 2.1.0, which posts MMS 1.3, marks the
+// message sent on 0x88, 0xC0, 0xC3, 0xE0, 0xE1, 0xE2, 0xE3 and 0xE5 (the
+// codes tried; it reports 0x81–0x87 and 0xC4 as failures), so the 0xE1,
+// 0xE2, 0xE3, 0xE5 and 0xC0 we answered before lost the message without
+// a word on Linux phones. AOSP and mms-engine take
+// the 1.0 codes for the failures they are. A full store is answered
+// HTTP 503 rather than 0xC0: AOSP retries it by itself (of the codes it
+// retries only 0xC0, 0xC3 and 0xC4) and the others report it. The reply's
+// MMS-Version is 1.2 when the request is 1.2 or later, else 1.0. 0x88
+// stays for what is not an M-Send.req: it is what version management
+// asks for, and no phone posts such PDUs by mistake.
+//
+// A POST refused whatever its body holds (a disabled open endpoint, an
+// unknown token, an invalid ?n=) is still answered 200 with an
+// M-Send.conf, so its owner sees the failure and its Response-Text
+// instead of a phone retrying an HTTP error in silence; only the body's
+// first peekLen octets are read (for the Transaction-Id) and nothing is
+// stored. Another media type gets a plain-text 415, another method 405
+// (Allow: POST), another path 404. GET / says in one line what this is.
+// Every reply has Cache-Control: no-cache.
 //
 // # Who sent it
 //
@@ -89,7 +115,7 @@
 // list maps tokens to names and numbers. The sender is, in this order:
 //
 //  1. the phone whose token is in the URL (Source "token"). An unknown
-//     token is refused with HTTP 403 before the body is read;
+//     token is refused with service-denied, its body not read;
 //  2. the From address, when the PDU carries one rather than the insert
 //     token and it is an address of OMA-MMS-ENC §8 (Source "from", the
 //     /TYPE= suffix dropped): a phone number ("+" and digits, separators
@@ -97,7 +123,7 @@
 //     text ("<b>Anna</b>", "Anna <a@example.org>") is never the sender:
 //     the next rule applies, and it is kept only as the "pdu-from" hint;
 //  3. ?n= on the open endpoint (Source "query"), only "+" and 3–20 digits;
-//     anything else is refused with HTTP 400.
+//     anything else is refused with sending-address-unresolved.
 //
 // Only 1 is proof: 2 and 3 are claims, stored without a name even when a
 // paired phone has the number (store.Sender.Proven, Label), so the inbox,
@@ -139,6 +165,7 @@
 //     X-Mms-Response-Status and the handling of unknown values.
 //   - OMA-MMS-CTR 1.2/1.3: the submission transaction over HTTP.
 //   - WAP-230-WSP §8.4.2.24 (Content-Type) and §8.5 (multipart).
-//   - RFC 9110: 403, 405 with Allow, 415; RFC 9111 Cache-Control.
+//   - RFC 9110: 405 with Allow, 415, 503 with Retry-After; RFC 9111
+//     Cache-Control.
 //   - Mbuni (mbuni.org) MMSC documentation, for the per-phone URL token.
 package mmsc

@@ -17,6 +17,10 @@ import (
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
+// retryAfter is the Retry-After of a transient failure, in seconds: a
+// full store is not emptied in less.
+const retryAfter = "300"
+
 // Size limits of a posted PDU.
 const (
 	DefaultMaxSize int64 = 1 << 20 // 1 MiB: what phones are configured for
@@ -39,7 +43,8 @@ type Config struct {
 
 	// Open serves the open endpoint /mms (and /mms.php, the seed page's
 	// path) where the sender comes from the PDU's From or ?n=. If false,
-	// a POST there gets HTTP 403 and nothing is stored.
+	// a POST there gets an M-Send.conf service-denied and nothing is
+	// stored.
 	Open bool
 	// OpenUnpaired serves the open endpoint while no phone is paired, as
 	// if Open were set: on a fresh appliance, until the owner pairs the
@@ -142,37 +147,52 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// servePost refuses, without reading the body, what is refused whatever
-// it holds: a disabled endpoint, an unknown token, a foreign media type,
-// an invalid ?n=.
+// servePost refuses what is refused whatever the body holds: a foreign
+// media type, with a plain-text 415; a disabled open endpoint, an unknown
+// token or an invalid ?n=, with an M-Send.conf the phone shows (refuseConf).
 func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint, token string) {
+	if !isMMSType(r.Header.Get("Content-Type")) {
+		h.refuse(w, r, http.StatusUnsupportedMediaType, "want Content-Type: "+ContentType)
+		return
+	}
 	var phone *phones.Phone
 	var n string
 	switch ep {
 	case epOpen:
 		if !h.cfg.Open && !(h.cfg.OpenUnpaired && h.cfg.Phones.Len() == 0) {
-			h.refuse(w, r, http.StatusForbidden, "open endpoint disabled: use /mms/<token>")
+			h.refuseConf(w, r, outForbidden, "open endpoint disabled: use this phone's MMSC URL with its token")
 			return
 		}
 		var err error
 		if n, err = queryNumber(r.URL.RawQuery); err != nil {
-			h.refuse(w, r, http.StatusBadRequest, err.Error())
+			h.refuseConf(w, r, outNoSender, err.Error())
 			return
 		}
 	case epToken:
 		p, ok := h.cfg.Phones.ByToken(token)
 		if !ok {
-			h.refuse(w, r, http.StatusForbidden, "unknown phone token")
+			h.refuseConf(w, r, outForbidden, "unknown phone token: check this phone's MMSC URL")
 			return
 		}
 		h.cfg.Phones.Saw(p.Token, visit(r, "send", h.now()))
 		phone = &p
 	}
-	if !isMMSType(r.Header.Get("Content-Type")) {
-		h.refuse(w, r, http.StatusUnsupportedMediaType, "want Content-Type: "+ContentType)
-		return
-	}
 	h.receive(w, r, phone, n)
+}
+
+// refuseConf answers an M-Send.conf with a permanent error, whose
+// Response-Text says why, to a POST refused whatever its body holds.
+// Only the body's first peekLen octets are read, for its Transaction-Id
+// and version, and nothing is stored. Not an HTTP error: AOSP retries
+// any non-2xx silently, so a phone with a mistyped MMSC URL would retry
+// for ever and its owner would never see why.
+func (h *handler) refuseConf(w http.ResponseWriter, r *http.Request, o outcome, why string) {
+	start := h.now()
+	buf := make([]byte, peekLen)
+	n, _ := io.ReadFull(http.MaxBytesReader(w, r.Body, peekLen), buf)
+	res := result{peek: peek(buf[:n]), size: n}
+	res = res.fail(o, fmt.Errorf("mmsc: %s (path %s)", why, redactPath(r.URL.Path)), why)
+	h.answer(w, r, res, start)
 }
 
 // refuse answers plain text and logs why; nothing is read or stored.
@@ -253,6 +273,12 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 	}
 	res := h.process(r, body, over, phone, n)
 	res.size = len(body)
+	h.answer(w, r, res, start)
+}
+
+// answer writes the M-Send.conf of a result, then reports and logs it. A
+// transient failure gets HTTP 503 instead (see status).
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, res result, start time.Time) {
 	c := conf{
 		tid:     res.peek.tid,
 		version: replyVersion(res.peek.version),
@@ -261,11 +287,17 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 	if c.tid == "" {
 		c.tid = fallbackTID
 	}
-	c.status = status(res.out, c.version)
+	c.status = status(res.out)
 	if res.out == outStored {
 		c.messageID = res.meta.ID
 	}
 	h.report(res.out.result(), res.size) // before the answer: a client that saw it sees it counted
+	if res.out == outTransient {
+		w.Header().Set("Retry-After", retryAfter)
+		writeText(w, http.StatusServiceUnavailable, res.message)
+		h.logResult(r, res, c, h.now().Sub(start))
+		return
+	}
 	pdu, err := c.encode()
 	if err != nil {
 		h.log.Error("mmsc: M-Send.conf not encoded", "err", err)
@@ -388,9 +420,13 @@ func (h *handler) logResult(r *http.Request, res result, c conf, d time.Duration
 	if !h.log.Enabled(r.Context(), level) {
 		return // the attributes cost allocations on every request
 	}
+	code := fmt.Sprintf("0x%02X", byte(c.status))
+	if res.out == outTransient {
+		code = "HTTP 503"
+	}
 	attrs := []any{
 		"id", res.meta.ID, "sender", res.sender.Number, "source", res.sender.Source,
-		"size", res.size, "status", res.out.String(), "code", fmt.Sprintf("0x%02X", byte(c.status)),
+		"size", res.size, "status", res.out.String(), "code", code,
 		"tid", c.tid, "duration", d, "remote", r.RemoteAddr,
 	}
 	if res.err != nil {

@@ -89,15 +89,20 @@ func TestUnknownTokenRefused(t *testing.T) {
 	for _, path := range []string{
 		"/mms/" + tokA[:len(tokA)-1] + "X", "/mms/", "/mms/" + tokA + "/x", "/mms/..%2F..%2Fetc", "/mms/" + strings.Repeat("A", 4000),
 	} {
-		msg := textOf(t, post(h, path, sendReq(t, mms.Version12, nil)), http.StatusForbidden)
-		if !strings.Contains(msg, "token") {
-			t.Errorf("%s: answer %q does not say the token is unknown", path, msg)
+		c := confOf(t, post(h, path, sendReq(t, mms.Version12, nil)))
+		if c.ResponseStatus != mms.StatusErrServiceDenied || c.TransactionID != "T-0001" || !strings.Contains(c.ResponseText.String(), "token") {
+			t.Errorf("%s: status %#x tid %q text %q, want service-denied saying the token is unknown",
+				path, c.ResponseStatus, c.TransactionID, c.ResponseText.String())
 		}
 	}
 	fs.none(t)
-	for _, a := range log.attrs("mmsc: refused") {
-		if strings.Contains(a["path"].String(), tokA[:8]) {
-			t.Errorf("token logged: %v", a["path"])
+	lines := log.attrs("mms")
+	if len(lines) != 5 {
+		t.Errorf("%d log lines, want 5", len(lines))
+	}
+	for _, a := range lines {
+		if strings.Contains(a["err"].String(), tokA[:8]) {
+			t.Errorf("token logged: %v", a["err"])
 		}
 	}
 }
@@ -147,7 +152,9 @@ func TestOpenEndpointOff(t *testing.T) {
 	fs := &fakeStore{}
 	h := NewHandler(Config{Store: fs, Phones: testPhones})
 	for _, path := range []string{"/mms", "/mms?n=+15551234567", "/mms.php?n=+15551234567"} {
-		textOf(t, post(h, path, sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+		if c := confOf(t, post(h, path, sendReq(t, mms.Version12, nil))); c.ResponseStatus != mms.StatusErrServiceDenied {
+			t.Errorf("%s: status %#x, want service-denied", path, c.ResponseStatus)
+		}
 	}
 	fs.none(t)
 }
@@ -158,7 +165,9 @@ func TestBadQueryNumberRefused(t *testing.T) {
 	for _, n := range []string{"../x", "..%2Fx", "%2Fetc%2Fpasswd", "12", "+1555%0A", "", "1;rm", "+15551234567&n=../x",
 		"+15551234567&n=+15551234567", "%", "%zz", "%2015551234567", "15551234567%00"} {
 		for _, path := range []string{"/mms?n=" + n, "/mms.php?n=" + n} {
-			textOf(t, post(h, path, sendReq(t, mms.Version12, nil)), http.StatusBadRequest)
+			if c := confOf(t, post(h, path, sendReq(t, mms.Version12, nil))); c.ResponseStatus != mms.StatusErrSendingAddressUnresolved {
+				t.Errorf("%s: status %#x, want sending-address-unresolved", path, c.ResponseStatus)
+			}
 		}
 	}
 	fs.none(t)
@@ -170,7 +179,7 @@ func TestNoSender(t *testing.T) {
 		h := NewHandler(Config{Store: fs, Open: true})
 		// MSISDN headers are hints, never identity.
 		c := confOf(t, post(h, "/mms", sendReq(t, v, nil), "X-MDN", "+15551234567"))
-		if want := status(outNoSender, replyVersion(v)); c.ResponseStatus != want {
+		if want := status(outNoSender); c.ResponseStatus != want {
 			t.Errorf("version %#x: status %#x, want %#x", v, c.ResponseStatus, want)
 		}
 		fs.none(t)
@@ -210,7 +219,7 @@ func TestMalformed(t *testing.T) {
 		fs := &fakeStore{}
 		h := NewHandler(Config{Store: fs, Phones: testPhones})
 		c := confOf(t, post(h, "/mms/"+tokA, tt.body))
-		want := status(outCorrupt, tt.version)
+		want := status(outCorrupt)
 		if c.ResponseStatus != want || c.TransactionID != tt.tid || c.Version != tt.version {
 			t.Errorf("%s: status %#x tid %q version %#x, want %#x %q %#x",
 				tt.name, c.ResponseStatus, c.TransactionID, c.Version, want, tt.tid, tt.version)
@@ -257,8 +266,8 @@ func TestTooLarge(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		c := confOf(t, rec)
-		if c.ResponseStatus != mms.StatusPermanentContentNotAccepted || c.TransactionID != "T-0001" {
-			t.Errorf("chunked=%v: status %#x tid %q, want 0xE5 T-0001", chunked, c.ResponseStatus, c.TransactionID)
+		if c.ResponseStatus != mms.StatusErrContentNotAccepted || c.TransactionID != "T-0001" {
+			t.Errorf("chunked=%v: status %#x tid %q, want 0x87 T-0001", chunked, c.ResponseStatus, c.TransactionID)
 		}
 		if body.n > DefaultMaxSize+64<<10 {
 			t.Errorf("chunked=%v: read %d bytes of a 10 MiB body, want the reading to stop at the cap", chunked, body.n)
@@ -303,30 +312,33 @@ func TestTooManyParts(t *testing.T) {
 	fs := &fakeStore{}
 	h := NewHandler(Config{Store: fs, Phones: testPhones})
 	c := confOf(t, post(h, "/mms/"+tokA, b.Bytes()))
-	if c.ResponseStatus != mms.StatusPermanentContentNotAccepted && c.ResponseStatus != mms.StatusPermanentMessageFormatCorrupt {
+	if c.ResponseStatus != mms.StatusErrContentNotAccepted && c.ResponseStatus != mms.StatusErrMessageFormatCorrupt {
 		t.Fatalf("status %#x, want content-not-accepted (or format-corrupt)", c.ResponseStatus)
 	}
 	fs.none(t)
 }
 
+// A store that cannot take the message gets HTTP 503 with Retry-After,
+// whatever the phone's MMS version: AOSP retries it by itself, mmsd-tng
+// and mms-engine report it (doc.go).
 func TestStoreFailures(t *testing.T) {
 	tests := []struct {
 		name string
 		fs   Store
 		v    mms.Version
-		want mms.ResponseStatus
 	}{
-		{"full, 1.2", &fakeStore{err: fmt.Errorf("put: %w", store.ErrFull)}, mms.Version12, mms.StatusTransientFailure},
-		{"full, 1.0", &fakeStore{err: store.ErrFull}, mms.Version10, mms.StatusErrNetworkProblem},
-		{"I/O error", &fakeStore{err: errors.New("store: fsync: input/output error")}, mms.Version12, mms.StatusTransientFailure},
-		{"empty id", &fakeStore{noID: true}, mms.Version12, mms.StatusTransientFailure},
-		{"no store", nil, mms.Version12, mms.StatusTransientFailure},
+		{"full, 1.2", &fakeStore{err: fmt.Errorf("put: %w", store.ErrFull)}, mms.Version12},
+		{"full, 1.0", &fakeStore{err: store.ErrFull}, mms.Version10},
+		{"I/O error", &fakeStore{err: errors.New("store: fsync: input/output error")}, mms.Version12},
+		{"empty id", &fakeStore{noID: true}, mms.Version12},
+		{"no store", nil, mms.Version12},
 	}
 	for _, tt := range tests {
 		h := NewHandler(Config{Store: tt.fs, Phones: testPhones})
-		c := confOf(t, post(h, "/mms/"+tokA, sendReq(t, tt.v, nil)))
-		if c.ResponseStatus != tt.want {
-			t.Errorf("%s: status %#x, want %#x", tt.name, c.ResponseStatus, tt.want)
+		w := post(h, "/mms/"+tokA, sendReq(t, tt.v, nil))
+		textOf(t, w, http.StatusServiceUnavailable)
+		if ra := w.Header().Get("Retry-After"); ra != retryAfter {
+			t.Errorf("%s: Retry-After %q, want %s", tt.name, ra, retryAfter)
 		}
 	}
 }
@@ -444,7 +456,9 @@ func TestOpenUnpairedClosesOnFirstPairing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	textOf(t, post(h, "/mms?n=%2B15550001111", sendReq(t, mms.Version12, nil)), http.StatusForbidden)
+	if c := confOf(t, post(h, "/mms?n=%2B15550001111", sendReq(t, mms.Version12, nil))); c.ResponseStatus != mms.StatusErrServiceDenied {
+		t.Errorf("open endpoint after pairing: status %#x, want service-denied", c.ResponseStatus)
+	}
 	confOf(t, post(h, "/mms/"+p.Token, sendReq(t, mms.Version12, nil)))
 	if len(fs.puts) != 2 {
 		t.Fatalf("%d messages stored, want 2", len(fs.puts))

@@ -54,8 +54,8 @@ func TestReportRouted(t *testing.T) {
 	}
 	// An unknown token is refused before Report hears of it.
 	pdu, _ := (&mms.Message{Type: mms.TypeNotifyRespInd, TransactionID: "h1", Version: mms.Version12, Status: mms.DeliveryRejected}).Encode()
-	if w := post(h, "/mms/not-a-token-0123456789", pdu); w.Code != http.StatusForbidden || len(got) != 4 {
-		t.Errorf("unknown token: HTTP %d, %d reports", w.Code, len(got))
+	if c := confOf(t, post(h, "/mms/not-a-token-0123456789", pdu)); c.ResponseStatus != mms.StatusErrServiceDenied || len(got) != 4 {
+		t.Errorf("unknown token: status %#x, %d reports", c.ResponseStatus, len(got))
 	}
 }
 

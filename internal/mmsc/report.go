@@ -10,11 +10,11 @@ const (
 	ResultCorrupt     = "corrupt"     // PDU not decodable
 	ResultUnsupported = "unsupported" // not an MMS 1.x M-Send.req
 	ResultTooLarge    = "too_large"   // over MaxSize or a codec limit
-	ResultNoSender    = "no_sender"   // no sender identified
+	ResultNoSender    = "no_sender"   // no sender identified, or an invalid ?n=
 	ResultNotAllowed  = "not_allowed" // sender not on the allow-list
 	ResultTransient   = "transient"   // store full or failing
-	ResultForbidden   = "forbidden"   // HTTP 403: unknown token, or open endpoint off
-	ResultBadRequest  = "bad_request" // HTTP 400: invalid ?n=, or a body cut short
+	ResultForbidden   = "forbidden"   // unknown token, or open endpoint off: service-denied
+	ResultBadRequest  = "bad_request" // HTTP 400: a body cut short
 	ResultBadType     = "bad_type"    // HTTP 415: not the MMS media type
 )
 
@@ -39,6 +39,8 @@ func (o outcome) result() string {
 		return ResultNoSender
 	case outNotAllowed:
 		return ResultNotAllowed
+	case outForbidden:
+		return ResultForbidden
 	}
 	return ResultTransient
 }
@@ -47,8 +49,6 @@ func (o outcome) result() string {
 // read, from its HTTP status.
 func refusedResult(code int) string {
 	switch code {
-	case http.StatusForbidden:
-		return ResultForbidden
 	case http.StatusUnsupportedMediaType:
 		return ResultBadType
 	}

@@ -14,6 +14,7 @@ const (
 	outNoSender                   // no token, no From, no ?n=, anonymous off
 	outTransient                  // store full or failing: try again later
 	outNotAllowed                 // sender identified, but not on the allow-list
+	outForbidden                  // unknown token, or the open endpoint off
 )
 
 func (o outcome) String() string {
@@ -30,7 +31,7 @@ func (o outcome) String() string {
 		return "sending-address-unresolved"
 	case outTransient:
 		return "transient-failure"
-	case outNotAllowed:
+	case outNotAllowed, outForbidden:
 		return "service-denied"
 	}
 	return "unknown"
@@ -46,50 +47,31 @@ func replyVersion(req mms.Version) mms.Version {
 	return mms.Version10
 }
 
-// status spells an outcome for a reply of version v.
-//
-// OMA-MMS-ENC 1.1 and later (§7.3.48) mark the 1.0 error codes 0x81–0x87
-// obsolete and add transient (0xC0–0xDF) and permanent (0xE0–0xFF) ranges,
-// so a 1.2 reply uses those. A 1.0 client only knows 0x80–0x88, so a 1.0
-// reply keeps to them. The codes we pick are the ones clients act on:
-// AOSP Messaging (MmsUtils.updateSentMmsMessageStatus) retries by itself
-// only on 0xC0, 0xC3 and 0xC4 and treats every other non-Ok code as
-// permanent, and AOSP PduHeaders maps unknown values into 0xC0/0xE0 as
-// §7.3.48 asks, keeping 0x80–0x88, 0xC0–0xC4 and 0xE0–0xEB as sent.
-//
-//   - Error-unsupported-message (0x88) has no transient/permanent twin and
-//     is not obsoleted: it is also what the spec's version management asks
-//     for when the major version is not ours, so every version gets 0x88.
-//   - A sender not on the allow-list is a refusal of service to that
-//     sender: Error-service-denied (0x82) for 1.0, its permanent twin
-//     0xE1 for 1.2, so the phone does not retry.
-//   - A full or failing store is transient: 0xC0 for 1.2, so Android
-//     retries; 1.0 has no transient range and its closest code is
-//     Error-network-problem (0x86), the ancestor of 0xC3.
-func status(o outcome, v mms.Version) mms.ResponseStatus {
-	v1 := v < mms.Version11
+// status spells an outcome as an X-Mms-Response-Status, the same for
+// every reply version: the code all three clients we read take for what
+// happened (the table in doc.go). That is the MMS 1.0 code (0x81–0x88)
+// for every refusal, although OMA-MMS-ENC 1.1 and later mark most of them
+// obsolete in favour of the 0xE0–0xFF range: mmsd-tng 2.1.0 takes 0xE1,
+// 0xE2, 0xE3, 0xE5 and 0xC0 (and 0x88) for a success and marks the
+// message sent, while it, AOSP and Sailfish mms-engine all take the 1.0
+// codes for the failures they are.
+// outTransient has no code: it is answered HTTP 503 (see transient in
+// handler.go), which AOSP retries by itself and the others report, where
+// 0xC0 would be "sent" to mmsd-tng and 0x86 a failure AOSP never retries.
+func status(o outcome) mms.ResponseStatus {
 	switch o {
 	case outStored:
 		return mms.StatusOk
 	case outCorrupt:
-		return pick(v1, mms.StatusErrMessageFormatCorrupt, mms.StatusPermanentMessageFormatCorrupt)
+		return mms.StatusErrMessageFormatCorrupt
 	case outUnsupported:
 		return mms.StatusErrUnsupportedMessage
 	case outTooLarge:
-		return pick(v1, mms.StatusErrContentNotAccepted, mms.StatusPermanentContentNotAccepted)
+		return mms.StatusErrContentNotAccepted
 	case outNoSender:
-		return pick(v1, mms.StatusErrSendingAddressUnresolved, mms.StatusPermanentSendingAddrUnresolved)
-	case outTransient:
-		return pick(v1, mms.StatusErrNetworkProblem, mms.StatusTransientFailure)
-	case outNotAllowed:
-		return pick(v1, mms.StatusErrServiceDenied, mms.StatusPermanentServiceDenied)
+		return mms.StatusErrSendingAddressUnresolved
+	case outNotAllowed, outForbidden:
+		return mms.StatusErrServiceDenied
 	}
-	return pick(v1, mms.StatusErrUnspecified, mms.StatusPermanentFailure)
-}
-
-func pick(v1 bool, old, cur mms.ResponseStatus) mms.ResponseStatus {
-	if v1 {
-		return old
-	}
-	return cur
+	return mms.StatusErrUnspecified
 }
