@@ -65,12 +65,8 @@ func shrinkAll(m *mms.Message, room, total int) error {
 // pictures returns the leaf parts Fit may re-encode, in PDU order.
 func pictures(parts []mms.Part) []*mms.Part {
 	var out []*mms.Part
-	for i := range parts {
-		p := &parts[i]
-		switch {
-		case len(p.Parts) > 0:
-			out = append(out, pictures(p.Parts)...)
-		case isPicture(p.ContentType.MediaType):
+	for _, p := range mms.Leaves(parts) {
+		if isPicture(p.ContentType.MediaType) {
 			out = append(out, p)
 		}
 	}

@@ -75,7 +75,7 @@ func (x *Writer) Message(m store.Meta, msg *mms.Message) error {
 	x.mmsAttrs(m, msg, from)
 	x.str(">\n    <parts>\n")
 	seq := 0
-	for _, p := range flatten(msg.Parts) {
+	for _, p := range mms.Leaves(msg.Parts) {
 		x.part(p, &seq)
 	}
 	x.str("    </parts>\n    <addrs>\n")
@@ -240,21 +240,8 @@ func conversation(from string, msg *mms.Message) string {
 	return strings.Join(all, "~")
 }
 
-// flatten returns the leaf parts in PDU order, nested multiparts opened.
-func flatten(parts []mms.Part) []*mms.Part {
-	var out []*mms.Part
-	for i := range parts {
-		if p := &parts[i]; len(p.Parts) > 0 {
-			out = append(out, flatten(p.Parts)...)
-		} else {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func textOnly(parts []mms.Part) bool {
-	for _, p := range flatten(parts) {
+	for _, p := range mms.Leaves(parts) {
 		if ct := p.ContentType.MediaType; ct != "text/plain" && ct != "application/smil" {
 			return false
 		}

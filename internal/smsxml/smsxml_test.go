@@ -176,7 +176,7 @@ func checkMessage(t *testing.T, st *store.Store, m store.Meta, got mmsElem) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaves := flatten(msg.Parts)
+	leaves := mms.Leaves(msg.Parts)
 	if len(got.Parts) != len(leaves) {
 		t.Fatalf("%s: %d parts, want %d", m.ID, len(got.Parts), len(leaves))
 	}
