@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
@@ -96,6 +97,7 @@ var ErrConfig = errors.New("deliver: incomplete configuration")
 // for concurrent use; Run sends.
 type Deliverer struct {
 	cfg   Config
+	base  atomic.Pointer[string] // PublicURL, changed by SetPublicURL
 	disk  disk
 	log   *slog.Logger
 	since time.Time
@@ -126,6 +128,7 @@ func Open(cfg Config) (*Deliverer, error) {
 		pub: make(chan string, 256), wake: make(chan struct{}, 1),
 		recs: map[string]*Record{}, live: map[string]bool{}, keys: keys, tids: map[string]slot{}, tests: map[int]*selfTest{},
 	}
+	d.base.Store(&cfg.PublicURL)
 	if err := d.disk.open(); err != nil {
 		return nil, err
 	}
@@ -192,10 +195,18 @@ func (d *Deliverer) index(r *Record) {
 
 // URL is the retrieve URL of a key: the M-Notification.ind's
 // Content-Location.
-func (d *Deliverer) URL(key string) string { return d.cfg.PublicURL + "/m/" + key }
+func (d *Deliverer) URL(key string) string { return *d.base.Load() + "/m/" + key }
 
 // ViewURL is the browser page of a key, the link of the SMS fallback.
-func (d *Deliverer) ViewURL(key string) string { return d.cfg.PublicURL + "/v/" + key }
+func (d *Deliverer) ViewURL(key string) string { return *d.base.Load() + "/v/" + key }
+
+// SetPublicURL changes how phones reach the MMSC listener (the router
+// mapped another port): notifications sent from now on carry the new
+// URL; those already sent keep theirs, and their key still works there.
+func (d *Deliverer) SetPublicURL(u string) {
+	u = strings.TrimRight(u, "/")
+	d.base.Store(&u)
+}
 
 // Stored records a newly stored message for delivery, when it has a
 // paired recipient, and wakes Run. It reads the message and writes the

@@ -442,3 +442,20 @@ func TestReportNotAllowed(t *testing.T) {
 		t.Errorf("state %+v, %d reports to A; want retrieved and none", got, len(e.pusher.pushes(t, numA)))
 	}
 }
+
+// TestSetPublicURL: a notification sent after SetPublicURL (the router
+// mapped another port) carries the new base, and its key retrieves.
+func TestSetPublicURL(t *testing.T) {
+	e := newEnv(t)
+	e.d.SetPublicURL("http://mms.example.org:18080/")
+	e.put(sendReq(nil))
+	e.drain()
+	ns := e.pusher.pushes(t, numB)
+	if len(ns) != 1 || !strings.HasPrefix(ns[0].ContentLocation, "http://mms.example.org:18080/m/") {
+		t.Fatalf("notifications %d, Content-Location %q", len(ns), ns[0].ContentLocation)
+	}
+	path := strings.TrimPrefix(ns[0].ContentLocation, "http://mms.example.org:18080")
+	if w := e.get(path, "User-Agent", "TestPhone/1.0"); w.Code != http.StatusOK {
+		t.Errorf("GET %s: HTTP %d", path, w.Code)
+	}
+}
