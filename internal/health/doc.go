@@ -10,7 +10,10 @@
 // the quota check alone misses when the quota is nearly reached. The
 // reply is JSON (status, problems, whether the clock is synchronised, free
 // bytes, the store's last error) for a monitoring system or a person
-// with curl.
+// with curl. Warnings list what keeps phones on the internet out
+// (carrier-grade NAT, no port mapping, a failed self-test:
+// internal/reach); they do not make the reply 503, since the appliance
+// still takes what reaches it.
 //
 // The write check creates, writes, closes and removes one small file in
 // the store's directory: it catches a read-only remount, a full disk and

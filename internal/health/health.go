@@ -36,6 +36,10 @@ type Config struct {
 	Dir     string                    // the store's directory, where the write probe writes
 	Synced  func() bool               // the clock is synchronised
 	Now     func() time.Time          // if nil, time.Now
+	// Warnings, if set, lists what keeps phones on the internet out
+	// (carrier-grade NAT, no port mapping, a failed self-test): shown,
+	// but the service itself is healthy.
+	Warnings func() []string
 }
 
 // Checker decides /healthz: the store's filesystem takes a write and has
@@ -57,6 +61,7 @@ func New(cfg Config) *Checker {
 type Reply struct {
 	Status      string   `json:"status"` // "ok", "degraded" (messages refused for space) or "failing"
 	Problems    []string `json:"problems,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"` // not failing: Config.Warnings
 	ClockSynced bool     `json:"clock_synced"`
 	FreeBytes   int64    `json:"free_bytes"`
 	LastError   string   `json:"last_store_error,omitempty"`
@@ -100,6 +105,9 @@ func (c *Checker) Check(ctx context.Context) Reply {
 		rep.Status = "failing"
 	case len(rep.Problems) > 0:
 		rep.Status = "degraded"
+	}
+	if c.cfg.Warnings != nil {
+		rep.Warnings = c.cfg.Warnings()
 	}
 	return rep
 }

@@ -100,6 +100,17 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
+// TestHealthzWarnings: what keeps phones out is shown, and the service
+// stays healthy.
+func TestHealthzWarnings(t *testing.T) {
+	th := newTestHealth()
+	th.h.cfg.Warnings = func() []string { return []string{"Carrier-grade NAT: ..."} }
+	code, rep := th.get(t)
+	if code != 200 || rep.Status != "ok" || len(rep.Warnings) != 1 || rep.Warnings[0] != "Carrier-grade NAT: ..." {
+		t.Errorf("%d %+v, want 200 with the warning", code, rep)
+	}
+}
+
 // The probe writes at most once per probeEvery however often /healthz is asked.
 func TestWriteProbeReusesResult(t *testing.T) {
 	th := newTestHealth()

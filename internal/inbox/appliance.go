@@ -12,6 +12,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/reach"
 )
 
 // ApplianceStatus is the appliance's part of the status page (Config.Status):
@@ -23,6 +24,7 @@ type ApplianceStatus struct {
 	Outbox      func() (notify.Stats, bool) // the owner's SMS outbox; false (or nil) without one
 	Display     func() string               // the panel's state (display.Watch); nil: none
 	Errors      func() []logring.Entry      // nil: no row
+	Reach       func() reach.Status         // port mapping, public address, DNS name, self-test; nil: no rows
 }
 
 // Rows are the status page's rows for the appliance.
@@ -46,6 +48,11 @@ func (s ApplianceStatus) Rows() []StatusItem {
 		disp = s.Display()
 	}
 	out = append(out, StatusItem{Label: "Display", Value: disp, Bad: disp == "failing" || disp == "absent"})
+	if s.Reach != nil {
+		for _, r := range s.Reach().Rows() {
+			out = append(out, StatusItem{Label: r.Label, Value: r.Value, Bad: r.Bad})
+		}
+	}
 	if s.Errors != nil {
 		out = append(out, errorRows(s.Errors())...)
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/portmap"
+	"github.com/homemmsc/homemmsc/internal/reach"
 )
 
 func TestReadPasswordFile(t *testing.T) {
@@ -100,5 +102,29 @@ func TestModemRow(t *testing.T) {
 	st = modem.Status{LastError: "no answer"}
 	if v, bad := s.modemRow(); !bad || v != "not found; last error: no answer" {
 		t.Errorf("absent: %q bad=%v", v, bad)
+	}
+}
+
+// TestApplianceReachRows: the reachability rows come before the errors,
+// bad news marked.
+func TestApplianceReachRows(t *testing.T) {
+	failed := portmap.Status{State: portmap.Failed, Err: "no UPnP Internet Gateway Device answered"}
+	rows := ApplianceStatus{
+		Reach:  func() reach.Status { return reach.Status{Mapping: &failed} },
+		Errors: func() []logring.Entry { return nil },
+	}.Rows()
+	var labels []string
+	bad := false
+	for _, r := range rows {
+		labels = append(labels, r.Label)
+		if r.Label == "Port mapping" {
+			bad = r.Bad && strings.Contains(r.Value, "no UPnP Internet Gateway Device answered")
+		}
+	}
+	if got := strings.Join(labels, ","); got != "Modem,Display,Public URL,Port mapping,IPv6,Self-test,Errors" {
+		t.Errorf("rows %s", got)
+	}
+	if !bad {
+		t.Errorf("failed mapping not shown as bad: %+v", rows)
 	}
 }
