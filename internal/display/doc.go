@@ -11,14 +11,17 @@
 // 128×64:
 //
 //	y  0– 7  marks: signal bars, R (registered) or R?, ↑n outbox, CLK? (clock
-//	         not synchronised), free disk space flush right
+//	         not synchronised), NET / NET? / NET! (phones on the internet
+//	         reach the MMSC / not yet known / cannot), free disk space
+//	         flush right
 //	y 10–37  the count of new messages in 28 px digits (14 px past 99);
 //	         to its right the last sender (7×13 face) and how long ago
 //	y 40–52  the last subject, or a reverse-video banner: CODE 123456 (the
 //	         inbox's one-time setup code, while no password is set), STORE FAILING,
 //	         DISK FULL (the card's free-space floor), QUOTA FULL (-quota),
 //	         NO MODEM (only when a modem is configured; without one the
-//	         marks show a quiet "x")
+//	         marks show a quiet "x"), CGNAT, DOUBLE NAT, NO PORT MAP,
+//	         UNREACHABLE (what keeps phones on the internet out)
 //	y 56–63  the inbox's address (the LAN listener, -lan), e.g.
 //	         192.168.1.20:8081; without -lan, the address phones send to
 //

@@ -21,6 +21,7 @@ const barsWidth = 11 // four 2 px bars, 1 px apart
 //	R / R?   registered on a network / not registered
 //	↑2    two messages waiting in the modem's outbox
 //	CLK?  the clock is not synchronised yet
+//	NET   phones on the internet reach the MMSC (NET? not yet known, NET! they cannot)
 //	3.1G  free space for the store
 func marks(st Status) []mark {
 	var m []mark
@@ -43,6 +44,9 @@ func marks(st Status) []mark {
 	}
 	if !st.ClockSynced {
 		m = append(m, mark{text: "CLK?"})
+	}
+	if t := [...]string{NetUnknown: "NET?", NetOK: "NET", NetDown: "NET!"}[st.Net]; t != "" {
+		m = append(m, mark{text: t})
 	}
 	if st.FreeBytes >= 0 {
 		m = append(m, mark{text: bytesize.Short(st.FreeBytes), right: true})

@@ -90,6 +90,18 @@ func goldenCases() map[string]Status {
 	clock.New = 1
 	clock.Last = &Message{Sender: "Anna", Subject: "hi", Received: time.Unix(60, 0), TimeOK: false}
 	c["clock-not-synced"] = clock
+
+	reachable := healthy()
+	reachable.Net = NetOK
+	reachable.New = 1
+	reachable.Last = one.Last
+	c["net-ok"] = reachable
+
+	cgnat := healthy()
+	cgnat.Net, cgnat.NetTrouble = NetDown, "CGNAT"
+	cgnat.New = 1
+	cgnat.Last = one.Last
+	c["cgnat"] = cgnat
 	return c
 }
 

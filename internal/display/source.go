@@ -20,8 +20,9 @@ type SourceConfig struct {
 	// SetupCode is the inbox's one-time setup code (inbox.Handler.SetupCode);
 	// may be nil.
 	SetupCode func() string
-	Synced    func() bool      // if nil, clock.Synced
-	Now       func() time.Time // if nil, time.Now
+	Synced    func() bool          // if nil, clock.Synced
+	Net       func() (Net, string) // the reachability mark and banner word; nil: none
+	Now       func() time.Time     // if nil, time.Now
 }
 
 // Source builds the display's Status from the store and the system.
@@ -62,6 +63,9 @@ func (s *Source) Status() Status {
 	}
 	if s.cfg.SetupCode != nil {
 		st.SetupCode = s.cfg.SetupCode()
+	}
+	if s.cfg.Net != nil {
+		st.Net, st.NetTrouble = s.cfg.Net()
 	}
 	if s.cfg.Modem != nil {
 		st.ModemWanted = true

@@ -58,7 +58,20 @@ type Status struct {
 	StoreError  string // the store's last error, if it is failing now
 	ClockSynced bool   // the system clock is NTP-synchronised
 	SetupCode   string // the inbox's one-time setup code while no password is set
+
+	Net        Net    // whether phones on the internet reach the MMSC (internal/reach)
+	NetTrouble string // what keeps them out, for the banner: "CGNAT", "DOUBLE NAT", "NO PORT MAP", "UNREACHABLE"
 }
+
+// Net is the reachability mark: NET, NET? or NET!.
+type Net int
+
+const (
+	NetOff     Net = iota // no mark: no port mapping, no self-test
+	NetUnknown            // NET?: mapped, not yet confirmed by a phone
+	NetOK                 // NET: a phone fetched the last self-test
+	NetDown               // NET!: phones cannot reach the MMSC
+)
 
 // Message is what the screen shows of one message.
 type Message struct {
@@ -92,6 +105,9 @@ func (s Status) trouble() []string {
 	}
 	if s.Modem == nil && s.ModemWanted {
 		t = append(t, "NO MODEM")
+	}
+	if s.NetTrouble != "" {
+		t = append(t, s.NetTrouble)
 	}
 	return t
 }
