@@ -97,7 +97,7 @@ type appliance struct {
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
 // builds the metrics and the health check.
-func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, start time.Time) *appliance {
+func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, start time.Time, warnings func() []string) *appliance {
 	a := &appliance{display: &display.Watch{}}
 	a.guards, a.conns = o.lanOpts.guards()
 	a.metrics = appmetrics.New(appmetrics.Sources{
@@ -110,7 +110,7 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, star
 	a.mmscLn = guard.LimitListener(ln, conns)
 	a.health = health.New(health.Config{
 		Stats: st.Stats, Quota: o.quota, Serving: a.serving.Load, Accept: a.mmscLn.LastAcceptError,
-		Dir: o.data, Synced: clock.Synced,
+		Dir: o.data, Synced: clock.Synced, Warnings: warnings,
 	})
 	return a
 }

@@ -105,6 +105,7 @@ type options struct {
 	lanOpts     lanOptions   // -lan, -rate, -rate-burst, -allow: see lan.go
 	deliverOpts deliverOptions
 	inboxOpts   inboxOptions // -inbox-password-file: see inbox.go
+	reachOpts   reachOptions // -portmap*, -dyndns, -self-test-phones: see reach.go
 	showVersion bool
 	getenv      func(string) string // for systemd's NOTIFY_SOCKET and WATCHDOG_* (internal/watchdog)
 }
@@ -130,6 +131,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	o.lanOpts.register(fs)
 	o.deliverOpts.register(fs)
 	o.inboxOpts.register(fs)
+	o.reachOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return o, err
@@ -150,6 +152,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 		return o, err
 	}
 	if err := o.lanOpts.load(); err != nil {
+		return o, err
+	}
+	if err := o.reachOpts.load(); err != nil {
 		return o, err
 	}
 	var err error
@@ -261,16 +266,27 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var dlv *deliver.Deliverer // delivery to paired phones, started below
+	rc, err := newReach(o.reachOpts, reachDeps{listen: ln.Addr(), publicURL: o.deliverOpts.publicURL,
+		delivery: func() *deliver.Deliverer { return dlv }, phones: reg, wait: o.deliverOpts.selfTestWait}, log)
+	if err != nil {
+		return err
+	}
+	if rc != nil && o.deliverOpts.publicURL == "" {
+		o.deliverOpts.publicURL = rc.PublicURL() // the -dyndns name, known from the start
+	}
 	o.modemOpts.unpaired = unpairedFunc(o.deliverOpts, reg)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
 	defer mr.stop()
 	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, log)
 	defer stopDelivery()
-	a := newAppliance(o, st, ln, mr, start)
+	stopReach := startReach(ctx, rc)
+	defer stopReach() // after the servers stop: removes the port mapping
+	a := newAppliance(o, st, ln, mr, start, reachWarnings(rc))
 	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
-		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last}.Rows}, a, log)
+		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reachStatus(rc)}.Rows}, a, log)
 	if err != nil {
 		return err
 	}
@@ -282,7 +298,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{watch: a.display,
-		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: addrOf(lanLn), Modem: mr.status, SetupCode: a.setupCode}}, log)
+		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: addrOf(lanLn), Modem: mr.status, SetupCode: a.setupCode, Net: reachMark(rc)}}, log)
 	defer stopDisplay()
 	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
 	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,

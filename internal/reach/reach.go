@@ -27,8 +27,9 @@ type Config struct {
 	DNS       *dyndns.Config  // nil: no dynamic DNS name; needs Portmap (the address comes from the router)
 	PublicURL string          // -public-url: wins over what the mapping finds
 	// SelfTest runs the reachability self-test on the phones that allow
-	// it; nil: no automatic self-test.
-	SelfTest      func(ctx context.Context) Check
+	// it; false when it could not run (delivery is off). Nil: no
+	// automatic self-test.
+	SelfTest      func(ctx context.Context) (Check, bool)
 	SelfTestEvery time.Duration // if zero, DefaultSelfTestEvery
 	Settle        time.Duration // if zero, DefaultSettle
 	// OnPublicURL, if set, is called when the public URL found changes
@@ -216,9 +217,9 @@ func (r *Reach) selfTests(ctx context.Context) {
 			continue
 		}
 		due, last = nil, r.cfg.Now()
-		c := r.cfg.SelfTest(ctx)
-		if ctx.Err() != nil {
-			return
+		c, ran := r.cfg.SelfTest(ctx)
+		if ctx.Err() != nil || !ran {
+			continue
 		}
 		c.Time = r.cfg.Now()
 		r.mu.Lock()

@@ -32,9 +32,9 @@ func TestSelfTestAfterChange(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var runs []time.Time
 		r, err := New(Config{Portmap: &portmap.Config{Port: 8080}, Settle: time.Minute, SelfTestEvery: time.Hour,
-			SelfTest: func(context.Context) Check {
+			SelfTest: func(context.Context) (Check, bool) {
 				runs = append(runs, time.Now())
-				return Check{Reachable: true, Text: "alice fetched it"}
+				return Check{Reachable: true, Text: "alice fetched it"}, true
 			},
 			IPv6: noIPv6, Logger: quiet})
 		if err != nil {

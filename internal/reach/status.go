@@ -115,8 +115,10 @@ func (s Status) Rows() []Row {
 
 func (s Status) urlRow() Row {
 	switch {
+	case s.PublicURL == "" && s.Mapping == nil:
+		return Row{Label: "Public URL", Value: "unknown: set -public-url, or -portmap to ask the router"}
 	case s.PublicURL == "":
-		return Row{Label: "Public URL", Value: "unknown: set -public-url, or -portmap to ask the router", Bad: s.Mapping != nil}
+		return Row{Label: "Public URL", Value: "none: phones cannot reach the MMSC until the router maps the port from a public address", Bad: true}
 	case s.Fixed:
 		return Row{Label: "Public URL", Value: s.PublicURL + " (-public-url)"}
 	}

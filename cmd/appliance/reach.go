@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/display"
+	"github.com/homemmsc/homemmsc/internal/dyndns"
+	"github.com/homemmsc/homemmsc/internal/flagvalue"
+	"github.com/homemmsc/homemmsc/internal/phones"
+	"github.com/homemmsc/homemmsc/internal/portmap"
+	"github.com/homemmsc/homemmsc/internal/reach"
+)
+
+// reachOptions are the flags of port mapping, dynamic DNS and the
+// automatic self-test (issue 18): all off unless asked for.
+type reachOptions struct {
+	portmap        string // off, auto, upnp, natpmp
+	lease          time.Duration
+	port           uint // asked for on the router; 0 = the MMSC port
+	ipv6           bool
+	dyndnsSpec     string
+	dns            *dyndns.Service // parsed -dyndns
+	selfTestPhones string
+}
+
+// register declares the flags on fs.
+func (r *reachOptions) register(fs *flag.FlagSet) {
+	r.portmap = "off"
+	fs.Var(flagvalue.Enum{P: &r.portmap, Words: []string{"off", portmap.Auto, portmap.UPnP, portmap.NATPMP}}, "portmap",
+		"ask the router to forward the MMSC port: auto (UPnP IGD, then NAT-PMP/PCP), upnp, natpmp, or off (forward it by hand)")
+	fs.DurationVar(&r.lease, "portmap-lease", portmap.DefaultLease, "lease asked for the port mapping; renewed at half")
+	fs.UintVar(&r.port, "portmap-port", 0, "port asked for on the router (0 = the MMSC listener's port)")
+	fs.BoolVar(&r.ipv6, "portmap-ipv6", true, "with -portmap, also open an IPv6 pinhole for the MMSC port (UPnP IGD:2)")
+	fs.StringVar(&r.dyndnsSpec, "dyndns", "", "keep a DNS name on the public address: dyndns2:URL or duckdns:URL, or @file holding it (needs -portmap)")
+	fs.StringVar(&r.selfTestPhones, "self-test-phones", "", "paired phones (names, comma-separated) that allow an automatic self-test after each change of address or mapping")
+}
+
+// load checks the flags together and reads -dyndns.
+func (r *reachOptions) load() error {
+	if r.port > 65535 {
+		return fmt.Errorf("-portmap-port %d: not a port", r.port)
+	}
+	if r.dyndnsSpec == "" {
+		return nil
+	}
+	if r.portmap == "off" {
+		return errors.New("-dyndns needs -portmap: the public address comes from the router")
+	}
+	svc, err := flagvalue.Load("dyndns", r.dyndnsSpec, dyndns.Parse, readDynDNS)
+	if err != nil {
+		return err
+	}
+	r.dns = &svc
+	return nil
+}
+
+// readDynDNS reads a -dyndns file: the setting on its first line that is
+// not blank or a # comment.
+func readDynDNS(f io.Reader) (dyndns.Service, error) {
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return dyndns.Service{}, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			return dyndns.Parse(line)
+		}
+	}
+	return dyndns.Service{}, errors.New("no setting in the file")
+}
+
+// reachDeps is what reachability needs from the rest of the appliance.
+type reachDeps struct {
+	listen    net.Addr // the MMSC listener
+	publicURL string   // -public-url
+	delivery  func() *deliver.Deliverer
+	phones    *phones.Registry
+	wait      time.Duration // -self-test-wait
+}
+
+// newReach builds port mapping, dynamic DNS and the automatic self-test
+// as the flags ask; nil when all are off.
+func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, error) {
+	if o.portmap == "off" {
+		return nil, nil
+	}
+	port, err := mappablePort(d.listen)
+	if err != nil {
+		return nil, err
+	}
+	cfg := reach.Config{
+		Portmap: &portmap.Config{Port: port, ExternalPort: uint16(o.port), Protocol: o.portmap, Lease: o.lease,
+			IPv6: o.ipv6, Description: "homemmsc MMSC", Logger: log},
+		PublicURL: d.publicURL, Logger: log,
+		OnPublicURL: func(u string) {
+			if dlv := d.delivery(); dlv != nil && u != "" {
+				dlv.SetPublicURL(u)
+			}
+		},
+	}
+	if o.dns != nil {
+		cfg.DNS = &dyndns.Config{Service: *o.dns, UserAgent: "homemmsc - appliance - " + version, Logger: log}
+	}
+	if names := splitNames(o.selfTestPhones); len(names) > 0 {
+		cfg.SelfTest = func(ctx context.Context) (reach.Check, bool) {
+			return autoSelfTest(ctx, d.delivery(), d.phones, names, d.wait)
+		}
+	}
+	return reach.New(cfg)
+}
+
+// mappablePort is the MMSC listener's port, refusing a listener bound
+// to one address that the router cannot forward to (loopback).
+func mappablePort(a net.Addr) (uint16, error) {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return 0, fmt.Errorf("-portmap: listener %s: %w", a, err)
+	}
+	if ap.Addr().IsLoopback() {
+		return 0, fmt.Errorf("-portmap: -listen %s serves this machine only; listen on :%d to have the router forward to it", a, ap.Port())
+	}
+	return ap.Port(), nil
+}
+
+func splitNames(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// autoSelfTest runs deliver's self-test on each named phone in turn;
+// reachable when one fetched. Not run while delivery is off.
+func autoSelfTest(ctx context.Context, dlv *deliver.Deliverer, reg *phones.Registry, names []string, wait time.Duration) (reach.Check, bool) {
+	if dlv == nil {
+		return reach.Check{}, false
+	}
+	var c reach.Check
+	var texts []string
+	for _, name := range names {
+		p, ok := phoneNamed(reg, name)
+		if !ok {
+			texts = append(texts, name+": no such paired phone")
+			continue
+		}
+		r, err := dlv.SelfTest(ctx, p, wait)
+		switch {
+		case err != nil:
+			texts = append(texts, name+": not sent: "+err.Error())
+		case r.Fetched:
+			c.Reachable = true
+			texts = append(texts, fmt.Sprintf("%s fetched the test message after %s from %s", name, r.After.Round(time.Second), r.Remote))
+		default:
+			texts = append(texts, name+" did not fetch the test message in "+wait.String())
+		}
+	}
+	c.Text = strings.Join(texts, "; ")
+	return c, true
+}
+
+func phoneNamed(reg *phones.Registry, name string) (phones.Phone, bool) {
+	for _, p := range reg.List() {
+		if strings.EqualFold(p.Name, name) {
+			return p, true
+		}
+	}
+	return phones.Phone{}, false
+}
+
+// startReach runs r until ctx is done; stop waits for it to remove the
+// port mapping.
+func startReach(ctx context.Context, r *reach.Reach) (stop func()) {
+	if r == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// reachStatus is the reachability of r for the status page, nil when off.
+func reachStatus(r *reach.Reach) func() reach.Status {
+	if r == nil {
+		return nil
+	}
+	return r.Status
+}
+
+// reachWarnings lists what keeps phones out, for /healthz.
+func reachWarnings(r *reach.Reach) func() []string {
+	if r == nil {
+		return nil
+	}
+	return func() []string { return r.Status().Problems() }
+}
+
+// reachMark is the screen's reachability mark and banner word.
+func reachMark(r *reach.Reach) func() (display.Net, string) {
+	if r == nil {
+		return nil
+	}
+	return func() (display.Net, string) {
+		s := r.Status()
+		net := map[reach.Verdict]display.Net{reach.Off: display.NetOff, reach.Unknown: display.NetUnknown,
+			reach.Reachable: display.NetOK, reach.Unreachable: display.NetDown}[s.Verdict()]
+		return net, s.Trouble()
+	}
+}
+

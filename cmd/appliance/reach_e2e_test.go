@@ -1,0 +1,185 @@
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/homemmsc/homemmsc/internal/health"
+	"github.com/homemmsc/homemmsc/internal/portmap/routertest"
+)
+
+// reachProc is the binary running in the LAN namespace of a real
+// miniupnpd (internal/portmap/routertest), with -portmap.
+type reachProc struct {
+	t   *testing.T
+	r   *routertest.Router
+	cmd *exec.Cmd
+	log *syncBuffer
+	dir string
+}
+
+const reachPassword = "a long enough password"
+
+func startReachProc(t *testing.T, r *routertest.Router, bin string, args ...string) *reachProc {
+	t.Helper()
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "inbox-password")
+	if err := os.WriteFile(pw, []byte(reachPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	argv := append([]string{"-listen", ":8080", "-lan", "127.0.0.1:8081", "-data", filepath.Join(dir, "data"),
+		"-inbox-password-file", pw, "-log-level", "debug"}, args...)
+	p := &reachProc{t: t, r: r, cmd: r.Exec(r.LAN, bin, argv...), log: &syncBuffer{}, dir: dir}
+	p.cmd.Env = e2eEnv()
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	return p
+}
+
+// curl runs curl in namespace ns and returns its output.
+func (p *reachProc) curl(ns string, args ...string) string {
+	p.t.Helper()
+	out, err := p.r.Exec(ns, "curl", append([]string{"-s", "--max-time", "5"}, args...)...).Output()
+	if err != nil {
+		p.t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// healthz is the LAN listener's /healthz; false while it does not
+// answer (starting).
+func (p *reachProc) healthz() (health.Reply, bool) {
+	var rep health.Reply
+	body, err := p.r.Exec(p.r.LAN, "curl", "-s", "--max-time", "5", "http://127.0.0.1:8081/healthz").Output()
+	return rep, err == nil && json.Unmarshal(body, &rep) == nil
+}
+
+// statusPage logs in to the inbox and returns the status page's text.
+func (p *reachProc) statusPage() string {
+	p.t.Helper()
+	jar := filepath.Join(p.dir, "cookies")
+	login := p.curl(p.r.LAN, "-c", jar, "-b", jar, "http://127.0.0.1:8081/login")
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
+	if m == nil {
+		p.t.Fatalf("no login form:\n%s", login)
+	}
+	p.curl(p.r.LAN, "-c", jar, "-b", jar, "--data-urlencode", "csrf="+m[1], "--data-urlencode", "password="+reachPassword,
+		"http://127.0.0.1:8081/login")
+	page := p.curl(p.r.LAN, "-c", jar, "-b", jar, "http://127.0.0.1:8081/status")
+	return html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " "))
+}
+
+// waitFor polls cond for up to 30 s.
+func (p *reachProc) waitFor(what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no %s in 30 s; the appliance's log:\n%s", what, p.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (p *reachProc) stop() {
+	p.t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			p.t.Fatalf("exit after SIGTERM: %v; log:\n%s", err, p.log.String())
+		}
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("no exit 20 s after SIGTERM; log:\n%s", p.log.String())
+	}
+}
+
+// leaseExpiry is miniupnpd's expiry of the mapping of port, or "".
+func leaseExpiry(r *routertest.Router, port int) string {
+	m := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP:%d:[0-9.]+:[0-9]+:([0-9]+):`, port)).FindStringSubmatch(r.Leases())
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestReachE2E runs the binary with -portmap behind a real router:
+// the mapping shows in the router's firewall, is renewed, lets the
+// internet side in, and is gone after SIGTERM; behind carrier-grade NAT
+// the status page, /healthz and the log say so.
+func TestReachE2E(t *testing.T) {
+	routertest.Need(t)
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("needs curl")
+	}
+	bin := e2eBuild(t, t.TempDir(), "reach-e2e")
+	t.Run("public", func(t *testing.T) { testReachPublic(t, bin) })
+	t.Run("cgnat", func(t *testing.T) { testReachCarrierNAT(t, bin) })
+}
+
+func testReachPublic(t *testing.T, bin string) {
+	r := routertest.Start(t, routertest.Options{})
+	p := startReachProc(t, r, bin, "-portmap", "upnp", "-portmap-lease", "4s", "-display", "png:"+filepath.Join(t.TempDir(), "oled.png"))
+	dnat := "dnat ip to " + routertest.LANHost.String() + ":8080"
+	p.waitFor("mapping in the router's firewall", func() bool { return strings.Contains(r.Rules(t), dnat) })
+	if got := p.curl(r.Internet, "-o", "/dev/null", "-w", "%{http_code}", "http://"+r.WAN.Addr().String()+":8080/mms"); got == "000" {
+		t.Errorf("the internet side does not reach the MMSC listener through the mapping")
+	}
+	p.waitFor("mapped status", func() bool { return strings.Contains(p.statusPage(), "UPnP IGD:2") })
+	page := p.statusPage()
+	for _, want := range []string{
+		"Public URL http://" + r.WAN.Addr().String() + ":8080",
+		"Public address 11.218.0.2 (public address)",
+		"pinhole open for port 8080",
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(page), " "), want) {
+			t.Errorf("status page lacks %q:\n%s", want, strings.Join(strings.Fields(page), " "))
+		}
+	}
+	if rep, _ := p.healthz(); rep.Status != "ok" || len(rep.Warnings) != 0 {
+		t.Errorf("/healthz %+v, want ok without warnings", rep)
+	}
+	first := leaseExpiry(r, 8080)
+	p.waitFor("renewal", func() bool { e := leaseExpiry(r, 8080); return e != "" && e != first })
+	p.stop()
+	if rules := r.Rules(t); strings.Contains(rules, "dnat") || strings.Contains(rules, fmt.Sprintf("0x%x", routertest.LANHost6.AsSlice())) {
+		t.Errorf("mapping or pinhole left after SIGTERM:\n%s", rules)
+	}
+	if !strings.Contains(p.log.String(), "portmap: mapping removed") {
+		t.Errorf("the log does not say the mapping was removed:\n%s", p.log.String())
+	}
+}
+
+func testReachCarrierNAT(t *testing.T, bin string) {
+	r := routertest.Start(t, routertest.Options{WAN: routertest.CarrierWAN})
+	p := startReachProc(t, r, bin, "-portmap", "auto")
+	p.waitFor("the warning on /healthz", func() bool { rep, _ := p.healthz(); return len(rep.Warnings) > 0 })
+	rep, _ := p.healthz()
+	if rep.Status != "ok" || !strings.Contains(rep.Warnings[0], "carrier-grade NAT") {
+		t.Errorf("/healthz %+v, want ok with a carrier-grade NAT warning", rep)
+	}
+	page := strings.Join(strings.Fields(p.statusPage()), " ")
+	for _, want := range []string{"Public address no public address", "carrier-grade NAT", "Port mapping failed"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("status page lacks %q:\n%s", want, page)
+		}
+	}
+	if !strings.Contains(p.log.String(), "carrier-grade NAT") {
+		t.Errorf("the log does not name carrier-grade NAT:\n%s", p.log.String())
+	}
+	p.stop()
+}
