@@ -53,9 +53,6 @@ func (r *reachOptions) load() error {
 	if r.dyndnsSpec == "" {
 		return nil
 	}
-	if r.portmap == "off" {
-		return errors.New("-dyndns needs -portmap: the public address comes from the router")
-	}
 	svc, err := flagvalue.Load("dyndns", r.dyndnsSpec, dyndns.Parse, readDynDNS)
 	if err != nil {
 		return err
@@ -92,6 +89,9 @@ type reachDeps struct {
 // as the flags ask; nil when all are off.
 func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, error) {
 	if o.portmap == "off" {
+		if o.dns != nil {
+			return nil, errors.New("-dyndns needs -portmap: the public address comes from the router")
+		}
 		return nil, nil
 	}
 	port, err := mappablePort(d.listen)
