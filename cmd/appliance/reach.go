@@ -220,4 +220,3 @@ func reachMark(r *reach.Reach) func() (display.Net, string) {
 		return net, s.Trouble()
 	}
 }
-

@@ -26,10 +26,10 @@ type Status struct {
 type Verdict int
 
 const (
-	Off       Verdict = iota // nothing to tell: no mapping, no self-test
-	Unknown                  // mapped, not yet confirmed by a phone
-	Reachable                // the last self-test's phone fetched its message
-	Unreachable              // a NAT, a failed mapping or a failed self-test keeps phones out
+	Off         Verdict = iota // nothing to tell: no mapping, no self-test
+	Unknown                    // mapped, not yet confirmed by a phone
+	Reachable                  // the last self-test's phone fetched its message
+	Unreachable                // a NAT, a failed mapping or a failed self-test keeps phones out
 )
 
 func (v Verdict) String() string {
