@@ -20,6 +20,11 @@
 //     strict clients need. A wrong, expired, rejected or deleted key gets
 //     an M-Retrieve.conf with X-Mms-Retrieve-Status 0xE2
 //     (Error-permanent-message-not-found), HTTP 200, never a redirect.
+//     When the M-Retrieve.conf is larger than the phone's size limit
+//     (phones.Phone.Limit), Config.Fit (internal/adapt) makes its pictures
+//     smaller for that phone; the notification then announces at most the
+//     limit, since some phones do not fetch a message announced larger
+//     than they take.
 //  3. The phone POSTs, to its own MMSC URL, an M-NotifyResp.ind (§6.2) with
 //     X-Mms-Status retrieved, deferred, rejected or unrecognised, or later,
 //     after fetching a deferred message, an M-Acknowledge.ind (§6.4).

@@ -46,6 +46,9 @@ func TestFitToPhone(t *testing.T) {
 	id := e.put(req)
 	e.drain()
 	n := e.pusher.pushes(t, numB)[0]
+	if n.MessageSize != 100<<10 {
+		t.Errorf("notification announces %d bytes, want Ben's limit", n.MessageSize)
+	}
 	w := e.get(n.ContentLocation[len("http://mms.example.org:8080"):])
 	if w.Body.Len() > 100<<10 || len(photo) < 150<<10 {
 		t.Fatalf("M-Retrieve.conf is %d bytes for a %d-byte photo; Ben's limit is %d", w.Body.Len(), len(photo), 100<<10)

@@ -149,10 +149,7 @@ func (d *Deliverer) storedConf(rec Record, rc Recipient) *mms.Message {
 // The original encoding is dropped before the adaptation, which decodes
 // pictures: a large message is then in memory once, as read from the store.
 func (d *Deliverer) fit(rec Record, rc Recipient, conf *mms.Message, pdu []byte) ([]byte, error) {
-	limit := phones.DefaultMaxMessage
-	if p, ok := d.cfg.Phones.ByNumber(rc.Number); ok {
-		limit = p.Limit()
-	}
+	limit := d.limit(rc.Number)
 	if d.cfg.Fit == nil || len(pdu) <= limit {
 		return pdu, nil
 	}
@@ -164,6 +161,24 @@ func (d *Deliverer) fit(rec Record, rc Recipient, conf *mms.Message, pdu []byte)
 			"size", size, "limit", limit, "err", err)
 	}
 	return out.Encode()
+}
+
+// limit is the size limit of the phone with that number.
+func (d *Deliverer) limit(number string) int {
+	if p, ok := d.cfg.Phones.ByNumber(number); ok {
+		return p.Limit()
+	}
+	return phones.DefaultMaxMessage
+}
+
+// announced is the Message-Size to notify a phone of: the stored size,
+// or at most its limit when messages are made to fit (some phones do not
+// fetch a message announced larger than they take).
+func (d *Deliverer) announced(size int64, number string) int64 {
+	if d.cfg.Fit == nil {
+		return size
+	}
+	return min(size, int64(d.limit(number)))
 }
 
 // stored reads and decodes a stored message; nil when it is gone or

@@ -164,7 +164,7 @@ func (d *Deliverer) do(ctx context.Context, j job) {
 
 // notify sends the M-Notification.ind of rc, and the fallback text.
 func (d *Deliverer) notify(ctx context.Context, r *Record, rc *Recipient) error {
-	pdu, err := d.notification(r, rc.TID, rc.Key)
+	pdu, err := d.notification(r, rc.TID, rc.Key, d.announced(r.Size, rc.Number))
 	if err != nil {
 		return err
 	}
@@ -182,10 +182,10 @@ func (d *Deliverer) notify(ctx context.Context, r *Record, rc *Recipient) error 
 }
 
 // notification encodes the M-Notification.ind of a record for one key
-// (OMA-MMS-ENC §6.2).
-func (d *Deliverer) notification(r *Record, tid, key string) ([]byte, error) {
+// (OMA-MMS-ENC §6.2), announcing size bytes.
+func (d *Deliverer) notification(r *Record, tid, key string, size int64) ([]byte, error) {
 	left := max(r.Expires.Sub(d.cfg.Now()).Truncate(time.Second), time.Minute)
-	n := mms.NewNotificationInd(tid, d.URL(key), uint64(max(r.Size, 1)), left)
+	n := mms.NewNotificationInd(tid, d.URL(key), uint64(max(size, 1)), left)
 	if r.From != "" {
 		n.From = mms.PLMN(r.From)
 	}

@@ -94,7 +94,7 @@ func (d *Deliverer) SelfTest(ctx context.Context, p phones.Phone, wait time.Dura
 	}
 	defer d.removeTest(n, key, tid)
 	rec := &Record{ID: "selftest", Expires: now.Add(wait + time.Minute), Size: 200, Subject: "homemmsc test"}
-	pdu, err := d.notification(rec, tid, key)
+	pdu, err := d.notification(rec, tid, key, rec.Size)
 	if err != nil {
 		return Result{}, err
 	}
