@@ -22,6 +22,8 @@ const (
 	maxConversations = 500 // listed; older ones are in the flat list
 	threadPage       = 30  // messages per page of a thread
 	bubbleText       = 2000
+	previewReads     = 50 // conversations whose last message's text is read for the preview
+	previewRunes     = 120
 	unknownKey       = "?" // no address is "?"
 )
 
@@ -135,22 +137,48 @@ func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
 		m := &page[i]
 		key, ours := k.of(m.Sender, m.To)
 		c := byKey[key]
-		h.fillConversation(c, m, ours)
+		h.fillConversation(c, m, ours, i < previewReads)
 		v.Rows = append(v.Rows, c)
 	}
 	h.render(w, r, http.StatusOK, "conversations", view{Title: "Conversations", Nav: "inbox", Data: v})
 }
 
-func (h *Handler) fillConversation(c *conversation, m *store.Meta, ours bool) {
+func (h *Handler) fillConversation(c *conversation, m *store.Meta, ours, read bool) {
 	c.URL = threadURL(c.Key, 1)
 	c.With = h.correspondents(c.Key)
 	c.Time, c.Full = shortTime(m.Received, h.now()), m.Received.Local().Format("2006-01-02 15:04")
 	c.Synced, c.Ours = m.ClockSynced, ours
 	c.LastFrom = h.senderOf(m.Sender)
 	c.Preview, c.LastHasSubject = m.Subject, m.Subject != ""
-	if c.Preview == "" {
-		c.Preview = summary(m.Parts)
+	if c.Preview == "" && read {
+		c.Preview, c.LastHasSubject = h.textPreview(m), true
 	}
+	if c.Preview == "" {
+		c.Preview, c.LastHasSubject = summary(m.Parts), false
+	}
+}
+
+// textPreview is the start of a message's first text part on one line,
+// or "" when it has none (or cannot be read): what a phone's messaging
+// app shows of a message without a subject.
+func (h *Handler) textPreview(m *store.Meta) string {
+	if !slices.ContainsFunc(m.Parts, func(p store.PartMeta) bool { return kindOf(p.ContentType) == kindText }) {
+		return "" // nothing to read the PDU for
+	}
+	_, msg, err := h.readPDU(m.ID)
+	if err != nil {
+		return ""
+	}
+	for _, l := range leaves(*m, msg) {
+		if kindOf(l.Part.ContentType.MediaType) == kindText {
+			t := strings.Join(strings.Fields(l.Part.Text()), " ")
+			if r := []rune(t); len(r) > previewRunes {
+				t = string(r[:previewRunes]) + "…"
+			}
+			return t
+		}
+	}
+	return ""
 }
 
 // correspondents names the people of a conversation from its key:

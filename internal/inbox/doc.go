@@ -10,7 +10,8 @@
 //
 //	/                 the conversations: one row per correspondent (see below),
 //	                  newest first, with message and unread counts and the last
-//	                  message's subject (or what it holds)
+//	                  message's subject, else the start of its text (read for
+//	                  the first 50 rows), else what it holds
 //	/thread?with=K    one conversation, a page of 30 messages in time order as
 //	                  bubbles (the household's / theirs): pictures inline, text,
 //	                  other parts as named downloads; showing marks them seen

@@ -157,6 +157,9 @@ func (h *Handler) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(http.FileServerFS(static))))
+	// Browsers ask for /favicon.ico on their own, before reading the
+	// page's <link rel="icon">.
+	m.Handle("GET /favicon.ico", http.RedirectHandler("/static/icon.png", http.StatusMovedPermanently))
 	m.HandleFunc("GET /login", h.loginPage)
 	m.HandleFunc("POST /login", h.login)
 	m.HandleFunc("GET /setup", h.setupPage)

@@ -590,6 +590,9 @@ func TestConversations(t *testing.T) {
 	if strings.Index(body, "Group") > strings.Index(body, "PS") {
 		t.Error("the conversation with the newest message is not first")
 	}
+	// Without a subject, the row shows the start of the text, on one line.
+	e.putTo([]string{"+15551112222"}, "", anna, textPart("just the text\nand its second line"))
+	mustContain(t, e.get("/").Body.String(), "just the text and its second line")
 	// Naming the correspondent when the number is paired.
 	if _, err := e.reg.Add("Ben", "+1 555 765 4321"); err != nil {
 		t.Fatal(err)
@@ -605,8 +608,8 @@ func TestConversations(t *testing.T) {
 		t.Errorf("want 2 bubbles from the household and 1 from them:\n%s", th)
 	}
 	mustContain(t, th, `class="claimed"`) // their message only claims the number
-	if st := e.st.Stats(); st.New != 1 {
-		t.Errorf("after the thread, %d new; want 1 (the group message)", st.New)
+	if st := e.st.Stats(); st.New != 2 {
+		t.Errorf("after the thread, %d new; want 2 (the group message and the one without a subject)", st.New)
 	}
 	if m, _ := e.st.Get(last.ID); m.Seen {
 		t.Error("a message of another conversation was marked seen")
@@ -712,4 +715,27 @@ func TestThumbnailSweep(t *testing.T) {
 			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
 		}
 	}
+}
+
+// TestSenderNames: a phone paired as "07700 900123" names the messages
+// its token proved from "+447700900123" (numbers match as the README
+// says); a message that only claims that number is shown as the number,
+// marked claimed, on the list and on its page.
+func TestSenderNames(t *testing.T) {
+	e := newEnv(t, false)
+	e.login()
+	if _, err := e.reg.Add("Anna's phone", "07700 900123"); err != nil {
+		t.Fatal(err)
+	}
+	proven := e.put("proven", anna, textPart("x"))
+	claimed := e.put("claimed", store.Sender{Number: "+447700900123", Name: "Anna", Source: "query"}, textPart("y"))
+	list := e.get("/messages").Body.String()
+	mustContain(t, list, "Anna&#39;s phone", "&#43;447700900123", `class="claimed"`)
+	if n := strings.Count(list, `class="claimed"`); n != 1 {
+		t.Errorf("%d claimed marks, want 1", n)
+	}
+	mustContain(t, e.get("/m/"+proven.ID).Body.String(), "Anna&#39;s phone", "(&#43;447700900123)")
+	page := e.get("/m/" + claimed.ID).Body.String()
+	mustContain(t, page, "&#43;447700900123", `class="claimed"`, "no paired phone's token proved it")
+	mustNotContain(t, page, "Anna&#39;s phone", ">Anna<")
 }
