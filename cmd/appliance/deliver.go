@@ -37,7 +37,7 @@ func (d *deliverOptions) register(fs *flag.FlagSet) {
 	d.fs = fs
 	d.expiry = deliver.DefaultExpiry
 	d.renotify = deliver.DefaultSchedule.Renotify
-	fs.Var(flagvalue.BaseURL{P: &d.publicURL}, "public-url", "how phones reach the MMSC listener, e.g. http://mms.example.org:8080; needed to deliver to paired phones (empty = delivery off)")
+	fs.Var(flagvalue.BaseURL{P: &d.publicURL}, "public-url", "how phones reach the MMSC listener, e.g. http://mms.example.org:8080 (or with a path behind a proxy: https://example.org/mmsc); needed to deliver to paired phones (empty = delivery off)")
 	fs.Var(flagvalue.Days{P: &d.expiry}, "expiry", "longest a message waits for a paired phone to fetch it, e.g. 7d, 36h (the sender may ask less)")
 	fs.Var(flagvalue.Durations{P: &d.renotify}, "renotify", "waits between repeated notifications to a phone that has not fetched; the last one repeats until expiry")
 	fs.StringVar(&d.selfTest, "self-test", "", "reachability check: ask the running service (on -lan) to notify this paired phone, wait for it to fetch, print the result and exit")

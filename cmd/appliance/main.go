@@ -237,6 +237,10 @@ func (o options) openEndpoint(reg *phones.Registry) bool {
 // the store.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
 	start := time.Now()
+	prefix, err := mmsc.PathPrefix(o.deliverOpts.publicURL)
+	if err != nil {
+		return fmt.Errorf("-public-url %w", err)
+	}
 	log, lastErrors := logring.Keep(log) // for the inbox's status page
 	st, err := store.Open(store.Config{Dir: o.data, MaxBytes: o.quota, ClockSynced: clock.Synced, Logger: log})
 	if err != nil {
@@ -293,7 +297,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopInbox()
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
-		MaxSize: o.maxSize, Logger: log,
+		MaxSize: o.maxSize, Logger: log, Prefix: prefix,
 		OnResult: a.metrics.OnResult, Allow: o.lanOpts.allowFunc(),
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())

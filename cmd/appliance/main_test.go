@@ -216,6 +216,13 @@ func TestFatalErrorsExitNonZero(t *testing.T) {
 	if code := run([]string{"-listen", "127.0.0.1:0", "-data", file}, env(), io.Discard, &errOut); code != 1 {
 		t.Fatalf("data dir is a file: exit %d, want 1", code)
 	}
+	errOut.Reset()
+	// A public URL whose path mixes with the MMSC's routes is refused at
+	// start, before anything is opened (issue 12).
+	args = []string{"-listen", "127.0.0.1:0", "-data", t.TempDir(), "-public-url", "http://mms.example.org:8080/mms"}
+	if code := run(args, env(), io.Discard, &errOut); code != 1 || !strings.Contains(errOut.String(), "-public-url") {
+		t.Fatalf("-public-url with the path /mms: exit %d, want 1 saying why; log:\n%s", code, errOut.String())
+	}
 }
 
 // startedWriter collects the log and closes started at the startup line.

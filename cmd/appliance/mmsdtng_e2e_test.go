@@ -35,15 +35,18 @@ func TestMmsdTngE2E(t *testing.T) {
 	bin := e2eBuild(t, t.TempDir(), "mmsdtng-e2e")
 	m := modemtest.New(t)
 	_, cwd, data := dirs(t)
-	p := startPublic(t, bin, cwd, data, "-modem", m.Link(), "-owner", dOwner,
+	// The public URL has a path, as behind a reverse proxy: phones post to
+	// and fetch from under it.
+	p := startPublic(t, bin, cwd, data, "/mmsc", "-modem", m.Link(), "-owner", dOwner,
 		"-phones", "Anna:"+dAnna+":"+dTokA+",Ben:"+dBen+":"+dTokB)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("appliance log:\n%s", p.log.String())
 		}
 	})
-	anna := startMmsd(t, dAnna, "http://"+p.addr+"/mms/"+dTokA)
-	ben := startMmsd(t, dBen, "http://"+p.addr+"/mms/"+dTokB)
+	mmsc := "http://" + p.addr + "/mmsc/mms/"
+	anna := startMmsd(t, dAnna, mmsc+dTokA)
+	ben := startMmsd(t, dBen, mmsc+dTokB)
 
 	text, photo := []byte("a cat, from a Linux phone"), testJPEG(t)
 	sent, err := anna.Send([]string{dBen}, "", "", []mmsdtest.Attachment{
@@ -77,7 +80,7 @@ func TestMmsdTngE2E(t *testing.T) {
 	// A phone whose MMSC URL has a mistyped token: mmsd-tng must show the
 	// message as not sent (an HTTP error would do too, but Android retries
 	// those silently; service-denied is the answer all three stacks show).
-	typo := startMmsd(t, dAnna, "http://"+p.addr+"/mms/"+dTokA[:len(dTokA)-1]+"X")
+	typo := startMmsd(t, dAnna, mmsc+dTokA[:len(dTokA)-1]+"X")
 	lost, err := typo.Send([]string{dBen}, "", "", []mmsdtest.Attachment{{ID: "t.txt", ContentType: "text/plain", Data: text}})
 	if err != nil {
 		t.Fatal(err)
@@ -141,12 +144,12 @@ func startMmsd(t *testing.T, number, mmsc string) *mmsdtest.Phone {
 }
 
 // startPublic starts the appliance with -public-url naming its own
-// listener, as a phone reaches it.
-func startPublic(t *testing.T, bin, cwd, data string, args ...string) *e2eProc {
+// listener and path, as a phone reaches it.
+func startPublic(t *testing.T, bin, cwd, data, path string, args ...string) *e2eProc {
 	t.Helper()
 	for range 3 { // the free port may be taken between the probe and the start
 		addr := freeAddr(t)
-		p := e2eTryStart(t, bin, cwd, data, append([]string{"-listen", addr, "-public-url", "http://" + addr}, args...))
+		p := e2eTryStart(t, bin, cwd, data, append([]string{"-listen", addr, "-public-url", "http://" + addr + path}, args...))
 		p.addr = addr
 		if p.waitListening(15 * time.Second) {
 			t.Cleanup(p.kill)

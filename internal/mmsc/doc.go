@@ -103,6 +103,12 @@
 // (Allow: POST), another path 404. GET / says in one line what this is.
 // Every reply has Cache-Control: no-cache.
 //
+// When the public URL phones are given has a path (-public-url
+// http://host/mmsc, behind a reverse proxy), Config.Prefix serves every
+// route under it as well as at the root, whether the proxy passes the
+// path on or strips it; PathPrefix refuses a path that would mix with the
+// routes themselves (/mms, /m, ...).
+//
 // # Who sent it
 //
 // Phones do not put their own number in From: they send the

@@ -69,6 +69,11 @@ type Config struct {
 	// Retrieve serves the retrieve URLs GET /m/… and /v/… of delivery to
 	// paired phones; if nil, they are 404 (see reply.go).
 	Retrieve http.Handler
+	// Prefix is the path of the public URL phones are given (-public-url
+	// http://host:8080/mmsc: "/mmsc"; see PathPrefix). Every route is
+	// then served under it as well as at the root, so that a reverse
+	// proxy that passes the path on and one that strips it both work.
+	Prefix string
 	// Report takes the M-NotifyResp.ind and M-Acknowledge.ind phones
 	// post; from is the posting phone's number on a token URL, "" on the
 	// open endpoint. If nil, they are refused like any other non-M-Send.req.
@@ -129,6 +134,7 @@ func route(path string) (endpoint, string) {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
+	r = h.unprefixed(r)
 	ep, token := route(r.URL.Path)
 	switch {
 	case isRetrievePath(r.URL.Path):
@@ -145,6 +151,47 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.servePost(w, r, ep, token)
 	}
+}
+
+// unprefixed returns r with Config.Prefix cut from its path, as
+// http.StripPrefix does, or r itself when its path is not under it.
+func (h *handler) unprefixed(r *http.Request) *http.Request {
+	rest, ok := strings.CutPrefix(r.URL.Path, h.cfg.Prefix)
+	if h.cfg.Prefix == "" || !ok || (rest != "" && rest[0] != '/') {
+		return r
+	}
+	if rest == "" {
+		rest = "/"
+	}
+	r2 := new(http.Request)
+	*r2 = *r
+	r2.URL = new(url.URL)
+	*r2.URL = *r.URL
+	r2.URL.Path, r2.URL.RawPath = rest, ""
+	return r2
+}
+
+// PathPrefix returns Config.Prefix for a public URL: its path, "" for
+// none. A path that is, or starts with, one of the routes (/mms, /mms.php,
+// /m, /v) is refused: a request under it could mean either.
+func PathPrefix(publicURL string) (string, error) {
+	if publicURL == "" {
+		return "", nil
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return "", err
+	}
+	p := strings.TrimRight(u.EscapedPath(), "/")
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(p, "%;") || strings.Contains(p, "//") || strings.Contains(p, "/.") {
+		return "", fmt.Errorf("%s: want a plain path such as /mmsc", publicURL)
+	}
+	for _, r := range []string{"/mms", "/mms.php", "/m", "/v"} {
+		if p == r || strings.HasPrefix(p, r+"/") {
+			return "", fmt.Errorf("%s: the path %s would mix with the MMSC's own %s/...; use another, such as /mmsc", publicURL, p, r)
+		}
+	}
+	return p, nil
 }
 
 // servePost refuses what is refused whatever the body holds: a foreign

@@ -126,3 +126,47 @@ func TestReadReportAnswered(t *testing.T) {
 func emptyOK(w *httptest.ResponseRecorder) bool {
 	return w.Code == http.StatusOK && w.Body.Len() == 0 && w.Header().Get("Content-Length") == "0"
 }
+
+// With Config.Prefix, every route is served under the public URL's path
+// and at the root; a path that only starts with the prefix is not ours.
+func TestPrefix(t *testing.T) {
+	fs := &fakeStore{}
+	var retrieved []string
+	h := NewHandler(Config{Store: fs, Phones: testPhones, Prefix: "/mmsc",
+		Retrieve: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { retrieved = append(retrieved, r.URL.Path) })})
+	for _, path := range []string{"/mmsc/mms/" + tokA, "/mms/" + tokA} {
+		if c := confOf(t, post(h, path, sendReq(t, mms.Version12, nil))); c.ResponseStatus != mms.StatusOk {
+			t.Errorf("POST %s: status %#x, want Ok", path, c.ResponseStatus)
+		}
+	}
+	for _, path := range []string{"/mmsc/m/abc", "/m/abc", "/mmsc/v/abc/1"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	if len(retrieved) != 3 || retrieved[0] != "/m/abc" || retrieved[1] != "/m/abc" || retrieved[2] != "/v/abc/1" {
+		t.Errorf("Retrieve saw %q", retrieved)
+	}
+	for path, code := range map[string]int{"/mmsc": http.StatusOK, "/mmsc/": http.StatusOK, "/mmscx/m/abc": http.StatusNotFound} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != code {
+			t.Errorf("GET %s: HTTP %d, want %d", path, w.Code, code)
+		}
+	}
+}
+
+func TestPathPrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "http://h:8080": "", "http://h:8080/": "", "http://h/mmsc": "/mmsc", "http://h/mmsc/": "/mmsc",
+		"https://h/a/b": "/a/b", "http://h/mmsbox": "/mmsbox", "http://h/view": "/view",
+	} {
+		if got, err := PathPrefix(in); err != nil || got != want {
+			t.Errorf("PathPrefix(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"http://h/mms", "http://h/mms/", "http://h/mms/x", "http://h/mms.php", "http://h/m",
+		"http://h/v/x", "http://h/a%2Fb", "http://h/a/../mms", "http://h//a", "http://h/a;b"} {
+		if got, err := PathPrefix(in); err == nil {
+			t.Errorf("PathPrefix(%q) = %q, want an error", in, got)
+		}
+	}
+}
