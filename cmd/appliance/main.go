@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -116,6 +117,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	o := options{maxSize: mmsc.DefaultMaxSize, open: "auto", getenv: getenv}
 	fs := flag.NewFlagSet("homemmsc", flag.ContinueOnError)
 	fs.SetOutput(out)
+	fs.Usage = func() { usage(fs) }
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "MMSC listener address (phones POST here; port-forward it)")
 	fs.StringVar(&o.data, "data", defaultDataDir(getenv), "message store directory")
 	fs.Var(flagvalue.Size{P: &o.maxSize, Min: 1 << 10, Max: mmsc.MaxMaxSize}, "max-size", "largest MMS accepted, e.g. 300K, 2M (at most 5M)")
@@ -162,6 +164,16 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	return o, err
 }
 
+// usage is -help: the flags, then how the environment sets them.
+func usage(fs *flag.FlagSet) {
+	fmt.Fprintln(fs.Output(), "Usage of homemmsc:")
+	fs.PrintDefaults()
+	fmt.Fprintf(fs.Output(), "\nEvery flag but -%s can also be set by an environment variable\n"+
+		"%s<NAME> (upper case, '-' as '_': HOMEMMSC_MAX_SIZE=2M), as /etc/default/homemmsc\n"+
+		"(board/homemmsc.default) does for the service; a flag on the command line wins. The defaults\n"+
+		"above already include the environment's values.\n", strings.Join(oneShots, ", -"), envPrefix)
+}
+
 // envName is the environment variable of a flag: "max-size" → HOMEMMSC_MAX_SIZE.
 func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -170,13 +182,9 @@ func envName(flagName string) string {
 // oneShot are the flags that make the process do one thing and exit:
 // they have no environment variable, or a stray line in systemd's
 // EnvironmentFile would turn the service into that one-shot command.
-func oneShot(flagName string) bool {
-	switch flagName {
-	case "version", "modem-test", "modem-test-text", "self-test", "self-test-wait":
-		return true
-	}
-	return false
-}
+func oneShot(flagName string) bool { return slices.Contains(oneShots, flagName) }
+
+var oneShots = []string{"version", "modem-test", "modem-test-text", "self-test", "self-test-wait"}
 
 // applyEnv sets each flag from its environment variable, as its default:
 // flags parsed afterwards override it. The one-shot flags have no variable.

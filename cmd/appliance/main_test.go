@@ -191,8 +191,8 @@ func TestVersionAndHelp(t *testing.T) {
 	if code := run([]string{"-help"}, env("HOMEMMSC_LISTEN", ":1234"), &out, &errOut); code != 0 {
 		t.Fatalf("-help: exit %d", code)
 	}
-	if help := errOut.String(); !strings.Contains(help, "-max-size") || !strings.Contains(help, `":1234"`) {
-		t.Errorf("help does not list flags with the environment's defaults:\n%s", help)
+	if help := errOut.String(); !strings.Contains(help, "-max-size") || !strings.Contains(help, `":1234"`) || !strings.Contains(help, "HOMEMMSC_<NAME>") {
+		t.Errorf("help does not list flags with the environment's defaults, nor say how to set them:\n%s", help)
 	}
 	errOut.Reset()
 	if code := run([]string{"-open", "maybe"}, env(), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "open") {

@@ -99,7 +99,7 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	wg.Go(func() { dev.Run(ctx) })
 	var n *notify.Notifier
 	if len(owners) == 0 {
-		log.Warn("modem: no -owner number; the modem only reports its status")
+		log.Warn("modem: no -owner number: nobody is texted when an MMS arrives; the modem still sends paired phones their MMS notifications when delivery (-public-url) is on")
 	} else if n, err = startNotifier(ctx, &wg, dev, owners, mo, dataDir, st, log); err != nil {
 		log.Error("modem: notifications off", "err", err)
 	}

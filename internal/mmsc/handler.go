@@ -142,7 +142,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ep == epNone:
 		writeText(w, http.StatusNotFound, "not found")
 	case ep == epRoot && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		writeText(w, http.StatusOK, "homemmsc: a home MMSC. Phones POST MMS to /mms/<token>.")
+		writeText(w, http.StatusOK, h.about())
 	case r.Method != http.MethodPost:
 		w.Header().Set("Allow", http.MethodPost)
 		writeText(w, http.StatusMethodNotAllowed, "method not allowed: phones POST MMS here")
@@ -151,6 +151,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.servePost(w, r, ep, token)
 	}
+}
+
+// about is what GET / says: where phones post, as things are now.
+func (h *handler) about() string {
+	s := "homemmsc: a home MMSC. Paired phones post MMS to " + h.cfg.Prefix + "/mms/<token> (their MMSC URL, on the inbox's Phones page)."
+	if h.openNow() {
+		s += " Open endpoint on: anyone may post to " + h.cfg.Prefix + "/mms?n=<number>."
+	}
+	return s
+}
+
+// openNow reports whether the open endpoint takes posts now.
+func (h *handler) openNow() bool {
+	return h.cfg.Open || (h.cfg.OpenUnpaired && h.cfg.Phones.Len() == 0)
 }
 
 // unprefixed returns r with Config.Prefix cut from its path, as
@@ -206,7 +220,7 @@ func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint,
 	var n string
 	switch ep {
 	case epOpen:
-		if !h.cfg.Open && !(h.cfg.OpenUnpaired && h.cfg.Phones.Len() == 0) {
+		if !h.openNow() {
 			h.refuseConf(w, r, outForbidden, "open endpoint disabled: use this phone's MMSC URL with its token")
 			return
 		}

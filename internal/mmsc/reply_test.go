@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
 type reported struct {
@@ -168,5 +170,29 @@ func TestPathPrefix(t *testing.T) {
 		if got, err := PathPrefix(in); err == nil {
 			t.Errorf("PathPrefix(%q) = %q, want an error", in, got)
 		}
+	}
+}
+
+// GET / says where phones post as things are: the token URL always, the
+// open endpoint only while it takes posts (make run pairs no phone).
+func TestAbout(t *testing.T) {
+	reg, err := phones.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(h http.Handler, path string) string {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		return textOf(t, w, http.StatusOK)
+	}
+	h := NewHandler(Config{Phones: reg, OpenUnpaired: true, Prefix: "/mmsc"})
+	if s := get(h, "/"); !strings.Contains(s, "/mmsc/mms/<token>") || !strings.Contains(s, "/mmsc/mms?n=") {
+		t.Errorf("unpaired: %q", s)
+	}
+	if _, err := reg.Add("Anna", "+15551234567"); err != nil {
+		t.Fatal(err)
+	}
+	if s := get(h, "/mmsc"); !strings.Contains(s, "/mms/<token>") || strings.Contains(s, "?n=") {
+		t.Errorf("paired: %q", s)
 	}
 }
