@@ -43,6 +43,18 @@
 // DATA, or a message gone from the store. A refused recipient fails the
 // message before DATA, so a retry cannot deliver it twice.
 //
+// # Once per message
+//
+// Ledger.Feed hands each arriving message's id to the outbox (a store
+// Subscription, so a slow outbox never holds up a phone's request), and
+// at start the ones stored since forwarding was turned on that the
+// outbox is not done with. The Ledger keeps, under its directory, where
+// forwarding started (the newest message when it was first turned on:
+// the archive is not mailed) and an append-only log of the messages the
+// outbox is done with (sent, or given up at its expiry), written when the
+// outbox reports it — before it forgets the item — so neither a restart
+// nor a message seen twice queues an e-mail again.
+//
 // # Specs
 //
 //   - 3GPP TS 23.140 §8 (MM3); RFC 5322 (the message), RFC 2045-2047 and
