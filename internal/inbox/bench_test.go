@@ -14,9 +14,11 @@ import (
 )
 
 // BenchmarkList renders the list of a store holding 5,000 messages
-// (a text and two photos each, the newest first): the default page of
-// 50, all 5,000 rows on one page (?n=5000), and a search by subject
-// that has to look at every message.
+// (a text and two photos each, the newest first, from 40 senders): the
+// default page of 50, all 5,000 rows on one page (?n=5000), a search by
+// subject that has to look at every message, the conversations page (40
+// rows from one pass over all 5,000) and a page of one thread (30
+// bubbles: 30 PDUs read and decoded).
 //
 //	go test -run '^$' -bench List -benchtime 20x ./internal/inbox/
 func BenchmarkList(b *testing.B) {
@@ -25,6 +27,8 @@ func BenchmarkList(b *testing.B) {
 		{"page50", "/messages"},
 		{"all5000", "/messages?n=5000"},
 		{"search", "/messages?subject=" + "message+4321"},
+		{"conversations", "/"},
+		{"thread30", threadURL("+15550000007", 1)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var size int

@@ -143,14 +143,18 @@
 //
 // # Speed
 //
-// Measured on a 2-vCPU amd64 VM (load average 2.7), 5,000 messages in
-// the store:
+// Measured on a 2-vCPU amd64 VM, 5,000 messages from 40 senders in the
+// store; the pages with -bench List at load average 16 (other jobs
+// running: the wall time varies threefold, the CPU time per page far
+// less), the thumbnail and the login at load average 2.7:
 //
 //	go test -run '^$' -bench 'List|Thumbnail|CheckPassword' -benchtime 20x -count 3 ./internal/inbox/
 //
-//	list, default page of 50 rows     1.5-2.1 ms   (26 KB)
-//	list, all 5,000 rows (?n=5000)    137-153 ms   (2.4 MB; 138-180 ms of CPU with GC)
-//	search by subject over 5,000      0.26-0.69 ms
+//	list, default page of 50 rows     1.4-5.6 ms   (33 KB; 1.4-1.8 ms of CPU)
+//	list, all 5,000 rows (?n=5000)    234-539 ms   (3.1 MB; 126-136 ms of CPU with GC)
+//	search by subject over 5,000      0.28-0.95 ms (0.28-0.33 ms of CPU)
+//	conversations (40 of 5,000)       1.8 ms       (18 KB; 1.7-2.0 ms of CPU)
+//	a thread page (30 of 125)         2.2-5.4 ms   (18 KB; 2.3-2.6 ms of CPU: 30 PDUs decoded)
 //	one thumbnail (320x200 PNG)       5 ms
 //	one login (PBKDF2, 600,000 iter)  104 ms
 //
