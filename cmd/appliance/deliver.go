@@ -51,7 +51,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 	case o.publicURL == "":
 		log.Info("delivery to paired phones off: set -public-url to the address phones reach this MMSC at")
 		return nil, func() {}
-	case mr.pusher == nil:
+	case mr.pusher == nil || mr.box == nil:
 		log.Info("delivery to paired phones off: it needs a modem (-modem) to send notifications")
 		return nil, func() {}
 	}
@@ -62,8 +62,8 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 		fit = ad.Fit
 	}
 	d, err := deliver.Open(deliver.Config{
-		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Ready: mr.ready,
-		EncodeNotification: push.Notification, Temporary: push.Temporary, Expiry: o.expiry,
+		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Outbox: mr.box,
+		EncodeNotification: push.Notification, Temporary: push.Temporary, Absent: push.Absent, Expiry: o.expiry,
 		Schedule: deliver.Schedule{Renotify: o.renotify}, Fit: fit, Logger: log,
 	})
 	if err != nil {

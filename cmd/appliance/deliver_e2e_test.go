@@ -32,8 +32,11 @@ func TestDeliverE2E(t *testing.T) {
 	m := modemtest.New(t)
 	_, cwd, data := dirs(t)
 	lan := freeAddr(t)
+	// The owner's texts, the notifications and the reports share the
+	// outbox and its spacing through the modem; a short spacing lets the
+	// notification of the message that expires in 2 s go out before then.
 	p := e2eStart(t, bin, cwd, data, "-modem", m.Link(), "-owner", dOwner, "-lan", lan,
-		"-phones", "Anna:"+dAnna+":"+dTokA+",Ben:"+dBen+":"+dTokB, "-public-url", dPublic)
+		"-phones", "Anna:"+dAnna+":"+dTokA+",Ben:"+dBen+":"+dTokB, "-public-url", dPublic, "-notify-spacing", "300ms")
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("appliance log:\n%s", p.log.String())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -67,7 +68,12 @@ func benDeliverer(t *testing.T, p deliver.Pusher) (*deliver.Deliverer, *phones.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: p})
+	box, err := outbox.Open(outbox.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { box.Close() })
+	d, err := deliver.Open(deliver.Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: p, Outbox: box})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, star
 	a.guards, a.conns = o.lanOpts.guards()
 	a.metrics = appmetrics.New(appmetrics.Sources{
 		Start: start, Version: version, Stats: st.Stats, Quota: o.quota, Synced: clock.Synced,
-		Modem: mr.modem, Outbox: mr.outbox, Display: a.display,
+		Modem: mr.modem, Outbox: mr.outbox, Box: mr.box, Display: a.display,
 		Conns: func() int { total, _ := a.mmscLn.Open(""); return total },
 	})
 	conns := a.conns

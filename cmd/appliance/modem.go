@@ -16,6 +16,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
 	"github.com/homemmsc/homemmsc/internal/modem/serialport"
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/push"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -78,7 +79,7 @@ type modemRun struct {
 	modem  func() modem.Status         // nil without a modem; for /metrics and the status page
 	outbox func() (notify.Stats, bool) // nil without a modem; false without the owner's outbox
 	pusher *push.Pusher                // nil without a modem; shares the device with the owner notifier
-	ready  func() <-chan struct{}      // the device's Ready; nil without a modem
+	box    *outbox.Outbox              // the one queue through the modem; nil without a modem (or if it failed to open)
 	stop   func()
 }
 
@@ -97,39 +98,42 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { dev.Run(ctx) })
+	mr := modemRun{modem: dev.Status, pusher: push.New(dev, push.Config{Logger: log}), stop: func() { cancel(); wg.Wait() }}
+	box, err := outbox.Open(outbox.Config{Dir: filepath.Join(dataDir, "outbox"), MinSpacing: mo.spacing, Ready: dev.Ready, Logger: log})
+	if err != nil {
+		log.Error("modem: the outbox cannot open: no notifications, no delivery", "err", err)
+		mr.status, mr.outbox = modemStatus(dev, nil), outboxStats(nil)
+		return mr
+	}
 	var n *notify.Notifier
 	if len(owners) == 0 {
 		log.Warn("modem: no -owner number: nobody is texted when an MMS arrives; the modem still sends paired phones their MMS notifications when delivery (-public-url) is on")
-	} else if n, err = startNotifier(ctx, &wg, dev, owners, mo, dataDir, st, log); err != nil {
+	} else if n, err = startNotifier(ctx, &wg, dev, box, owners, mo, dataDir, st, log); err != nil {
 		log.Error("modem: notifications off", "err", err)
 	}
-	return modemRun{
-		status: modemStatus(dev, n),
-		modem:  dev.Status,
-		outbox: outboxStats(n),
-		pusher: push.New(dev, push.Config{Logger: log}),
-		ready:  dev.Ready,
-		stop:   func() { cancel(); wg.Wait() },
-	}
+	wg.Go(func() {
+		box.Run(ctx)
+		if err := box.Close(); err != nil {
+			log.Warn("modem: closing the outbox", "err", err)
+		}
+	})
+	mr.status, mr.outbox, mr.box = modemStatus(dev, n), outboxStats(n), box
+	return mr
 }
 
-// startNotifier opens the outbox under the data directory, queues what
-// a crash may have lost, and feeds it every stored message.
-func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, owners []string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (*notify.Notifier, error) {
+// startNotifier opens the owner's notifications (their ledger lives in
+// the outbox's directory), queues what a crash may have lost, and feeds
+// them every stored message.
+func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, box *outbox.Outbox, owners []string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (*notify.Notifier, error) {
 	n, err := notify.Open(notify.Config{
 		Dir: filepath.Join(dataDir, "outbox"), Owners: owners, InboxURL: mo.inboxURL,
-		Window: mo.window, MinSpacing: mo.spacing, Logger: log,
+		Window: mo.window, Outbox: box, Logger: log,
 	}, dev)
 	if err != nil {
 		return nil, err
 	}
 	wg.Go(n.Feed(ctx, st, mo.unpaired))
-	wg.Go(func() {
-		n.Run(ctx)
-		if err := n.Close(); err != nil {
-			log.Warn("modem: closing the outbox", "err", err)
-		}
-	})
+	wg.Go(func() { n.Run(ctx) })
 	log.Info("modem: notifications on", "owners", len(owners), "window", mo.window, "inbox_url", mo.inboxURL)
 	return n, nil
 }

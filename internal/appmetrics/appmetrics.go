@@ -15,6 +15,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -37,6 +38,7 @@ type Sources struct {
 	Synced  func() bool
 	Modem   func() modem.Status         // nil: no modem configured
 	Outbox  func() (notify.Stats, bool) // the owner's SMS outbox; false (or nil) without one
+	Box     *outbox.Outbox              // the queue through the modem, every kind; nil: none
 	Display *display.Watch
 	Conns   func() int // open MMSC connections; nil: unknown
 }
@@ -61,6 +63,7 @@ func New(src Sources) *Metrics {
 	}
 	registerStore(r, src.Stats, src.Quota)
 	registerModem(r, modemReporter(src.Modem, src.Outbox))
+	registerOutbox(r, src.Box)
 	registerDisplay(r, src.Display)
 	return m
 }
@@ -238,6 +241,26 @@ func registerModem(r *metrics.Registry, report func() modemReport) {
 	add("homemmsc_sms_sent_total", "Notification texts handed to the network.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.notify.Sent), m.notifier })
 	add("homemmsc_sms_failed_total", "Notification texts given up on.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.notify.Failed), m.notifier })
 	add("homemmsc_sms_queued", "Notification texts waiting in the outbox.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return float64(m.notify.Queued), m.notifier })
+}
+
+// registerOutbox adds the outbox's counts by kind (owner-sms, wap-push,
+// delivery-report, ...).
+func registerOutbox(r *metrics.Registry, box *outbox.Outbox) {
+	if box == nil {
+		return
+	}
+	family := func(name, help string, typ metrics.Type, get func(outbox.Stats) float64) {
+		r.Func(name, help, typ, []string{"kind"}, func() []metrics.Sample {
+			var out []metrics.Sample
+			for _, k := range box.Kinds() {
+				out = append(out, metrics.Sample{Labels: []metrics.Label{{Name: "kind", Value: k}}, Value: get(box.Stats(k))})
+			}
+			return out
+		})
+	}
+	family("homemmsc_outbox_sent_total", "Items the outbox sent, by kind.", metrics.TypeCounter, func(s outbox.Stats) float64 { return float64(s.Sent) })
+	family("homemmsc_outbox_failed_total", "Items the outbox gave up on, by kind.", metrics.TypeCounter, func(s outbox.Stats) float64 { return float64(s.Failed) })
+	family("homemmsc_outbox_queued", "Items waiting in the outbox, by kind.", metrics.TypeGauge, func(s outbox.Stats) float64 { return float64(s.Queued) })
 }
 
 func registerDisplay(r *metrics.Registry, w *display.Watch) {

@@ -2,6 +2,7 @@ package appmetrics
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -29,7 +31,7 @@ func TestAppMetrics(t *testing.T) {
 	m := New(Sources{
 		Start: time.Now(), Version: "v1.2.3", Stats: func() store.Stats { statsReads++; return stats }, Quota: 1 << 30, Synced: func() bool { return true },
 		Modem: func() modem.Status { modemReads++; return status }, Outbox: func() (notify.Stats, bool) { return outbox, outboxOn },
-		Display: w, Conns: func() int { return 2 },
+		Display: w, Conns: func() int { return 2 }, Box: testOutbox(t),
 	})
 	m.OnResult(mmsc.ResultStored, 1234)
 	m.OnResult(mmsc.ResultStored, 66)
@@ -52,6 +54,7 @@ func TestAppMetrics(t *testing.T) {
 		`homemmsc_modem_registration{state="home network"} 1`,
 		"homemmsc_sms_sent_total 4", "homemmsc_sms_failed_total 1", "homemmsc_sms_queued 2",
 		`homemmsc_display_state{state="off"} 1`, `homemmsc_display_state{state="on"} 0`,
+		`homemmsc_outbox_queued{kind="wap-push"} 1`, `homemmsc_outbox_sent_total{kind="wap-push"} 0`,
 		`homemmsc_build_info{version="v1.2.3",goversion="go`,
 	} {
 		if !strings.Contains(text, "\n"+line) {
@@ -102,3 +105,23 @@ func BenchmarkScrape(b *testing.B) {
 		m.Registry.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }
+
+// testOutbox is an outbox with one wap-push item waiting.
+func testOutbox(t *testing.T) *outbox.Outbox {
+	t.Helper()
+	box, err := outbox.Open(outbox.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { box.Close() })
+	box.Handle("wap-push", outbox.Kind{Handler: nopHandler{}})
+	if err := box.Add(outbox.Item{ID: "m1", Kind: "wap-push"}); err != nil {
+		t.Fatal(err)
+	}
+	return box
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Send(context.Context, outbox.Item, func() error) error { return nil }
+func (nopHandler) Done(outbox.Item, error)                               {}

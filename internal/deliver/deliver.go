@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -47,8 +48,8 @@ type Store interface {
 	SetDelivery(id string, ds []store.Delivery) error
 }
 
-// Config configures a Deliverer. Dir, PublicURL, Store, Phones and Pusher
-// are required.
+// Config configures a Deliverer. Dir, PublicURL, Store, Phones, Pusher
+// and Outbox are required.
 type Config struct {
 	Dir       string // state directory, e.g. <data>/deliver
 	PublicURL string // how phones reach the MMSC listener, e.g. "http://mms.example.org:8080"
@@ -70,10 +71,15 @@ type Config struct {
 	// with an error, which is logged. If nil, messages go as stored.
 	Fit func(id string, limit int, conf *mms.Message, size int) (*mms.Message, error)
 
-	// Ready, if set, returns a channel closed when the modem is (back)
-	// in service: sends that failed are then retried at once rather than
-	// after their back-off. *modem.Device's Ready is one.
-	Ready func() <-chan struct{}
+	// Absent, if set, tells a send error that says the modem is missing:
+	// retried without counting as an attempt (push.Absent).
+	Absent func(error) bool
+
+	// Outbox is where the notifications and delivery reports wait to be
+	// sent (kinds KindPush and KindReport), with the owner's texts: one
+	// queue through the one modem, its retries and back-off. Its Run
+	// sends them.
+	Outbox *outbox.Outbox
 
 	Expiry   time.Duration // longest a message waits for retrieval; if zero, DefaultExpiry
 	Schedule Schedule      // if Renotify is empty, DefaultSchedule
@@ -115,7 +121,7 @@ type Deliverer struct {
 
 // Open loads the state in cfg.Dir and returns a Deliverer; call Run.
 func Open(cfg Config) (*Deliverer, error) {
-	if cfg.Dir == "" || cfg.PublicURL == "" || cfg.Store == nil || cfg.Phones == nil || cfg.Pusher == nil {
+	if cfg.Dir == "" || cfg.PublicURL == "" || cfg.Store == nil || cfg.Phones == nil || cfg.Pusher == nil || cfg.Outbox == nil {
 		return nil, ErrConfig
 	}
 	setDefaults(&cfg)
@@ -142,6 +148,7 @@ func Open(cfg Config) (*Deliverer, error) {
 	for _, r := range recs {
 		d.index(r)
 	}
+	d.handle(cfg.Outbox)
 	return d, nil
 }
 
@@ -158,12 +165,6 @@ func setDefaults(cfg *Config) {
 	}
 	if len(cfg.Schedule.Renotify) == 0 {
 		cfg.Schedule = DefaultSchedule
-	}
-	if cfg.Schedule.RetryMin <= 0 {
-		cfg.Schedule.RetryMin = DefaultSchedule.RetryMin
-	}
-	if cfg.Schedule.RetryMax < cfg.Schedule.RetryMin {
-		cfg.Schedule.RetryMax = max(DefaultSchedule.RetryMax, cfg.Schedule.RetryMin)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -265,6 +266,7 @@ func (d *Deliverer) Forget(id string) {
 		d.keys.remove(rc.Key)
 		delete(d.tids, rc.TID)
 	}
+	d.unqueue(r)
 	delete(d.recs, id)
 	delete(d.live, id)
 	if err := d.disk.remove(recordName(id)); err != nil {

@@ -198,8 +198,8 @@ func TestExpired(t *testing.T) {
 	checkDeliveryInd(t, e.pusher.pushes(t, numA)[0], id, numB, mms.DeliveryExpired)
 }
 
-// Send errors are retried with a doubling back-off; a permanent one ends
-// the delivery.
+// Send errors are retried by the outbox with a doubling back-off; a
+// permanent one ends the delivery.
 func TestBackoff(t *testing.T) {
 	e := newEnv(t)
 	e.pusher.fail = []error{errors.New("modem absent"), errors.New("modem absent"), errors.New("timeout")}
@@ -207,19 +207,22 @@ func TestBackoff(t *testing.T) {
 	var waits []time.Duration
 	for range 3 {
 		e.drain()
-		rc := e.state(id, 0)
-		waits = append(waits, rc.NextTry.Sub(e.clock.Now()))
-		e.clock.Add(rc.NextTry.Sub(e.clock.Now()))
+		items := e.box.Items(KindPush)
+		if len(items) != 1 {
+			t.Fatalf("%d notifications queued, want 1", len(items))
+		}
+		waits = append(waits, items[0].NextTry.Sub(e.clock.Now()))
+		e.clock.Add(items[0].NextTry.Sub(e.clock.Now()))
 	}
 	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute}
 	if !equalDurations(waits, want) {
 		t.Errorf("back-off %v, want %v", waits, want)
 	}
-	if got := e.state(id, 0); got.State != Pending || got.Failures != 3 || got.LastError != "timeout" {
-		t.Errorf("after 3 errors: %+v", got)
+	if it := e.box.Items(KindPush)[0]; e.state(id, 0).State != Pending || it.Attempts != 3 || it.LastErr != "timeout" {
+		t.Errorf("after 3 errors: %+v, item %+v", e.state(id, 0), it)
 	}
 	e.drain()
-	if got := e.state(id, 0); got.State != Notified || got.Failures != 0 {
+	if got := e.state(id, 0); got.State != Notified || got.Queued != "" {
 		t.Errorf("after a success: %+v", got)
 	}
 	e.pusher.fail = []error{errPermanent}
@@ -409,22 +412,6 @@ func TestForget(t *testing.T) {
 	e.open()
 	if e.d.States(id) != nil {
 		t.Errorf("record back after a restart")
-	}
-}
-
-// When the modem comes back, failed sends are retried at once.
-func TestRetryWhenModemReady(t *testing.T) {
-	e := newEnv(t)
-	e.pusher.fail = []error{errors.New("modem absent")}
-	id := e.put(sendReq(nil))
-	e.drain()
-	if got := e.state(id, 0); got.Failures != 1 || !got.NextTry.After(e.clock.Now()) {
-		t.Fatalf("after a failed send: %+v", got)
-	}
-	e.d.retryNow()
-	e.drain()
-	if got := e.state(id, 0); got.State != Notified || len(e.pusher.pushes(t, numB)) != 1 {
-		t.Errorf("after the modem came back: %+v", got)
 	}
 }
 

@@ -37,9 +37,15 @@
 // is not retrieved, rejected or expired is notified again on the
 // Schedule (by default after 10 min, 1 h, 6 h, then daily) with the same
 // key and Transaction-Id, until the message expires: the configured
-// expiry, or sooner when the M-Send.req's X-Mms-Expiry asks. A send error
-// is retried after 30 s, doubling up to 30 min; an error the modem calls
-// permanent (a number the network refuses) ends in failed. A phone that
+// expiry, or sooner when the M-Send.req's X-Mms-Expiry asks. Run only
+// decides what is due: each notification and each delivery report is an
+// item in the appliance's one outbox (internal/outbox, kinds KindPush and
+// KindReport, beside the owner's texts), which sends it through the modem,
+// spaced from the other sends, retrying a temporary error after 30 s,
+// doubling up to 30 min, until the message expires; an error the modem
+// calls permanent (a number the network refuses) ends in failed. The
+// recipient's Queued names its item meanwhile, so a crash neither loses it
+// nor queues it twice. A phone that
 // fetched after its last notification but never reported counts as
 // retrieved when the next notification would be due, rather than being
 // shown the message twice. Recipients that are not paired phones are kept:

@@ -2,10 +2,13 @@ package deliver
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 )
 
 // job is one send the loop owes: a notification to a recipient, or a
@@ -15,49 +18,20 @@ type job struct {
 	report bool
 }
 
-// Run delivers until ctx is done: it looks at newly stored messages,
-// expires what waited too long, and sends the notifications and delivery
-// reports that are due, one at a time (the modem sends one SMS at a time
-// anyway).
+// Run keeps the deliveries moving until ctx is done: it expires what
+// waited too long and hands the notifications and delivery reports that
+// are due to the outbox, which sends them through the modem with the
+// owner's texts (see Config.Outbox). A metadata publisher runs beside it.
 func (d *Deliverer) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { d.publisher(ctx) })
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		// Taken before anything is tried, as the owner notifier does: a
-		// modem that comes back during a failing send is not missed.
-		ready := d.ready()
 		if j, ok := d.due(); ok {
-			d.do(ctx, j)
-			select {
-			case <-ready: // the modem came back during the send
-				d.retryNow()
-			default:
-			}
+			d.enqueue(j)
 			continue
 		}
-		d.sleep(ctx, ready)
-	}
-}
-
-func (d *Deliverer) ready() <-chan struct{} {
-	if d.cfg.Ready == nil {
-		return nil
-	}
-	return d.cfg.Ready()
-}
-
-// retryNow makes every failed send due: the modem is back.
-func (d *Deliverer) retryNow() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, r := range d.recs {
-		for i := range r.Recipients {
-			rc := &r.Recipients[i]
-			if (rc.Failures > 0 && !rc.State.Final()) || (rc.Report == ReportDue && rc.ReportTries > 0) {
-				rc.NextTry = time.Time{}
-			}
-		}
+		d.sleep(ctx)
 	}
 }
 
@@ -74,9 +48,9 @@ func (d *Deliverer) due() (job, bool) {
 				continue
 			}
 			switch {
-			case rc.Report == ReportDue:
+			case rc.Report == ReportDue && rc.ReportQueued == "":
 				return job{slot{r.ID, i}, true}, true
-			case !rc.State.Final():
+			case !rc.State.Final() && rc.Queued == "":
 				if d.fetchedSince(r, rc, now) {
 					continue
 				}
@@ -123,41 +97,41 @@ func (d *Deliverer) fetchedSince(r *Record, rc *Recipient, now time.Time) bool {
 	return true
 }
 
-// do performs one job without holding the lock (the modem is slow),
-// then records the outcome.
-func (d *Deliverer) do(ctx context.Context, j job) {
+// enqueue hands job j to the outbox and marks it queued, so that due
+// does not offer it again until the outbox reports its outcome. The item
+// is durable before the mark: after a crash in between, the same job is
+// due again and Add finds its item already there (its id names the
+// notification's number).
+func (d *Deliverer) enqueue(j job) {
 	d.mu.Lock()
 	r := d.recs[j.id]
-	if r == nil { // forgotten since due
+	if r == nil {
 		d.mu.Unlock()
 		return
 	}
-	rc := r.Recipients[j.rcp] // a copy: the send runs unlocked
-	rec := *r
-	start := d.cfg.Now()
-	d.mu.Unlock()
-	var err error
+	rc := &r.Recipients[j.rcp]
+	it := outbox.Item{Kind: KindPush, ID: fmt.Sprintf("%s-%d-n%d", r.ID, j.rcp, rc.Notifications+1), Expires: r.Expires}
 	if j.report {
-		err = d.sendReport(ctx, &rec, &rc)
-	} else {
-		err = d.notify(ctx, &rec, &rc)
+		it = outbox.Item{Kind: KindReport, ID: fmt.Sprintf("%s-%d-report", r.ID, j.rcp)}
 	}
-	if ctx.Err() != nil {
+	it.Payload, _ = json.Marshal(slotRef{ID: r.ID, Rcp: j.rcp})
+	d.mu.Unlock()
+	if err := d.cfg.Outbox.Add(it); err != nil {
+		d.log.Error("deliver: cannot queue", "id", j.id, "err", err)
+		d.mu.Lock()
+		rc.NextTry = d.cfg.Now().Add(time.Minute) // the outbox's disk is failing: try again later
+		d.mu.Unlock()
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.recs[j.id] != r { // forgotten meanwhile
-		return
+	if d.recs[j.id] != r {
+		return // forgotten meanwhile; the outbox's Send finds nothing to send
 	}
-	cur := &r.Recipients[j.rcp]
-	now := d.cfg.Now()
 	if j.report {
-		d.reported(r, cur, now, err)
+		rc.ReportQueued = it.ID
 	} else {
-		// The phone may fetch before the send returns: the notification
-		// counts from when it started.
-		d.notified(r, cur, rc.Texted, start, err)
+		rc.Queued = it.ID
 	}
 	d.save(r)
 }
@@ -195,19 +169,21 @@ func (d *Deliverer) notification(r *Record, tid, key string, size int64) ([]byte
 	return d.cfg.EncodeNotification(n)
 }
 
-func (d *Deliverer) notified(r *Record, rc *Recipient, texted bool, now time.Time, err error) {
+// notified records the outcome of a notification that started at
+// start: sent, or given up by the outbox (a permanent error, or the
+// last of too many).
+func (d *Deliverer) notified(r *Record, rc *Recipient, start time.Time, err error) {
 	if rc.State.Final() {
 		return // a report or the expiry came during the send
 	}
-	rc.Texted = rc.Texted || texted
 	if err == nil {
-		rc.sent(now, d.cfg.Schedule)
+		rc.sent(start, d.cfg.Schedule)
 		d.log.Info("deliver: notified", "id", r.ID, "to", rc.Name, "n", rc.Notifications, "next", rc.NextTry)
 		return
 	}
-	permanent := !d.cfg.Temporary(err)
-	rc.sendFailed(now, d.cfg.Schedule, err, permanent)
-	d.log.Warn("deliver: notification not sent", "id", r.ID, "to", rc.Name, "permanent", permanent, "err", err, "next", rc.NextTry)
+	rc.LastError = err.Error()
+	rc.set(Failed, d.cfg.Now())
+	d.log.Warn("deliver: notification given up", "id", r.ID, "to", rc.Name, "err", err)
 }
 
 // sendReport pushes the M-Delivery.ind about rc to the sender
@@ -221,25 +197,20 @@ func (d *Deliverer) sendReport(ctx context.Context, r *Record, rc *Recipient) er
 	return d.cfg.Pusher.Push(ctx, r.ReportTo, pdu)
 }
 
-func (d *Deliverer) reported(r *Record, rc *Recipient, now time.Time, err error) {
-	rc.ReportTries++
-	switch {
-	case err == nil:
+// reported records the outcome of a delivery report: sent, or given up.
+func (d *Deliverer) reported(r *Record, rc *Recipient, err error) {
+	if err == nil {
 		rc.Report = ReportSent
-		rc.NextTry = time.Time{}
 		d.log.Info("deliver: delivery report sent", "id", r.ID, "to", r.ReportTo, "about", rc.Name, "state", rc.State)
-	case rc.ReportTries >= maxReportTries || !d.cfg.Temporary(err):
-		rc.Report = ReportLost
-		rc.NextTry = time.Time{}
-		d.log.Error("deliver: delivery report given up", "id", r.ID, "to", r.ReportTo, "err", err)
-	default:
-		rc.NextTry = now.Add(d.cfg.Schedule.afterError(rc.ReportTries))
-		d.log.Warn("deliver: delivery report not sent", "id", r.ID, "err", err, "next", rc.NextTry)
+		return
 	}
+	rc.Report = ReportLost
+	d.log.Error("deliver: delivery report given up", "id", r.ID, "to", r.ReportTo, "err", err)
 }
 
-// sleep waits for the next due time or a wake-up (a new record, a report).
-func (d *Deliverer) sleep(ctx context.Context, ready <-chan struct{}) {
+// sleep waits for the next due time or a wake-up (a new record, a
+// report, an outcome from the outbox).
+func (d *Deliverer) sleep(ctx context.Context) {
 	next, ok := d.nextDue()
 	var timer <-chan time.Time
 	if ok {
@@ -251,8 +222,6 @@ func (d *Deliverer) sleep(ctx context.Context, ready <-chan struct{}) {
 	case <-ctx.Done():
 	case <-d.wake:
 	case <-timer:
-	case <-ready:
-		d.retryNow()
 	}
 }
 
@@ -269,10 +238,10 @@ func (d *Deliverer) nextDue() (time.Time, bool) {
 	for _, r := range d.recs {
 		pending := false
 		for _, rc := range r.Recipients {
-			if rc.Report == ReportDue || !rc.State.Final() {
+			if rc.Report == ReportDue && rc.ReportQueued == "" || !rc.State.Final() && rc.Queued == "" {
 				consider(rc.NextTry)
-				pending = pending || !rc.State.Final()
 			}
+			pending = pending || !rc.State.Final()
 		}
 		if pending {
 			consider(r.Expires)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -53,7 +54,12 @@ func benDeliverer(t *testing.T, p Pusher) (*Deliverer, *phones.Registry) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Open(Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: p})
+	box, err := outbox.Open(outbox.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { box.Close() })
+	d, err := Open(Config{Dir: t.TempDir(), PublicURL: "http://mms.example.org", Store: st, Phones: reg, Pusher: p, Outbox: box})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,9 @@ func TestRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	boxDone := make(chan struct{})
 	go func() { e.d.Run(ctx); close(done) }()
+	go func() { e.box.Run(ctx); close(boxDone) }()
 	e.d.Stored(meta.ID)
 	if s := e.waitPush(1)[0]; s.to != numB {
 		t.Errorf("push to %s", s.to)
@@ -163,4 +165,5 @@ func TestRun(t *testing.T) {
 	}
 	cancel()
 	<-done
+	<-boxDone
 }

@@ -58,10 +58,10 @@ type Recipient struct {
 
 	Notifications int       `json:"notifications,omitempty"` // notifications handed to the modem
 	LastNotified  time.Time `json:"lastNotified,omitzero"`
-	Texted        bool      `json:"texted,omitempty"`   // the fallback SMS went out
-	Failures      int       `json:"failures,omitempty"` // send errors since the last success
-	NextTry       time.Time `json:"nextTry,omitzero"`   // when the next notification is due
-	Updated       time.Time `json:"updated,omitzero"`   // last state change
+	Texted        bool      `json:"texted,omitempty"` // the fallback SMS went out
+	NextTry       time.Time `json:"nextTry,omitzero"` // when the next notification is due
+	Queued        string    `json:"queued,omitempty"` // the outbox item of the notification waiting to be sent
+	Updated       time.Time `json:"updated,omitzero"` // last state change
 	LastError     string    `json:"lastError,omitempty"`
 
 	// The last fetch of the retrieve URL: when, from where, by what.
@@ -69,8 +69,8 @@ type Recipient struct {
 	FetchedBy string    `json:"fetchedBy,omitempty"` // remote address
 	UserAgent string    `json:"userAgent,omitempty"`
 
-	Report      Report `json:"report,omitempty"`
-	ReportTries int    `json:"reportTries,omitempty"`
+	Report       Report `json:"report,omitempty"`
+	ReportQueued string `json:"reportQueued,omitempty"` // the outbox item of the report waiting to be sent
 	// NoReport is set when the recipient's phone said X-Mms-Report-Allowed
 	// no: the sender gets no delivery report about it.
 	NoReport bool `json:"noReport,omitempty"`
@@ -103,23 +103,19 @@ func (r *Record) Done() bool {
 	return true
 }
 
-// Schedule says when notifications are repeated and send errors retried.
+// Schedule says when notifications are repeated. (A send error is the
+// outbox's to retry, with its back-off.)
 type Schedule struct {
 	// Renotify[i] is the wait after notification i+1 before the next one;
 	// the last value repeats until the message is retrieved, rejected or
 	// expired.
 	Renotify []time.Duration
-	// RetryMin and RetryMax bound the wait after a send error; it doubles
-	// from RetryMin with each consecutive error.
-	RetryMin, RetryMax time.Duration
 }
 
 // DefaultSchedule re-notifies after 10 minutes, 1 hour, 6 hours, then
-// every day; a send error is retried after 30 s, doubling up to 30 min.
+// every day.
 var DefaultSchedule = Schedule{
 	Renotify: []time.Duration{10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour},
-	RetryMin: 30 * time.Second,
-	RetryMax: 30 * time.Minute,
 }
 
 // afterSend is the next try after notification number n (1-based).
@@ -130,33 +126,15 @@ func (s Schedule) afterSend(n int) time.Duration {
 	return s.Renotify[min(max(n-1, 0), len(s.Renotify)-1)]
 }
 
-// afterError is the wait after the n-th consecutive send error.
-func (s Schedule) afterError(n int) time.Duration {
-	d := s.RetryMin << min(max(n-1, 0), 20)
-	return min(d, s.RetryMax)
-}
-
 // sent records a notification handed to the modem at now.
 func (rc *Recipient) sent(now time.Time, s Schedule) {
 	rc.Notifications++
 	rc.LastNotified = now
-	rc.Failures = 0
 	rc.LastError = ""
 	if rc.State == Pending {
 		rc.set(Notified, now)
 	}
 	rc.NextTry = now.Add(s.afterSend(rc.Notifications))
-}
-
-// sendFailed records a send error; permanent ones end the delivery.
-func (rc *Recipient) sendFailed(now time.Time, s Schedule, err error, permanent bool) {
-	rc.Failures++
-	rc.LastError = err.Error()
-	if permanent {
-		rc.set(Failed, now)
-		return
-	}
-	rc.NextTry = now.Add(s.afterError(rc.Failures))
 }
 
 // set changes the state and stamps it.

@@ -12,6 +12,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/modem/modemtest"
 	"github.com/homemmsc/homemmsc/internal/modem/notify"
 	"github.com/homemmsc/homemmsc/internal/modem/serialport"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 )
 
 type appliance struct {
@@ -27,18 +28,20 @@ func startAppliance(t *testing.T, link, dir string) *appliance {
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
 		Session: modem.Config{Timeout: 2 * time.Second, SMSTimeout: 5 * time.Second},
 	})
-	n, err := notify.Open(notify.Config{
-		Dir: dir, Owners: []string{"+15550001111"}, InboxURL: "http://mms.lan/",
-		MinSpacing: 10 * time.Millisecond, MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second,
-	}, dev)
+	box, err := outbox.Open(outbox.Config{Dir: dir, Ready: dev.Ready,
+		MinSpacing: 10 * time.Millisecond, MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.Open(notify.Config{Dir: dir, Owners: []string{"+15550001111"}, InboxURL: "http://mms.lan/", Outbox: box}, dev)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); dev.Run(ctx) }()
-	go func() { defer wg.Done(); n.Run(ctx); n.Close() }()
+	wg.Go(func() { dev.Run(ctx) })
+	wg.Go(func() { n.Run(ctx) })
+	wg.Go(func() { box.Run(ctx); box.Close() })
 	return &appliance{dev: dev, notify: n, stop: func() { cancel(); wg.Wait() }}
 }
 

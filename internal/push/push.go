@@ -168,3 +168,8 @@ func ValidNumber(s string) bool {
 	}
 	return true
 }
+
+// Absent tells whether a Push or Text error says the modem is missing
+// (unplugged, not yet found): worth retrying without counting it as an
+// attempt, and at once when the modem is back.
+func Absent(err error) bool { return errors.Is(err, modem.ErrAbsent) }

@@ -14,31 +14,28 @@
 // its own text, even when several wait together (those Recover finds at
 // start, or those that arrive while a text is being sent).
 //
-// A batch becomes one file per owner, out-<first item>-<owner>.json —
-// names that a batch flushed again after a crash reproduces, so it is
-// never queued twice; the ledger in state.json records the item IDs (the
-// last 4096), and a pending.json left by a crash is filtered against the
-// ledger and the outbox. Every write is atomic (temp file, rename); the
-// durable ones add fsync of the file and of the directory. [Notifier.Recover], given the
-// store's unseen messages at start, queues the ones a crash kept out of
-// the ledger.
+// A batch becomes one text per owner, an item of kind "owner-sms" in the
+// appliance's one outbox (internal/outbox), whose id is made from the
+// batch's first message and the owner: a batch flushed again after a
+// crash is never queued twice. The ledger in state.json records the item
+// IDs (the last 4096), written durably when the batch goes to the outbox;
+// a pending.json left by a crash is filtered against the ledger and the
+// outbox. The batch file is written without sync, since after a power cut
+// Recover finds the message in the store again. [Notifier.Recover], given
+// the store's unseen messages at start, queues the ones a crash kept out
+// of the ledger.
 //
-// One goroutine ([Notifier.Run]) sends, oldest first, one SMS at a time,
-// at least MinSpacing apart. A text longer than one SMS is sent part by
-// part. Right after each +CMGS: reply a line "<entry> <parts accepted>"
-// is appended to sent.log and synced — one write on a file that already
-// exists, the commit point of a send — so a restart resumes at the next
-// part and never repeats one the modem took. Only then do the ledger
-// (state.json, synced) and the removal of the entry file follow; the
-// journal is emptied when the outbox is. On the path from a stored
-// message to the modem the only synced write is the entry file; the
-// batch file is written without sync, since after a power cut
-// Recover finds the message in the store again. A
-// temporary error (network, SIM busy, +CMS ERROR: 500, no registration,
-// no modem) schedules a retry with exponential back-off; an absent modem
-// does not use up attempts, and the modem's return makes every entry due.
-// A permanent error (+CMS ERROR: 304 and the like, a bad number) drops the
-// entry with a logged reason.
+// The outbox sends, one SMS at a time through the shared modem, at least
+// its MinSpacing apart (-notify-spacing), oldest first. A text longer than
+// one SMS is sent part by part, each part accepted by the modem an outbox
+// step recorded durably, so a restart resumes at the next part and never
+// repeats one the modem took. A temporary error (network, SIM busy, +CMS
+// ERROR: 500, no registration) is retried with exponential back-off; an
+// absent modem does not use up attempts, and the modem's return makes
+// every item due. A permanent error (+CMS ERROR: 304 and the like, a bad
+// number) drops the text with a logged reason. Texts queued by a version
+// before the shared outbox (out-*.json, sent.log) are moved into it at
+// Open.
 //
 // # Specs
 //

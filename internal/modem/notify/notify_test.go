@@ -15,6 +15,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/modem/at"
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
 	"github.com/homemmsc/homemmsc/internal/store"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 )
 
 // fakeSender is a modem that answers with scripted errors (nil = sent)
@@ -100,20 +101,37 @@ func advance(d time.Duration) {
 	synctest.Wait()
 }
 
-// start opens a notifier on dir and runs it; stop cancels and waits.
-func start(t *testing.T, cfg Config, s Sender) (*Notifier, func()) {
+// openBoth opens the outbox and a notifier on cfg.Dir, the modem f behind
+// them, as the appliance does (the outbox's spacing and back-off are its
+// defaults: 3 s, 30 s doubling).
+func openBoth(t *testing.T, cfg Config, f *fakeSender) (*Notifier, *outbox.Outbox) {
 	t.Helper()
-	n, err := Open(cfg, s)
+	box, err := outbox.Open(outbox.Config{Dir: cfg.Dir, Ready: f.Ready})
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Outbox = box
+	n, err := Open(cfg, f)
+	if err != nil {
+		box.Close()
+		t.Fatal(err)
+	}
+	return n, box
+}
+
+// start opens a notifier and its outbox on cfg.Dir and runs them; stop
+// cancels and waits.
+func start(t *testing.T, cfg Config, f *fakeSender) (*Notifier, func()) {
+	t.Helper()
+	n, box := openBoth(t, cfg, f)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { n.Run(ctx); close(done) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { n.Run(ctx) })
+	wg.Go(func() { box.Run(ctx) })
 	return n, func() {
 		cancel()
-		<-done
-		if err := n.Close(); err != nil {
+		wg.Wait()
+		if err := box.Close(); err != nil {
 			t.Error(err)
 		}
 	}
@@ -133,7 +151,7 @@ func wantTexts(t *testing.T, f *fakeSender, want ...string) {
 
 func outboxFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(dir, "out-*"))
+	m, _ := filepath.Glob(filepath.Join(dir, "item.*"))
 	p, _ := filepath.Glob(filepath.Join(dir, "pending.json"))
 	return append(m, p...)
 }
@@ -339,16 +357,14 @@ func TestCrashDuringFlushSendsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
 		cfg := Config{Dir: dir, Owners: []string{"+15550001111"}}
-		n1, err := Open(cfg, newSender(t))
-		if err != nil {
-			t.Fatal(err)
-		}
+		n1, box1 := openBoth(t, cfg, newSender(t))
 		n1.Add(photo("m1", "Alice"))
 		pending, err := os.ReadFile(filepath.Join(dir, "pending.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		n1.flushIfDue()
+		box1.Close()
 		// Put the batch back, as if the crash came before its removal.
 		if err := os.WriteFile(filepath.Join(dir, "pending.json"), pending, 0o600); err != nil {
 			t.Fatal(err)
@@ -386,51 +402,20 @@ func TestRecover(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	if _, err := Open(Config{Dir: t.TempDir()}, newSender(t)); !errors.Is(err, ErrNoOwner) {
+	box, err := outbox.Open(outbox.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	if _, err := Open(Config{Dir: t.TempDir(), Outbox: box}, newSender(t)); !errors.Is(err, ErrNoOwner) {
 		t.Errorf("no owner: %v", err)
 	}
-	if _, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+1 555"}}, newSender(t)); !errors.Is(err, sms.ErrBadNumber) {
+	if _, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+1 555"}, Outbox: box}, newSender(t)); !errors.Is(err, sms.ErrBadNumber) {
 		t.Errorf("bad owner: %v", err)
 	}
-}
-
-// The modem answered +CMGS: and the appliance died before it could tidy
-// up: the journal says the part went, so the restart does not send it
-// again.
-func TestCrashAfterCMGSNotResent(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		dir := t.TempDir()
-		cfg := Config{Dir: dir, Owners: []string{"+15550001111"}}
-		n1, err := Open(cfg, newSender(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		n1.Add(photo("m1", "Alice"))
-		n1.flushIfDue()
-		e := n1.due()
-		if e == nil {
-			t.Fatal("nothing due after the flush")
-		}
-		if err := n1.jrnl.record(e.Name, 1); err != nil { // +CMGS: answered, then the crash
-			t.Fatal(err)
-		}
-		n1.Close()
-		f := newSender(t)
-		n2, stop := start(t, cfg, f)
-		advance(time.Minute)
-		stop()
-		if f.calls != 0 || n2.Len() != 0 || len(outboxFiles(t, dir)) != 0 {
-			t.Errorf("after restart: %d sends, Len %d, files %q", f.calls, n2.Len(), outboxFiles(t, dir))
-		}
-		n3, err := Open(cfg, newSender(t)) // and the ledger remembers the message
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer n3.Close()
-		if n3.Recover([]Item{photo("m1", "Alice")}); n3.Len() != 0 {
-			t.Errorf("Recover queued an SMS for a message already notified")
-		}
-	})
+	if _, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, newSender(t)); err == nil {
+		t.Error("no outbox: accepted")
+	}
 }
 
 // With a zero window, messages that wait together (here: found by
@@ -438,22 +423,12 @@ func TestCrashAfterCMGSNotResent(t *testing.T) {
 func TestZeroWindowOneTextPerMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newSender(t)
-		n, err := Open(Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		n, stop := start(t, Config{Dir: t.TempDir(), Owners: []string{"+15550001111"}}, f)
 		if err := n.Recover([]Item{photo("m1", "Alice"), photo("m2", "Bob")}); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { n.Run(ctx); close(done) }()
 		advance(time.Minute)
-		cancel()
-		<-done
-		if err := n.Close(); err != nil {
-			t.Error(err)
-		}
+		stop()
 		wantTexts(t, f,
 			`+15550001111: MMS from Alice: "Hi" - 2 photos, 1 text, 45 kB`,
 			`+15550001111: MMS from Bob: "Hi" - 2 photos, 1 text, 45 kB`)
@@ -477,4 +452,39 @@ func TestItemOfSender(t *testing.T) {
 			t.Errorf("ItemOf(%+v).From = %q, want %q", c.s, got, c.want)
 		}
 	}
+}
+
+// A text queued by a version before the shared outbox (out-*.json and
+// sent.log) is moved into the outbox and resumes at the part after the
+// one sent.log says the modem accepted.
+func TestLegacyOutboxImported(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		long := "MMS from Alice " + strings.Repeat("x", 200)
+		entry := `{"to":"+15550001111","text":"` + long + `","ref":7,"sent":0,"attempts":2,"created":"2026-01-01T00:00:00Z","items":["m1"]}`
+		if err := os.WriteFile(filepath.Join(dir, "out-m1-0.json"), []byte(entry), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "sent.log"), []byte("out-m1-0.json 1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f := newSender(t)
+		n, stop := start(t, Config{Dir: dir, Owners: []string{"+15550001111"}}, f)
+		synctest.Wait()
+		stop()
+		if len(f.sent) != 1 || f.sent[0].Part != 2 || f.sent[0].Ref != 7 {
+			t.Fatalf("sent %d parts (%+v), want part 2 of ref 7 only", len(f.sent), f.sent)
+		}
+		if old, _ := filepath.Glob(filepath.Join(dir, "out-*")); len(old) != 0 || n.Len() != 0 {
+			t.Errorf("left: %q, Len %d", old, n.Len())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "sent.log")); !os.IsNotExist(err) {
+			t.Errorf("sent.log kept: %v", err)
+		}
+		n2, stop2 := start(t, Config{Dir: dir, Owners: []string{"+15550001111"}}, newSender(t))
+		defer stop2()
+		if n2.Recover([]Item{photo("m1", "Alice")}); n2.Len() != 0 {
+			t.Error("after a restart, the imported text's message is not in the ledger")
+		}
+	})
 }
