@@ -14,8 +14,8 @@ import (
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/at"
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
-	"github.com/homemmsc/homemmsc/internal/store"
 	"github.com/homemmsc/homemmsc/internal/outbox"
+	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // fakeSender is a modem that answers with scripted errors (nil = sent)
