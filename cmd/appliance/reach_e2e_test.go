@@ -4,17 +4,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/portmap/routertest"
+	"periph.io/x/devices/v3/ssd1306/image1bit"
 )
 
 // reachProc is the binary running in the LAN namespace of a real
@@ -87,7 +94,7 @@ func (p *reachProc) waitFor(what string, cond func() bool) {
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("no %s in 30 s; the appliance's log:\n%s", what, p.log.String())
+			p.t.Fatalf("waited 30 s for %s; the appliance's log:\n%s", what, p.log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -131,9 +138,47 @@ func TestReachE2E(t *testing.T) {
 	t.Run("cgnat", func(t *testing.T) { testReachCarrierNAT(t, bin) })
 }
 
+// dyn2Updates is a dyndns2 service as dyn.com documents the protocol
+// (GET /nic/update?hostname=NAME&myip=ADDR, HTTP Basic authentication,
+// "good ADDR" or badauth/nohost): it records each address it is given.
+type dyn2Updates struct {
+	mu    sync.Mutex
+	addrs []string
+}
+
+func (d *dyn2Updates) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, pw, _ := r.BasicAuth()
+	switch {
+	case r.URL.Path != "/nic/update":
+		http.NotFound(w, r)
+	case user != "owner" || pw != "pw":
+		io.WriteString(w, "badauth")
+	case r.URL.Query().Get("hostname") != "mms.example.org":
+		io.WriteString(w, "nohost")
+	default:
+		d.mu.Lock()
+		d.addrs = append(d.addrs, r.URL.Query().Get("myip"))
+		d.mu.Unlock()
+		io.WriteString(w, "good "+r.URL.Query().Get("myip"))
+	}
+}
+
+func (d *dyn2Updates) last() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.addrs) == 0 {
+		return ""
+	}
+	return d.addrs[len(d.addrs)-1]
+}
+
 func testReachPublic(t *testing.T, bin string) {
 	r := routertest.Start(t, routertest.Options{})
-	p := startReachProc(t, r, bin, "-portmap", "upnp", "-portmap-lease", "4s", "-display", "png:"+filepath.Join(t.TempDir(), "oled.png"))
+	dns := &dyn2Updates{}
+	ln := r.Listen(t, r.LAN, "127.0.0.1:0")
+	go http.Serve(ln, dns)
+	p := startReachProc(t, r, bin, "-portmap", "upnp", "-portmap-lease", "4s",
+		"-dyndns", "dyndns2:http://owner:pw@"+ln.Addr().String()+"/nic/update?hostname=mms.example.org")
 	dnat := "dnat ip to " + routertest.LANHost.String() + ":8080"
 	p.waitFor("mapping in the router's firewall", func() bool { return strings.Contains(r.Rules(t), dnat) })
 	if got := p.curl(r.Internet, "-o", "/dev/null", "-w", "%{http_code}", "http://"+r.WAN.Addr().String()+":8080/mms"); got == "000" {
@@ -141,8 +186,11 @@ func testReachPublic(t *testing.T, bin string) {
 	}
 	p.waitFor("mapped status", func() bool { return strings.Contains(p.statusPage(), "UPnP IGD:2") })
 	page := p.statusPage()
+	p.waitFor("the DNS update", func() bool { return dns.last() == r.WAN.Addr().String() })
+	page = p.statusPage()
 	for _, want := range []string{
-		"Public URL http://" + r.WAN.Addr().String() + ":8080",
+		"Public URL http://mms.example.org:8080",
+		"Dynamic DNS mms.example.org: up to date (11.218.0.2, 2001:db8:218:1::2",
 		"Public address 11.218.0.2 (public address)",
 		"pinhole open for port 8080",
 	} {
@@ -166,7 +214,8 @@ func testReachPublic(t *testing.T, bin string) {
 
 func testReachCarrierNAT(t *testing.T, bin string) {
 	r := routertest.Start(t, routertest.Options{WAN: routertest.CarrierWAN})
-	p := startReachProc(t, r, bin, "-portmap", "auto")
+	oled := filepath.Join(t.TempDir(), "oled.png")
+	p := startReachProc(t, r, bin, "-portmap", "auto", "-display", "png:"+oled)
 	p.waitFor("the warning on /healthz", func() bool { rep, _ := p.healthz(); return len(rep.Warnings) > 0 })
 	rep, _ := p.healthz()
 	if rep.Status != "ok" || !strings.Contains(rep.Warnings[0], "carrier-grade NAT") {
@@ -181,5 +230,31 @@ func testReachCarrierNAT(t *testing.T, bin string) {
 	if !strings.Contains(p.log.String(), "carrier-grade NAT") {
 		t.Errorf("the log does not name carrier-grade NAT:\n%s", p.log.String())
 	}
+	// The OLED's banner rows are those of a screen whose one trouble is CGNAT.
+	want := display.Render(display.Status{Net: display.NetDown, NetTrouble: "CGNAT"}, display.Panel128x64)
+	p.waitFor("the CGNAT banner on the OLED", func() bool { return sameRows(oled, want, 40, 53) })
 	p.stop()
+}
+
+// sameRows says whether the PNG at path has the pixels of want in rows
+// [y0, y1).
+func sameRows(path string, want *image1bit.VerticalLSB, y0, y1 int) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds() != want.Bounds() {
+		return false
+	}
+	for y := y0; y < y1; y++ {
+		for x := 0; x < want.Rect.Dx(); x++ {
+			lit := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y > 0
+			if lit != bool(want.BitAt(x, y)) {
+				return false
+			}
+		}
+	}
+	return true
 }
