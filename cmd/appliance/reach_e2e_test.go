@@ -184,6 +184,15 @@ func testReachPublic(t *testing.T, bin string) {
 	if got := p.curl(r.Internet, "-o", "/dev/null", "-w", "%{http_code}", "http://"+r.WAN.Addr().String()+":8080/mms"); got == "000" {
 		t.Errorf("the internet side does not reach the MMSC listener through the mapping")
 	}
+	p.waitFor("the IPv6 pinhole", func() bool {
+		return strings.Contains(r.Rules(t), fmt.Sprintf("0x%x", routertest.LANHost6.AsSlice()))
+	})
+	if got := p.curl(r.Internet, "-o", "/dev/null", "-w", "%{http_code}", "http://["+routertest.LANHost6.String()+"]:8080/mms"); got == "000" {
+		t.Errorf("the internet side does not reach the MMSC listener over IPv6 through the pinhole")
+	}
+	if rules := r.Rules(t); strings.Contains(rules, "8081") {
+		t.Errorf("the LAN listener's port is in the router's firewall:\n%s", rules)
+	}
 	p.waitFor("mapped status", func() bool { return strings.Contains(p.statusPage(), "UPnP IGD:2") })
 	page := p.statusPage()
 	p.waitFor("the DNS update", func() bool { return dns.last() == r.WAN.Addr().String() })

@@ -338,3 +338,24 @@ func TestAutoFallsBack(t *testing.T) {
 		t.Errorf("mapping left after SIGTERM:\n%s", r.Rules(t))
 	}
 }
+
+// TestUPnPIGD1: a router that describes itself as an IGD:1 is mapped
+// through WANIPConnection:1, renewed and cleaned up the same way.
+func TestUPnPIGD1(t *testing.T) {
+	r := routertest.Start(t, routertest.Options{IGDv1: true})
+	h := startMapper(t, r, "PORT=8084", "PROTOCOL=upnp", "LEASE=4s")
+	s := h.next(t)
+	if s.State != portmap.Mapped || s.Method != "UPnP IGD WANIPConnection:1" {
+		t.Fatalf("status %+v, want mapped by IGD:1\n%s", s, h.stderr.String())
+	}
+	if ext, ok := s.PublicAddr(); !ok || ext != netip.AddrPortFrom(r.WAN.Addr(), 8084) {
+		t.Errorf("public address %v %v", ext, ok)
+	}
+	if got := dial(t, r, netip.AddrPortFrom(r.WAN.Addr(), 8084)); got != "hello" {
+		t.Errorf("IPv4 from the internet through the mapping: %q", got)
+	}
+	h.stop(t)
+	if strings.Contains(r.Rules(t), "dnat") {
+		t.Errorf("mapping left after SIGTERM:\n%s", r.Rules(t))
+	}
+}

@@ -50,6 +50,7 @@ var (
 type Options struct {
 	WAN    netip.Prefix // the router's address on wan0; if zero, PublicWAN
 	NoUPnP bool         // UPnP off: the router speaks NAT-PMP and PCP only
+	IGDv1  bool         // describe an IGD:1 (WANIPConnection:1), as older routers do
 }
 
 // Router is a running miniupnpd between a LAN and an internet
@@ -59,6 +60,7 @@ type Router struct {
 	WAN               netip.Prefix
 	HTTPPort          int // miniupnpd's UPnP HTTP port
 	upnp              bool
+	igd1              bool
 	dir               string
 	cmd               *exec.Cmd
 	log               logBuffer
@@ -73,7 +75,7 @@ func Start(t testing.TB, o Options) *Router {
 		o.WAN = PublicWAN
 	}
 	id := fmt.Sprintf("hm%x", rand.Uint32())
-	r := &Router{LAN: id + "-lan", Internet: id + "-net", ns: id + "-rtr", WAN: o.WAN, HTTPPort: 2189, upnp: !o.NoUPnP, dir: t.TempDir()}
+	r := &Router{LAN: id + "-lan", Internet: id + "-net", ns: id + "-rtr", WAN: o.WAN, HTTPPort: 2189, upnp: !o.NoUPnP, igd1: o.IGDv1, dir: t.TempDir()}
 	t.Cleanup(r.close)
 	for _, step := range r.script() {
 		if out, err := exec.Command("ip", step...).CombinedOutput(); err != nil {
@@ -194,6 +196,7 @@ func (r *Router) config() string {
 listening_ip=lan0
 http_port=%d
 enable_upnp=%s
+force_igd_desc_v1=%s
 enable_natpmp=yes
 secure_mode=yes
 system_uptime=yes
@@ -202,7 +205,7 @@ lease_file=%s
 lease_file6=%s
 allow 1024-65535 10.218.0.0/24 1024-65535
 deny 0-65535 0.0.0.0/0 0-65535
-`, r.HTTPPort, yesNo(r.upnp), r.LeaseFile(), filepath.Join(r.dir, "leases6"))
+`, r.HTTPPort, yesNo(r.upnp), yesNo(r.igd1), r.LeaseFile(), filepath.Join(r.dir, "leases6"))
 }
 
 func yesNo(b bool) string {
