@@ -20,6 +20,8 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/health"
+	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/modem/modemtest"
 	"github.com/homemmsc/homemmsc/internal/portmap/routertest"
 	"periph.io/x/devices/v3/ssd1306/image1bit"
 )
@@ -136,6 +138,38 @@ func TestReachE2E(t *testing.T) {
 	bin := e2eBuild(t, t.TempDir(), "reach-e2e")
 	t.Run("public", func(t *testing.T) { testReachPublic(t, bin) })
 	t.Run("cgnat", func(t *testing.T) { testReachCarrierNAT(t, bin) })
+	t.Run("selftest", func(t *testing.T) { testReachSelfTest(t, bin) })
+}
+
+// testReachSelfTest: once the router maps the port, the phone that
+// allows it gets the self-test notification by SMS (a pty modem); the
+// test, as that phone, fetches the message from the internet side
+// through the mapping, and the status page and /healthz show it passed.
+func testReachSelfTest(t *testing.T, bin string) {
+	r := routertest.Start(t, routertest.Options{})
+	m := modemtest.New(t)
+	const public = "http://mms.example.test:8080"
+	p := startReachProc(t, r, bin, "-portmap", "upnp", "-modem", m.Link(), "-public-url", public,
+		"-phones", "Ben:"+dBen+":"+dTokB, "-self-test-phones", "ben", "-self-test-wait", "30s")
+	push := m.WaitPushes(t, 1)[0]
+	n, err := mms.Decode(push.Body)
+	if err != nil || push.To != dBen || n.Type != mms.TypeNotificationInd || !strings.HasPrefix(n.ContentLocation, public+"/m/") {
+		t.Fatalf("push to %s: %v, %+v", push.To, err, n)
+	}
+	code := p.curl(r.Internet, "-o", "/dev/null", "-w", "%{http_code}", "-A", "Ben's phone/1.0",
+		"--resolve", "mms.example.test:8080:"+r.WAN.Addr().String(), n.ContentLocation)
+	if code != "200" {
+		t.Fatalf("the phone's fetch through the mapping: HTTP %s", code)
+	}
+	p.waitFor("the self-test's result", func() bool { return strings.Contains(p.statusPage(), "ben fetched the test message") })
+	page := strings.Join(strings.Fields(p.statusPage()), " ")
+	if !strings.Contains(page, "from "+r.Peer().String()) {
+		t.Errorf("status page does not name where the fetch came from (%s):\n%s", r.Peer(), page)
+	}
+	if rep, _ := p.healthz(); len(rep.Warnings) != 0 {
+		t.Errorf("/healthz warnings after a passed self-test: %q", rep.Warnings)
+	}
+	p.stop()
 }
 
 // dyn2Updates is a dyndns2 service as dyn.com documents the protocol

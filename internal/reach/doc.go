@@ -20,8 +20,8 @@
 // to a new address calls for a self-test (SelfTest: the caller sends the
 // test notification to the phones that allow it and waits for them to
 // fetch). It runs once the changes have settled (2 minutes without
-// another, so that DNS caches see the new address) and at most once an
-// hour, since each one puts a test message on the owner's phones. Its
+// another when there is a DNS name, so that caches see the new address;
+// 10 s without one) and at most once an hour, since each one puts a test message on the owner's phones. Its
 // result is the proof either way: Verdict is Reachable after a fetch,
 // Unreachable after none; without one, a NAT or a failed mapping is
 // Unreachable and a mapping is Unknown.

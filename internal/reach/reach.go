@@ -16,8 +16,9 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultSelfTestEvery = time.Hour       // least time between two automatic self-tests
-	DefaultSettle        = 2 * time.Minute // quiet time after a change before the self-test: DNS caches catch up
+	DefaultSelfTestEvery = time.Hour        // least time between two automatic self-tests
+	DefaultSettle        = 2 * time.Minute  // quiet time after a change before the self-test, with a DNS name: caches catch up
+	settleNoDNS          = 10 * time.Second // without one: the router's answer is all there is to wait for
 )
 
 // Config configures a Reach. With every field zero it only reports
@@ -31,7 +32,7 @@ type Config struct {
 	// automatic self-test.
 	SelfTest      func(ctx context.Context) (Check, bool)
 	SelfTestEvery time.Duration // if zero, DefaultSelfTestEvery
-	Settle        time.Duration // if zero, DefaultSettle
+	Settle        time.Duration // if zero, DefaultSettle with DNS, else 10 s
 	// OnPublicURL, if set, is called when the public URL found changes
 	// (never when PublicURL is set).
 	OnPublicURL func(string)
@@ -97,7 +98,10 @@ func setDefaults(cfg *Config) {
 		cfg.SelfTestEvery = DefaultSelfTestEvery
 	}
 	if cfg.Settle == 0 {
-		cfg.Settle = DefaultSettle
+		cfg.Settle = settleNoDNS
+		if cfg.DNS != nil {
+			cfg.Settle = DefaultSettle
+		}
 	}
 	if cfg.IPv6 == nil {
 		cfg.IPv6 = portmap.GlobalIPv6
