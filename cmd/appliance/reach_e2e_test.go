@@ -90,13 +90,14 @@ func (p *reachProc) statusPage() string {
 	return html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " "))
 }
 
-// waitFor polls cond for up to 30 s.
+// waitFor polls cond for up to 45 s: time for one retry of the port
+// mapping, 30 s after a first search that a loaded machine answered late.
 func (p *reachProc) waitFor(what string, cond func() bool) {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("waited 30 s for %s; the appliance's log:\n%s", what, p.log.String())
+			p.t.Fatalf("waited 45 s for %s; the appliance's log:\n%s", what, p.log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

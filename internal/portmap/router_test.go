@@ -125,7 +125,8 @@ func startMapper(t *testing.T, r *routertest.Router, env ...string) *helper {
 	return h
 }
 
-// next is the helper's next status, failing after 30 s.
+// next is the helper's next status, failing after 45 s (time for one
+// retry, 30 s after a first search that a loaded machine answered late).
 func (h *helper) next(t *testing.T) portmap.Status {
 	t.Helper()
 	select {
@@ -134,8 +135,8 @@ func (h *helper) next(t *testing.T) portmap.Status {
 			t.Fatalf("mapper exited:\n%s", h.stderr.String())
 		}
 		return s
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no status from the mapper in 30 s:\n%s", h.stderr.String())
+	case <-time.After(45 * time.Second):
+		t.Fatalf("no status from the mapper in 45 s:\n%s", h.stderr.String())
 	}
 	panic("unreachable")
 }
