@@ -100,7 +100,7 @@ func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, erro
 	}
 	cfg := reach.Config{
 		Portmap: &portmap.Config{Port: port, ExternalPort: uint16(o.port), Protocol: o.portmap, Lease: o.lease,
-			IPv6: o.ipv6, Description: "homemmsc MMSC", Logger: log},
+			IPv6: o.ipv6, Logger: log},
 		PublicURL: d.publicURL, Logger: log,
 		OnPublicURL: func(u string) {
 			if dlv := d.delivery(); dlv != nil && u != "" {
