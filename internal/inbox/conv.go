@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -73,7 +74,7 @@ func (k *keyer) address(a string) string {
 // from nobody at all unknownKey.
 func (k *keyer) of(sender store.Sender, to []string) (key string, ours bool) {
 	switch {
-	case !sender.Proven() && sender.Number == "":
+	case !sender.Proven() && (sender.Number == "" || !mms.ValidSender(sender.Number)):
 		return unknownKey, false
 	case !sender.Proven():
 		return k.address(sender.Number), false

@@ -739,3 +739,16 @@ func TestSenderNames(t *testing.T) {
 	mustContain(t, page, "&#43;447700900123", `class="claimed"`, "no paired phone's token proved it")
 	mustNotContain(t, page, "Anna&#39;s phone", ">Anna<")
 }
+
+// TestOldFreeTextFrom: a free-text From that an older version stored as
+// the sender is not shown as one.
+func TestOldFreeTextFrom(t *testing.T) {
+	e := newEnv(t, false)
+	e.login()
+	m := e.put("old", store.Sender{Number: "<b>+1555</b>evil", Source: "from"}, textPart("x"))
+	for _, p := range []string{"/", "/messages", "/m/" + m.ID} {
+		body := e.get(p).Body.String()
+		mustContain(t, body, "unknown sender")
+		mustNotContain(t, body, "evil")
+	}
+}

@@ -1,9 +1,9 @@
 package inbox
 
 import (
-	"strings"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -17,12 +17,7 @@ type person struct {
 
 // bareAddress is an MMS address as people write it: without the
 // "/TYPE=PLMN" (IPv4, IPv6) suffix of OMA-MMS-ENC §8.
-func bareAddress(a string) string {
-	if i := strings.Index(strings.ToUpper(a), "/TYPE="); i >= 0 {
-		return a[:i]
-	}
-	return a
-}
+func bareAddress(a string) string { return mms.BareAddress(a) }
 
 // senderOf is how the inbox shows a message's sender. A paired phone's
 // name is shown only for a message its token proved (with the name it
@@ -31,9 +26,9 @@ func bareAddress(a string) string {
 func (h *Handler) senderOf(s store.Sender) person {
 	addr := bareAddress(s.Number)
 	switch {
-	case !s.Proven() && addr != "":
+	case !s.Proven() && addr != "" && mms.ValidSender(addr):
 		return person{Name: addr, Claimed: true}
-	case !s.Proven():
+	case !s.Proven(): // nothing, or free text an older version took from a PDU's From
 		return person{Name: "unknown sender"}
 	}
 	name := s.Name

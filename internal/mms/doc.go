@@ -38,7 +38,10 @@
 // "192.0.2.1/TYPE=IPv4", or an e-mail address. From is a Value-length and
 // either 0x80 (address present) and the address, or 0x81 (insert-address
 // token: the MMSC is asked to fill in the sender); `89 01 81` is what most
-// phones send.
+// phones send. The codec decodes whatever text an address holds;
+// Address.Sender says whether it is one of those addresses (a From of
+// "<b>Anna</b>" names no sender), and ValidSender checks one stored
+// without its suffix (BareAddress).
 //
 // Content-Type is a well-known media type as a Short-integer (0xB3 is
 // application/vnd.wap.multipart.related), a text, or a Value-length with

@@ -2,8 +2,6 @@ package mmsc
 
 import (
 	"net/http"
-	"net/mail"
-	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -69,44 +67,17 @@ func visit(r *http.Request, what string, now time.Time) phones.Visit {
 	}
 }
 
-// fromAddress returns the sender the PDU names in From, without its
-// /TYPE= suffix: a phone number (separators removed), an IPv4 or IPv6
-// address, or an e-mail address. It reports false when From is absent,
-// is the insert-address token, or is not one of those (OMA-MMS-ENC
-// §8, address): free text such as "<b>Anna</b>" is never a sender.
+// fromAddress returns the sender the PDU names in From (mms.Address.Sender:
+// a phone number, an IPv4 or IPv6 address, or an e-mail address, without
+// its /TYPE= suffix), or false when From is absent, is the insert-address
+// token, is not one of those (free text such as "<b>Anna</b>" is never a
+// sender), or is too long or unprintable to keep.
 func fromAddress(a mms.Address) (string, bool) {
 	s := strings.TrimSpace(a.String())
-	if a.Insert || s == "" || len(s) > maxAddrLen || !printable(s) {
+	if s == "" || len(s) > maxAddrLen || !printable(s) {
 		return "", false
 	}
-	switch a.Kind() {
-	case mms.KindPLMN:
-		return a.Number()
-	case mms.KindIPv4, mms.KindIPv6:
-		return ipAddress(s[:strings.LastIndex(s, "/")], a.Kind() == mms.KindIPv4)
-	case mms.KindEmail:
-		return emailAddress(s)
-	}
-	return "", false
-}
-
-// ipAddress checks the address part of an IPv4 or IPv6 device address.
-func ipAddress(s string, v4 bool) (string, bool) {
-	ip, err := netip.ParseAddr(s)
-	if err != nil || ip.Is4() != v4 || ip.Zone() != "" {
-		return "", false
-	}
-	return ip.String(), true
-}
-
-// emailAddress accepts a bare RFC 5322 addr-spec ("anna@example.org"):
-// no display name, no angle brackets, nothing around it.
-func emailAddress(s string) (string, bool) {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return "", false
-	}
-	return s, true
+	return a.Sender()
 }
 
 // hints collects the identifying request headers, plus the PDU's own From

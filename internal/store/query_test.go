@@ -125,3 +125,24 @@ func TestSummaryTo(t *testing.T) {
 		t.Errorf("Summary.To: %q, want %q", got, tos)
 	}
 }
+
+// TestSenderLabel: the OLED's and the SMS's sender names a proven phone,
+// marks a claimed address, and shows no stored name or free text for a
+// claim.
+func TestSenderLabel(t *testing.T) {
+	for _, c := range []struct {
+		s    store.Sender
+		want string
+	}{
+		{store.Sender{Number: "+15551234567", Name: "Anna", Source: store.SourceToken}, "Anna"},
+		{store.Sender{Number: "+15551234567", Source: store.SourceToken}, "+15551234567"},
+		{store.Sender{Number: "+15557654321", Name: "Anna", Source: store.SourceQuery}, "+15557654321 (claimed)"},
+		{store.Sender{Number: "192.0.2.7/TYPE=IPv4", Source: store.SourceFrom}, "192.0.2.7 (claimed)"},
+		{store.Sender{Number: "<b>+1555</b><script>", Source: store.SourceFrom}, "unknown sender"}, // stored by an older version
+		{store.Sender{Source: store.SourceNone}, "unknown sender"},
+	} {
+		if got := c.s.Label(); got != c.want {
+			t.Errorf("%+v.Label() = %q, want %q", c.s, got, c.want)
+		}
+	}
+}

@@ -76,18 +76,21 @@ const (
 func (s Sender) Proven() bool { return s.Source == SourceToken }
 
 // Label is the sender as the OLED and the owner's SMS show it: the
-// paired phone's name when proven, else the address marked as claimed
-// (a name stored with a claimed sender by an older version is ignored).
+// paired phone's name when proven, else the address marked as claimed.
+// A name stored with a claimed sender by an older version is ignored,
+// and so is a claimed "address" that is none (free text an older version
+// took from a PDU's From: mms.ValidSender).
 func (s Sender) Label() string {
+	addr := mms.BareAddress(s.Number)
 	switch {
 	case s.Proven() && s.Name != "":
 		return s.Name
-	case s.Number == "":
+	case s.Proven() && addr != "":
+		return addr
+	case addr == "" || !mms.ValidSender(addr):
 		return "unknown sender"
-	case s.Proven():
-		return s.Number
 	}
-	return s.Number + " (claimed)"
+	return addr + " (claimed)"
 }
 
 // Incoming is a message as the MMSC received it.
