@@ -72,12 +72,14 @@ bench:
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
 
-## soak: the long fault runs (make test runs short versions of each): kill -9
+## soak: the long fault runs (make test runs short versions of each): 200
+##       simulated power cuts under the store, kill -9
 ##       under load for 20 rounds, the hostile clients with 1,000,000 tiny
 ##       requests, and 8 clients for SOAK_FOR (30 minutes) while the binary's
 ##       memory and open files are sampled; figures are in the -v output
 SOAK_FOR ?= 30m
 soak:
+	$(GO) test -count=1 -v -run '^TestPowerCut$$' ./internal/store -powercuts 200
 	$(GO) test -count=1 -v -run '^TestE2E$$/^Kill9$$' ./cmd/appliance -soak 20
 	$(GO) test -count=1 -v -timeout 0 -run '^(TestFault.*|TestSoak)$$' ./cmd/appliance -soak 20 -soak-for $(SOAK_FOR)
 

@@ -54,6 +54,7 @@ func (s *Store) recover() error {
 		return err
 	}
 	s.removeTemps(s.dir)
+	s.removeTemps(filepath.Join(s.dir, damagedDir)) // a quarantine cut short
 	jpath := filepath.Join(s.dir, journalName)
 	r, err := readJournal(jpath)
 	if err != nil {
