@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +15,7 @@ import (
 )
 
 // Health check limits: /healthz answers within probeTimeout whatever the
-// SD card does, and writes to it at most once per probeEvery.
+// SD card does, and checks it at most once per probeEvery.
 const (
 	probeTimeout = 2 * time.Second
 	probeEvery   = 10 * time.Second
@@ -46,7 +45,7 @@ type Config struct {
 // room, the quota is not reached, and the MMSC listener serves.
 type Checker struct {
 	cfg   Config
-	probe *writeProbe
+	probe *diskProbe
 }
 
 // New returns the check described by cfg.
@@ -54,7 +53,7 @@ func New(cfg Config) *Checker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Checker{cfg: cfg, probe: &writeProbe{dir: cfg.Dir, now: cfg.Now}}
+	return &Checker{cfg: cfg, probe: &diskProbe{dir: cfg.Dir, now: cfg.Now}}
 }
 
 // Reply is the JSON body of /healthz.
@@ -135,13 +134,12 @@ func (c *Checker) space(st store.Stats, add func(string, ...any)) {
 	}
 }
 
-// writeProbe checks that a directory takes a write: create, write, close
-// and remove one small file (no fsync: the point is EROFS, ENOSPC, EIO or
-// a hung card, not durability). One probe runs at a time; its result is
-// reused for probeEvery; a caller waits at most probeTimeout for it.
-type writeProbe struct {
+// diskProbe runs CheckDisk on the store's directory. One probe runs at
+// a time; its result is reused for probeEvery; a caller waits at most
+// probeTimeout for it, so /healthz answers on a hung card.
+type diskProbe struct {
 	dir   string
-	write func(dir string) error // if nil, tryWrite
+	test  func(dir string) error // if nil, checkDisk
 	now   func() time.Time
 
 	mu   sync.Mutex
@@ -150,7 +148,7 @@ type writeProbe struct {
 	at   time.Time
 }
 
-func (p *writeProbe) check(ctx context.Context) error {
+func (p *diskProbe) check(ctx context.Context) error {
 	p.mu.Lock()
 	if p.done == nil || (closed(p.done) && p.now().Sub(p.at) >= probeEvery) {
 		p.done = make(chan struct{})
@@ -163,7 +161,7 @@ func (p *writeProbe) check(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-t.C:
-		return fmt.Errorf("a test write in %s has taken over %v", p.dir, probeTimeout)
+		return fmt.Errorf("a cache flush of %s has taken over %v", p.dir, probeTimeout)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -172,12 +170,12 @@ func (p *writeProbe) check(ctx context.Context) error {
 	return p.err
 }
 
-func (p *writeProbe) run(done chan struct{}) {
-	write := p.write
-	if write == nil {
-		write = tryWrite
+func (p *diskProbe) run(done chan struct{}) {
+	test := p.test
+	if test == nil {
+		test = checkDisk
 	}
-	err := write(p.dir)
+	err := test(p.dir)
 	p.mu.Lock()
 	p.err, p.at = err, p.now()
 	p.mu.Unlock()
@@ -193,27 +191,7 @@ func closed(c chan struct{}) bool {
 	}
 }
 
-// probeName is the probe's file in the data directory; a fixed name, so a
-// crash mid-probe leaves one small file at most, reused next time.
-const probeName = ".healthz-probe"
-
-func tryWrite(dir string) error {
-	return shortErr(TestWrite(filepath.Join(dir, probeName), false))
-}
-
-// TestWrite creates path, writes a line, fsyncs it if sync is set,
-// closes and removes it: /healthz's probe and the watchdog's.
-func TestWrite(path string, sync bool) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write([]byte("ok\n"))
-	if sync {
-		err = errors.Join(err, f.Sync())
-	}
-	return errors.Join(err, f.Close(), os.Remove(path))
-}
+func checkDisk(dir string) error { return shortErr(CheckDisk(dir)) }
 
 // shortErr drops the path from an *os.PathError: the reply names the
 // directory already.

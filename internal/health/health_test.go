@@ -37,7 +37,7 @@ func newTestHealth() *testHealth {
 		Accept: func() (time.Time, error) { return time.Time{}, nil },
 		Dir:    "/data", Synced: func() bool { return true }, Now: now,
 	})
-	th.h.probe.write = func(string) error { th.writes++; return th.werr }
+	th.h.probe.test = func(string) error { th.writes++; return th.werr }
 	return th
 }
 
@@ -111,7 +111,7 @@ func TestHealthzWarnings(t *testing.T) {
 	}
 }
 
-// The probe writes at most once per probeEvery however often /healthz is asked.
+// The probe runs at most once per probeEvery however often /healthz is asked.
 func TestWriteProbeReusesResult(t *testing.T) {
 	th := newTestHealth()
 	for range 5 {
@@ -133,7 +133,7 @@ func TestWriteProbeHung(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		var writes atomic.Int32
-		p := &writeProbe{dir: "/data", now: time.Now, write: func(string) error { writes.Add(1); <-release; return nil }}
+		p := &diskProbe{dir: "/data", now: time.Now, test: func(string) error { writes.Add(1); <-release; return nil }}
 		start := time.Now()
 		err := p.check(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "has taken over 2s") || time.Since(start) != probeTimeout {
@@ -152,15 +152,15 @@ func TestWriteProbeHung(t *testing.T) {
 	})
 }
 
-func TestTryWrite(t *testing.T) {
+func TestCheckDisk(t *testing.T) {
 	dir := t.TempDir()
-	if err := tryWrite(dir); err != nil {
+	if err := checkDisk(dir); err != nil {
 		t.Fatal(err)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("probe left %v", ents)
+		t.Errorf("the check left %v", ents)
 	}
-	err := tryWrite(filepath.Join(dir, "missing"))
+	err := checkDisk(filepath.Join(dir, "missing"))
 	if !errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), dir) {
 		t.Errorf("missing dir: %v, want ENOENT without the path", err)
 	}

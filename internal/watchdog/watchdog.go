@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -29,11 +28,6 @@ const stopWait = 10 * time.Second
 
 // minProbePeriod keeps a tiny WatchdogSec from spinning the probes.
 const minProbePeriod = 10 * time.Millisecond
-
-// probeFile is written and removed by the disk probe. It has the store's
-// temporary-file prefix, so a crash in the middle leaves nothing that
-// the store's recovery does not remove.
-const probeFile = ".tmp-watchdog-probe"
 
 // Config is what the service probes.
 type Config struct {
@@ -196,11 +190,11 @@ func (s *service) askListener(ctx context.Context) error {
 	return err
 }
 
-// touchDisk writes, syncs and removes a small file in the data directory.
-// On a hung card it does not return; on a full or read-only one it
-// returns the error.
+// touchDisk checks the data directory's filesystem without writing to
+// it (health.CheckDisk). On a hung card it does not return; on a
+// read-only one it returns the error.
 func (s *service) touchDisk() error {
-	return health.TestWrite(filepath.Join(s.cfg.Dir, probeFile), true)
+	return health.CheckDisk(s.cfg.Dir)
 }
 
 // summary is the STATUS line: what the store holds, and any disk error.

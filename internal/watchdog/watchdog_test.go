@@ -115,6 +115,7 @@ func runService(t *testing.T, sd *fakeSystemd, cfg Config) (stop func()) {
 func TestServiceReadyWatchdogStopping(t *testing.T) {
 	sd := newFakeSystemd(t, 400*time.Millisecond)
 	cfg := serviceFixture(t, nil)
+	before, _ := os.ReadDir(cfg.Dir)
 	stop := runService(t, sd, cfg)
 	ready := sd.next()
 	if ready["READY"] != "1" || ready["WATCHDOG"] != "1" || !strings.Contains(ready["STATUS"], "0 messages") {
@@ -124,8 +125,8 @@ func TestServiceReadyWatchdogStopping(t *testing.T) {
 	if !strings.HasPrefix(ping["STATUS"], "serving "+cfg.Listen) || strings.Contains(ping["STATUS"], "not writable") {
 		t.Errorf("STATUS with a ping: %q", ping["STATUS"])
 	}
-	if _, err := os.Stat(filepath.Join(cfg.Dir, probeFile)); !os.IsNotExist(err) {
-		t.Errorf("the disk probe left its file: %v", err)
+	if ents, err := os.ReadDir(cfg.Dir); err != nil || len(ents) != len(before) {
+		t.Errorf("the disk probe changed the data directory: %v, %v before", ents, before)
 	}
 	stop()
 	if m := sd.until("STOPPING"); m["STOPPING"] != "1" {
@@ -162,7 +163,7 @@ func TestServiceDiskErrorIsNotAHang(t *testing.T) {
 	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Dir = notADir // the probe's file would go under a regular file
+	cfg.Dir = notADir // the probe's fsync of a directory fails: ENOTDIR
 	if status := firstPingStatus(t, sd, cfg); !strings.Contains(status, "store not writable") {
 		t.Errorf("STATUS %q does not report the disk error", status)
 	}
