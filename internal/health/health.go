@@ -138,9 +138,9 @@ func (c *Checker) space(st store.Stats, add func(string, ...any)) {
 // a time; its result is reused for probeEvery; a caller waits at most
 // probeTimeout for it, so /healthz answers on a hung card.
 type diskProbe struct {
-	dir   string
-	test  func(dir string) error // if nil, checkDisk
-	now   func() time.Time
+	dir  string
+	test func(dir string) error // if nil, checkDisk
+	now  func() time.Time
 
 	mu   sync.Mutex
 	done chan struct{} // closed when the latest probe finished; nil before the first
