@@ -21,6 +21,7 @@ all: build
 build:
 	$(GOBUILD) -o bin/appliance ./cmd/appliance
 	$(GOBUILD) -o bin/smsexport ./cmd/smsexport
+	$(GOBUILD) -o bin/mmsexport ./cmd/mmsexport
 
 ## pi: static binaries for the Raspberry Pi models in dist/
 ##   armv6 (Pi Zero/Zero W/1), armv7 (Pi 2/3/4 32-bit OS), arm64 (Pi 3/4/5/Zero 2 64-bit OS)
@@ -31,6 +32,9 @@ pi:
 	GOOS=linux GOARCH=arm GOARM=6 $(GOBUILD) -o dist/smsexport-linux-armv6 ./cmd/smsexport
 	GOOS=linux GOARCH=arm GOARM=7 $(GOBUILD) -o dist/smsexport-linux-armv7 ./cmd/smsexport
 	GOOS=linux GOARCH=arm64       $(GOBUILD) -o dist/smsexport-linux-arm64 ./cmd/smsexport
+	GOOS=linux GOARCH=arm GOARM=6 $(GOBUILD) -o dist/mmsexport-linux-armv6 ./cmd/mmsexport
+	GOOS=linux GOARCH=arm GOARM=7 $(GOBUILD) -o dist/mmsexport-linux-armv7 ./cmd/mmsexport
+	GOOS=linux GOARCH=arm64       $(GOBUILD) -o dist/mmsexport-linux-arm64 ./cmd/mmsexport
 
 ## run: build and run with development defaults: listens on 127.0.0.1:8080,
 ##      stores under ./mmsc-data, open endpoint on, no modem, OLED drawn to run/oled.png,

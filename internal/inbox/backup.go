@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Disposition", disposition(true, name))
 	zw := zip.NewWriter(w)
 	rc := http.NewResponseController(w)
-	err := writeText(zw, "README.txt", backupReadme)
+	err := zipSink{zw}.file("README.txt", []byte(backupReadme), h.now(), true)
 	for i := len(ids) - 1; i >= 0 && err == nil; i-- {
 		// A backup may take longer than the server's write timeout;
 		// each message gets its own deadline instead, so a stalled
@@ -67,7 +68,7 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if m, ok := h.cfg.Store.Get(ids[i]); ok { // else deleted since
-			err = h.backupMessage(zw, m)
+			err = backupMessage(zipSink{zw}, h.cfg.Store, m)
 		}
 	}
 	if err == nil {
@@ -80,9 +81,16 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("inbox: backup", "messages", len(ids))
 }
 
+// A backupSink takes the files of a backup: a zip for the backup page,
+// a folder for ExportDir. Names use '/' and are safe (an id, then a
+// name downloadName made).
+type backupSink interface {
+	file(name string, data []byte, modified time.Time, compress bool) error
+}
+
 // backupMessage writes one message's folder.
-func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
-	pdu, msg, err := h.readPDU(m.ID)
+func backupMessage(sink backupSink, st *store.Store, m store.Meta) error {
+	pdu, msg, err := readPDU(st, m.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // deleted since the query
 	}
@@ -90,7 +98,7 @@ func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
 		return err
 	}
 	dir := m.ID + "/"
-	if err := writeFile(zw, dir+"message.mms", pdu, m, zip.Store); err != nil {
+	if err := sink.file(dir+"message.mms", pdu, m.Received, false); err != nil {
 		return err
 	}
 	var ls []leaf
@@ -99,18 +107,16 @@ func (h *Handler) backupMessage(zw *zip.Writer, m store.Meta) error {
 		zipNames(&m, ls)
 	}
 	mj, _ := json.MarshalIndent(m, "", "  ")
-	if err := writeFile(zw, dir+"meta.json", mj, m, zip.Deflate); err != nil {
+	if err := sink.file(dir+"meta.json", mj, m.Received, true); err != nil {
 		return err
 	}
 	if msg == nil { // undecodable: the .mms and metadata are all there is
-		return writeText(zw, dir+"parts-not-extracted.txt", fmt.Sprintf("The message could not be decoded: %v\n", err))
+		return sink.file(dir+"parts-not-extracted.txt", fmt.Appendf(nil, "The message could not be decoded: %v\n", err), m.Received, true)
 	}
 	for _, l := range ls {
-		method := zip.Store // media is compressed already
-		if k := kindOf(l.Part.ContentType.MediaType); k == kindText || k == kindSMIL {
-			method = zip.Deflate
-		}
-		if err := writeFile(zw, dir+downloadName(l), l.Part.Data, m, method); err != nil {
+		k := kindOf(l.Part.ContentType.MediaType)
+		compress := k == kindText || k == kindSMIL // media is compressed already
+		if err := sink.file(dir+downloadName(l), l.Part.Data, m.Received, compress); err != nil {
 			return err
 		}
 	}
@@ -127,8 +133,15 @@ func zipNames(m *store.Meta, ls []leaf) {
 	}
 }
 
-func writeFile(zw *zip.Writer, name string, data []byte, m store.Meta, method uint16) error {
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: m.Received})
+// zipSink writes a backup into a zip.
+type zipSink struct{ zw *zip.Writer }
+
+func (z zipSink) file(name string, data []byte, modified time.Time, compress bool) error {
+	method := zip.Store
+	if compress {
+		method = zip.Deflate
+	}
+	w, err := z.zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: modified})
 	if err != nil {
 		return err
 	}
@@ -136,13 +149,43 @@ func writeFile(zw *zip.Writer, name string, data []byte, m store.Meta, method ui
 	return err
 }
 
-func writeText(zw *zip.Writer, name, text string) error {
-	w, err := zw.Create(name)
-	if err != nil {
+// dirSink writes a backup as plain files under a folder.
+type dirSink struct{ root string }
+
+func (d dirSink) file(name string, data []byte, modified time.Time, _ bool) error {
+	path := filepath.Join(d.root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, text)
-	return err
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	return os.Chtimes(path, modified, modified)
+}
+
+// ExportDir writes the messages of st whose ids are in ids (as IDs
+// returns them, newest first; written oldest first) to dir as plain
+// files, laid out as in the backup zip: README.txt, and per message a
+// folder with message.mms (the PDU as received), meta.json and the
+// parts. It returns how many messages it wrote. Files already in dir
+// under the same names are replaced.
+func ExportDir(st *store.Store, ids []string, dir string) (int, error) {
+	sink := dirSink{dir}
+	if err := sink.file("README.txt", []byte(backupReadme), time.Now(), true); err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := len(ids) - 1; i >= 0; i-- {
+		m, ok := st.Get(ids[i])
+		if !ok {
+			continue // deleted since
+		}
+		if err := backupMessage(sink, st, m); err != nil {
+			return n, fmt.Errorf("inbox: export %s: %w", m.ID, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // unique returns name, or name-2.ext, name-3.ext ... when a part of the

@@ -39,7 +39,13 @@ func (h *Handler) loadMessage(id string) (store.Meta, *mms.Message, error) {
 // readPDU reads message id's stored PDU and decodes it. The PDU is
 // returned even when it does not decode; msg is nil then.
 func (h *Handler) readPDU(id string) (pdu []byte, msg *mms.Message, err error) {
-	f, err := h.cfg.Store.OpenPDU(id)
+	return readPDU(h.cfg.Store, id)
+}
+
+// readPDU reads and decodes the PDU of id; an undecodable one comes
+// back with its bytes and the decoding error.
+func readPDU(st *store.Store, id string) (pdu []byte, msg *mms.Message, err error) {
+	f, err := st.OpenPDU(id)
 	if err != nil {
 		return nil, nil, err
 	}
