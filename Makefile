@@ -65,16 +65,20 @@ fuzz:
 	$(GO) test -timeout 0 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME_LONG) ./internal/mms
 
 ## bench: the HTTP load matrix against the appliance and, when Apache +
-##        mod_php are installed, the seed PHP page; then the SD wear of a
-##        message (BenchmarkWear: device bytes on an ext4 image on a loop
-##        device, root only, against the log and file designs); then the
-##        codec and store benchmarks. The matrix runs first: the store benchmarks delete
+##        mod_php are installed, the seed PHP page; then the SD wear (device
+##        bytes on an ext4 image on a loop device, root only): per message
+##        against the log and file designs (BenchmarkWear), a day idle with
+##        the watchdog on (BenchmarkIdleWear, 2 minutes), each way of
+##        checking the disk (BenchmarkDiskChecks); then the codec and store
+##        benchmarks. The matrix runs first: the store benchmarks delete
 ##        thousands of files, and on ext4 without a journal creating files
 ##        in the next 30 s scans past the freed inodes, which would slow
 ##        whichever rows came next.
 bench:
 	$(GO) run ./cmd/mmsload -compare
 	$(GO) test -run '^$$' -bench '^BenchmarkWear$$' -benchtime 1x ./internal/store -wear
+	$(GO) test -run '^$$' -bench '^BenchmarkIdleWear$$' -benchtime 1x ./cmd/appliance
+	$(GO) test -run '^$$' -bench '^BenchmarkDiskChecks$$' -benchtime 200x ./internal/health
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox ./internal/smsxml ./internal/adapt
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc

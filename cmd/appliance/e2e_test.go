@@ -397,10 +397,10 @@ func killRound(t *testing.T, bin, cwd, data string, pdus [][]byte, round int) []
 }
 
 // checkSender reads the stored metadata of id (its line in the store's
-// journal) and checks who sent it.
+// log) and checks who sent it.
 func checkSender(t *testing.T, data, id, number, source string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(data, "journal.jsonl"))
+	b, err := os.ReadFile(filepath.Join(data, "messages.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +415,7 @@ func checkSender(t *testing.T, data, id, number, source string) {
 		}
 	}
 	if !found {
-		t.Errorf("no metadata for %s in the journal", id)
+		t.Errorf("no metadata for %s in the log", id)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -133,16 +134,26 @@ func testConnCap(t *testing.T, p *e2eProc, lan string) {
 	}
 }
 
-// testHealthzFailing: a store the probe cannot write to makes /healthz 503
-// with the reason. The probe's file name is taken by a directory, which
-// fails even for root.
+// testHealthzFailing: a store whose filesystem stops taking writes, as
+// ext4 mounted errors=remount-ro does after an I/O error, makes /healthz
+// 503 with the reason. The check writes nothing, so only a real
+// filesystem shows it: an ext4 image (root only) whose error is
+// triggered through /sys/fs/ext4/<dev>/trigger_fs_error.
 func testHealthzFailing(t *testing.T, bin string) {
-	_, cwd, data := dirs(t)
-	if err := os.MkdirAll(filepath.Join(data, ".healthz-probe"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	mnt := mountExt4(t, 64, "-e", "remount-ro")
+	_, cwd, _ := dirs(t)
+	data := filepath.Join(mnt, "data")
 	lan := freeAddr(t)
 	e2eStart(t, bin, cwd, data, "-lan", lan)
+	// No /healthz before the error: its first request runs the check.
+	out, err := exec.Command("findmnt", "-n", "-o", "SOURCE", mnt).Output()
+	if err != nil {
+		t.Fatalf("findmnt %s: %v", mnt, err)
+	}
+	trigger := filepath.Join("/sys/fs/ext4", filepath.Base(strings.TrimSpace(string(out))), "trigger_fs_error")
+	if err := os.WriteFile(trigger, []byte("homemmsc test\n"), 0o200); err != nil {
+		t.Fatalf("ext4 error: %v", err)
+	}
 	r := get(t, http.DefaultClient, "http://"+lan+"/healthz")
 	var rep struct {
 		Status   string

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/homemmsc/homemmsc/internal/store"
 )
 
 // storeCheck is what was found on disk for the messages answered OK.
@@ -16,10 +18,11 @@ type storeCheck struct {
 	Extra   int // intact copies of messages that were not answered OK
 }
 
-// verifyDir looks for the PDUs answered OK under dir. It is agnostic of the
-// store's layout: any regular file that starts with a PDU of t counts when
-// its sha256 equals that of the PDU with the Transaction-Id it carries.
-// The seed page stores the raw body the same way, so one check serves both.
+// verifyDir looks for the PDUs answered OK under dir: in the appliance's
+// store (its log, read through internal/store once the server stopped)
+// when dir holds one, and in any regular file that starts with a PDU of
+// t, as the seed page stores the raw body. A PDU counts when its sha256
+// equals that of the PDU with the Transaction-Id it carries.
 func verifyDir(dir string, t *pduTemplate, okIDs []string) (storeCheck, error) {
 	want := make(map[string]bool, len(okIDs))
 	for _, id := range okIDs {
@@ -27,21 +30,28 @@ func verifyDir(dir string, t *pduTemplate, okIDs []string) (storeCheck, error) {
 	}
 	found := map[string]bool{}
 	var c storeCheck
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		tid, sum, ok := hashPDUFile(path, t)
-		if !ok {
-			return nil
-		}
+	count := func(r io.Reader) {
+		tid, sum, ok := hashPDU(r, t)
 		switch {
+		case !ok:
 		case sum != t.sum(tid):
 			c.Corrupt++
 		case want[tid]:
 			found[tid] = true
 		default:
 			c.Extra++
+		}
+	}
+	if err := eachStored(dir, count); err != nil {
+		return c, err
+	}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		if f, err := os.Open(path); err == nil {
+			count(f)
+			f.Close()
 		}
 		return nil
 	})
@@ -50,15 +60,30 @@ func verifyDir(dir string, t *pduTemplate, okIDs []string) (storeCheck, error) {
 	return c, err
 }
 
-// hashPDUFile returns the Transaction-Id and sha256 of a file that starts
-// like a PDU of t, and false for any other file.
-func hashPDUFile(path string, t *pduTemplate) (string, [sha256.Size]byte, bool) {
-	var sum [sha256.Size]byte
-	f, err := os.Open(path)
-	if err != nil {
-		return "", sum, false
+// eachStored calls fn with the PDU of every message of the appliance's
+// store in dir, if there is one.
+func eachStored(dir string, fn func(io.Reader)) error {
+	if _, err := os.Stat(filepath.Join(dir, "messages.log")); err != nil {
+		return nil
 	}
-	defer f.Close()
+	st, err := store.Open(store.Config{Dir: dir, MinFree: -1})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, id := range st.IDs(store.Query{}) {
+		if f, err := st.OpenPDU(id); err == nil {
+			fn(f)
+			f.Close()
+		}
+	}
+	return nil
+}
+
+// hashPDU returns the Transaction-Id and sha256 of what r holds when it
+// starts like a PDU of t, and false for anything else.
+func hashPDU(f io.Reader, t *pduTemplate) (string, [sha256.Size]byte, bool) {
+	var sum [sha256.Size]byte
 	head := make([]byte, 64)
 	n, _ := io.ReadFull(f, head)
 	tid, ok := t.tidOf(head[:n])

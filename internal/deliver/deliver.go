@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,7 +43,7 @@ type Phones interface {
 // metadata, for the inbox.
 type Store interface {
 	Get(id string) (store.Meta, bool)
-	OpenPDU(id string) (*os.File, error)
+	OpenPDU(id string) (*store.PDU, error)
 	SetDelivery(id string, ds []store.Delivery) error
 }
 

@@ -14,13 +14,15 @@ var ErrReadOnly = errors.New("health: filesystem is read-only")
 
 // CheckDisk reports whether the filesystem that holds dir can still take
 // a message, without writing to it: statfs(2) says whether it is mounted
-// read-only (ext4 remounts itself so after an I/O error when told to),
-// and an fsync(2) of dir itself, which has nothing to write while the
-// store is idle, still sends the card a cache flush and waits for it
-// (ext4_sync_file issues one when the directory's last change is already
-// committed), so on a hung card it does not return. A full disk is
-// Stats.FreeBytes's job. BenchmarkDiskChecks measures what each way of
-// checking writes to the device.
+// read-only, and an fsync(2) of dir itself, which has nothing to write
+// while the store is idle, still sends the card a cache flush and waits
+// for it (ext4_sync_file issues one when the directory's last change is
+// already committed), so on a hung card it does not return; and on an
+// ext4 that stopped writing after an I/O error (errors=remount-ro, which
+// Linux 6 shows as emergency_ro without the read-only flag statfs
+// reports) it fails with EROFS. A full disk is Stats.FreeBytes's job.
+// BenchmarkDiskChecks measures what each way of checking writes to the
+// device.
 func CheckDisk(dir string) error {
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/homemmsc/homemmsc/internal/wear"
@@ -30,8 +31,8 @@ func loopDevice(tb testing.TB) *wear.Device {
 	return d
 }
 
-// TestCheckDiskReadOnly remounts a real ext4 read-only, as the kernel
-// does after an I/O error with errors=remount-ro.
+// TestCheckDiskReadOnly remounts a real ext4 read-only, and then makes it
+// stop writing as ext4 does after an I/O error with errors=remount-ro.
 func TestCheckDiskReadOnly(t *testing.T) {
 	d := loopDevice(t)
 	if err := CheckDisk(d.Dir); err != nil {
@@ -40,9 +41,24 @@ func TestCheckDiskReadOnly(t *testing.T) {
 	if out, err := exec.Command("mount", "-o", "remount,ro", d.Dir).CombinedOutput(); err != nil {
 		t.Fatalf("remount ro: %v: %s", err, out)
 	}
-	defer exec.Command("mount", "-o", "remount,rw", d.Dir).Run()
 	if err := CheckDisk(d.Dir); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("read-only: %v, want ErrReadOnly", err)
+	}
+	if out, err := exec.Command("mount", "-o", "remount,rw,errors=remount-ro", d.Dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount rw: %v: %s", err, out)
+	}
+	// An I/O error on ext4 mounted errors=remount-ro, with a file open
+	// for writing (the store's log): the kernel stops all writes.
+	f, err := os.Create(filepath.Join(d.Dir, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.WriteFile(d.ErrorTrigger(), []byte("homemmsc test\n"), 0o200); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDisk(d.Dir); !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("after an ext4 error: %v, want EROFS", err)
 	}
 }
 

@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +39,8 @@ One folder per message, named after its id (the UTC time it arrived and
 a sequence number). In each:
 
   message.mms   the message exactly as the phone sent it (M-Send.req)
-  meta.json     what the appliance recorded: sender, time, subject, parts
+  meta.json     what the appliance recorded: sender, time, subject, parts,
+                and the sha256 of message.mms
   the parts     under the names the sender gave them (made safe), or
                 part-NN.ext when there was none
 
@@ -106,7 +109,11 @@ func backupMessage(sink backupSink, st *store.Store, m store.Meta) error {
 		ls = leaves(m, msg)
 		zipNames(&m, ls)
 	}
-	mj, _ := json.MarshalIndent(m, "", "  ")
+	sum := sha256.Sum256(pdu)
+	mj, _ := json.MarshalIndent(struct {
+		store.Meta
+		SHA256 string `json:"sha256"` // of message.mms, for checking a copy
+	}{m, hex.EncodeToString(sum[:])}, "", "  ")
 	if err := sink.file(dir+"meta.json", mj, m.Received, true); err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/smtp"
 	"net/textproto"
-	"os"
 	"strconv"
 	"time"
 
@@ -216,7 +215,7 @@ func step(name string, err error) error {
 // Store is what Forward reads; *store.Store is one.
 type Store interface {
 	Get(id string) (store.Meta, bool)
-	OpenPDU(id string) (*os.File, error)
+	OpenPDU(id string) (*store.PDU, error)
 }
 
 // Errors of Forward that no retry can mend.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,9 +303,22 @@ func TestExportSkipsDamaged(t *testing.T) {
 	e := newEnv(t)
 	a := e.put(t, picture("a"), "+15550001111")
 	bad := e.put(t, picture("b"), "+15550001111")
-	pdu := filepath.Join(e.dir, "messages", bad.ID+".mms")
-	junk := bytes.Repeat([]byte{0xff}, int(bad.Size)) // same size: the store still lists it
-	if err := os.WriteFile(pdu, junk, 0o600); err != nil {
+	// Overwrite its PDU in the store's log with junk of the same size:
+	// the store still lists it.
+	f, err := e.st.OpenPDU(bad.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdu, _ := io.ReadAll(f)
+	f.Close()
+	logPath := filepath.Join(e.dir, "messages.log")
+	raw, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(raw, pdu)
+	copy(raw[i:], bytes.Repeat([]byte{0xff}, len(pdu)))
+	if err := os.WriteFile(logPath, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	doc, b, res := exportAll(t, e, Options{})

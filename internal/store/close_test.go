@@ -7,19 +7,32 @@ import (
 	"testing/synctest"
 )
 
-// gateFS holds the first directory sync of a Put until released.
+// gateFS holds the first sync of the log, once armed, until released.
 type gateFS struct {
 	osFS
 	entered, release chan struct{}
 	armed            atomic.Bool
 }
 
-func (g *gateFS) SyncDir(dir string) error {
-	if g.armed.CompareAndSwap(true, false) {
-		close(g.entered)
-		<-g.release
+func (g *gateFS) OpenAppend(name string) (file, error) {
+	f, err := g.osFS.OpenAppend(name)
+	if err != nil {
+		return nil, err
 	}
-	return g.osFS.SyncDir(dir)
+	return gateFile{f, g}, nil
+}
+
+type gateFile struct {
+	file
+	g *gateFS
+}
+
+func (f gateFile) Sync() error {
+	if f.g.armed.CompareAndSwap(true, false) {
+		close(f.g.entered)
+		<-f.g.release
+	}
+	return f.file.Sync()
 }
 
 func TestCloseWaitsForPutInFlight(t *testing.T) {

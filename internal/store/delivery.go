@@ -9,7 +9,7 @@ import (
 // Delivery is where one recipient of a message stands in the delivery
 // to paired phones (issue 7): internal/deliver keeps the full state in
 // its own files and records this summary in the metadata, for the inbox
-// and anyone reading the journal.
+// and anyone reading the log.
 type Delivery struct {
 	To      string    `json:"to"`              // the address as the message gave it
 	Phone   string    `json:"phone,omitempty"` // the paired phone's name; empty when not paired
@@ -22,7 +22,7 @@ const maxDeliveries = MaxRecipients
 
 // SetDelivery records the delivery states of a message's recipients
 // (cleaned, at most MaxRecipients). Like SetSeen it goes through the
-// journal, is durable when it returns, and writes nothing when nothing
+// log, is durable when it returns, and writes nothing when nothing
 // changed.
 func (s *Store) SetDelivery(id string, ds []Delivery) error {
 	if len(ds) > maxDeliveries {

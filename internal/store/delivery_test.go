@@ -22,13 +22,13 @@ func TestSetDelivery(t *testing.T) {
 	if err := s.SetDelivery(m.ID, ds); err != nil {
 		t.Fatal(err)
 	}
-	journal := filepath.Join(cfg.Dir, journalName)
+	journal := filepath.Join(cfg.Dir, logName)
 	before, _ := os.Stat(journal)
 	if err := s.SetDelivery(m.ID, ds); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := os.Stat(journal); after.Size() != before.Size() {
-		t.Errorf("an unchanged delivery grew the journal from %d to %d bytes", before.Size(), after.Size())
+		t.Errorf("an unchanged delivery grew the log from %d to %d bytes", before.Size(), after.Size())
 	}
 	s.Close()
 	s = openStore(t, cfg)

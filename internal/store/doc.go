@@ -4,29 +4,33 @@
 //
 // # Layout on disk
 //
-// Everything lives under Config.Dir (the appliance uses /var/lib/homemmsc),
-// as plain files that a backup can copy and a person can read:
+// Everything lives under Config.Dir (the appliance uses /var/lib/homemmsc):
 //
-//	lock                      flock(2) held while a Store is open: one process per directory
-//	journal.jsonl             the metadata: one JSON object per line, appended (below)
-//	messages/<id>.mms         the PDU exactly as received, one file per message
-//	messages/.tmp-*, .tmp-*   a rewrite in progress; removed by Open
-//	damaged/                  what Open could not trust; kept for the owner, never indexed
-//	seq, messages/<id>.json   the layout before the journal; Open imports both, removes the .json
+//	lock            flock(2) held while a Store is open: one process per directory
+//	messages.log    every message and every change, appended one record after another (below)
+//	.tmp-*          a rewrite in progress (compaction, import); removed by Open
+//	damaged/        what Open could not trust; kept for the owner, never indexed
 //
-// Each journal line is one of
+// The log is a sequence of records. Each starts with one line of JSON
+// ending in '\n'; the line of a new message is followed by its PDU,
+// exactly as the phone sent it (Meta.Size bytes), and a '\n':
 //
-//	{"put":{...Meta...}}      a message's whole metadata; a later put of the same id replaces it
-//	{"del":"<id>"}            the message was deleted
-//	{"seq":N}                 the sequence high-water mark (first line after a compaction)
+//	{"msg":{...Meta...},"crc":C,"w":W}\n<PDU>\n   a new message; C is the CRC-32C of the PDU
+//	{"put":{...Meta...}}\n                         a changed metadata (seen, delivery): replaces the earlier
+//	{"del":"<id>"}\n                               the message was deleted
+//	{"seq":N,"w":W}\n                              the sequence high-water mark (the end of a compacted log)
 //
-// so `grep <id> journal.jsonl | tail -1` shows what the store knows about
-// a message. Open reads the journal in order into the index, then checks
-// it against the PDUs present (stat'ed, not read): 88-95 ms for 1000
-// messages, against 158-237 ms to read 1000 metadata files in the
-// earlier layout (go test -run '^$' -bench Open -benchtime 20x, same VM,
-// same minute). Keeping only the index entries (below) took it from
-// 24-25 ms to 17-18 ms (-count 3, a later day on a quieter VM).
+// A person can get every message out without this code: read a line,
+// and if it starts with {"msg": the next "size" bytes are the PDU, to
+// be saved as <id>.mms; skip the '\n' and go on. `grep -a '"id":"<id>"'
+// messages.log | tail -1` shows what the store knows about a message.
+// The owner gets plain files from the inbox's backup zip or from
+// cmd/mmsexport (a folder per message: message.mms, meta.json, parts).
+//
+// Open reads the log's lines in order into the index, reading each line
+// (a pread of 4 KB at a time) and jumping over its PDU: 20,000 messages
+// of 30 KB, a third of them seen, in 0.48 s with a warm page cache, 2.3
+// MB of heap after it (BenchmarkOpen, 2-core amd64 VM under load).
 //
 // An id is "YYYYMMDD-hhmmss-NNNNNN": the UTC time the message arrived and
 // a sequence number of at least six digits. Ids hold only digits and '-',
@@ -34,9 +38,9 @@
 // id validates it (ErrInvalidID) before it comes near a path. The
 // sequence makes ids unique: it is allocated under the store's lock (50
 // Puts in the same second get 50 ids) and recovered at Open as one more
-// than the highest id the journal, messages/ or damaged/ name. A del line
-// keeps a deleted id until the journal is compacted, and compaction
-// writes the high-water mark first, so a deleted id is not issued again.
+// than the highest id the log or damaged/ names. A del line keeps a
+// deleted id until the log is compacted, and compaction writes the
+// high-water mark, so a deleted id is not issued again.
 // The clock is not trusted for uniqueness or order: a Pi has no RTC and
 // may boot in 1970; Query orders by sequence, and Meta.ClockSynced says
 // whether Meta.Received can be believed.
@@ -47,7 +51,33 @@
 // from the PDU (Meta.Parts[i].Name) is metadata for display, never a
 // path.
 //
-// # The index: a summary in memory, the rest read from the journal
+// # Why one log: the SD card's wear
+//
+// The card wears with every block written, so a message should cost
+// what the cheapest correct durable design costs. BenchmarkWear measures
+// the bytes the block device is asked to write per message, on ext4
+// with its journal (noatime, as Raspberry Pi OS mounts its root) in an
+// image on a loop device, for three designs in the same image and run:
+//
+//	go test -run '^$' -bench '^BenchmarkWear$' -benchtime 1x ./internal/store
+//
+//	device bytes per message, and over the log design's
+//	                            30 KB x 1       30 KB x 8       300 KB x 1
+//	log: append, fdatasync      54,422          36,454          324,540
+//	file: create, fdatasync,    65,959 1.21x    68,130 1.87x    336,555 1.04x
+//	  fsync of the directory
+//	this store, earlier         79,012 1.45x    78,029 2.13x    348,843 1.07x
+//	  (a file per PDU and a journal: three syncs)
+//	this store                  55,405 1.02x    37,547 1.03x    325,495 1.00x
+//
+// (x 8: eight writers at once, sharing syncs.) A file per message cannot
+// come near the log: its inode, its directory entry and the journal
+// blocks they dirty are written at every message. So the store is the
+// log design with the metadata in the same write: one write of the line
+// and the PDU, one fdatasync, shared by the writers that arrive while
+// one runs (group commit).
+//
+// # The index: a summary in memory, the rest read from the log
 //
 // An appliance keeps its messages for years, so what the store holds in
 // memory per message is what the process grows by as they arrive. The
@@ -58,214 +88,129 @@
 // and counting need — the received time, clockSynced, seen, the PDU
 // size, the sender and the To addresses (one shared copy per distinct
 // sender and recipients, a unique.Handle: a home appliance hears from a
-// handful of phones, each writing to a handful of people) and the subject — and where the message's latest put line is in the
-// journal (offset and length): 80 bytes on 64-bit platforms, 64 on the
-// Pi Zero's 32-bit ARM, plus the subject's bytes. Query's Match sees
-// that part (a Summary), so a search passes over every message without
-// touching the card, and Stats counts from it.
+// handful of phones, each writing to a handful of people) and the
+// subject — and where the message's latest metadata line and its PDU
+// are in the log: 88 bytes on 64-bit platforms, 72 on the Pi Zero's
+// 32-bit ARM, plus the subject's bytes. Query's Match sees that part (a
+// Summary), so a search passes over every message without touching the
+// card, and Stats counts from it.
 //
-// Everything else — Cc and Bcc, parts, hints, delivery states, sha256 —
-// is read when asked for: Get, Part, the page a Query returns, SetSeen,
+// Everything else — Cc and Bcc, parts, hints, delivery states — is read
+// when asked for: Get, Part, the page a Query returns, SetSeen,
 // SetDelivery, MarkAllSeen and Delete read the message's line with one
-// pread at its offset, decode it, and check that it is the put of that
-// id (and of that size), so a journal changed behind the store's back
+// pread at its offset, decode it, and check that it is the metadata of
+// that id (and of that size), so a log changed behind the store's back
 // is an error, never another message's metadata. The offsets stay valid
-// while the store is open: the journal is only appended to then, and
-// Open, which alone rewrites it (compaction), records the offsets in the
-// file it leaves. Events carry the whole Meta, which the change has in
-// hand. Measured on a 2-vCPU amd64 VM, both versions the same hour:
-//
-//	go test -run '^$' -bench 'IndexMemory|Get$' -count 3 ./internal/store/
-//
-//	                        live heap per message       Get
-//	                        (10,000 Puts, one phone)
-//	whole Meta in memory    913-918 B                   68-90 ns, no allocation
-//	summary + journal       113-119 B                   17-25 µs, 3.4 KB in 50 allocations
-//
-// and for 32-bit ARM, the test binary run under qemu-arm-static (GOARCH=arm
-// GOARM=6 go test -c, then -test.bench IndexMemory -test.count 2): 592-597
-// bytes per message before, 96-98 after.
-//
-// (The whole-Meta index already shared its repeated strings, senders,
-// recipients, part types and hints, between messages.) Fifty thousand
-// messages now take about 6 MB of heap instead of 46 MB, before the
-// garbage collector's headroom. Get's cost is the JSON decoding of a
-// line of about 1 KB; an inbox page of 50 rows reads 50 lines, about
-// 1.1-1.4 ms more per page on that VM (BenchmarkList in internal/inbox).
-//
-// Open reads the journal a line at a time and keeps only the entries, so
-// its memory does not grow with the journal's size either; what it
-// allocated on the way is garbage once it returns, which cmd/appliance
-// hands back to the system. The appliance (make build) started on a copy
-// of a store of 20,000 messages with a 19 MB journal, VmRSS 5 s after
-// its listener answers, three runs of each binary alternating (an empty
-// store: 10.3-10.7 MB for both):
-//
-//	                        VmRSS            VmHWM (peak)
-//	whole Meta in memory    42.6-46.1 MB     70-72 MB
-//	summary + journal       15.7-16.0 MB     32-35 MB
+// while the store is open: the log is only appended to then, and Open,
+// which alone rewrites it (compaction), records the offsets in the file
+// it leaves. Events carry the whole Meta, which the change has in hand.
 //
 // # Writing: nothing acknowledged is lost, even to a power cut
 //
-// Put, in this order:
+// Put encodes the message's line (with the PDU's CRC-32C and W, below),
+// appends the line, the PDU and a '\n' under the log's mutex, and waits
+// for an fdatasync of the log that started after its append; only then
+// does it return, and only then does the MMSC answer the phone Ok.
+// Every file the store syncs is only appended to (or new), so
+// fdatasync(2) flushes everything a reader needs (data and size). A
+// failed write is cut off again (ftruncate), so the file only ever holds
+// whole records; a failed sync retracts the record with a del line.
 //
-//  1. creates messages/<id>.mms (O_EXCL: the id is new), writes the PDU
-//     in one call and starts its fdatasync;
-//  2. while the card works, hashes the PDU (sha256, for the metadata),
-//     writes the sum into the metadata line (encoded before the write,
-//     with a placeholder of the same length, because the quota check
-//     needs the line's size) and appends the line to journal.jsonl (one
-//     write of a whole line, under a mutex); the line records the
-//     store's watermark, "w" (below);
-//  3. syncs the PDU's name (an fsync of messages/) and the line (an
-//     fdatasync of journal.jsonl), both shared with concurrent Puts
-//     (below), and waits for these and the PDU's fdatasync;
-//  4. returns, and only then does the MMSC answer the phone Ok.
+// Why an Ok message survives a power cut: when Put returns, every byte
+// of the log up to the end of its record has been explicitly synced.
+// This holds with ext4's journal (data=ordered, the Pi OS default),
+// without one and with data=writeback. What no software can fix is a
+// card that acknowledges a cache flush it has not done; buy cards that
+// honour flushes (industrial or "endurance" lines).
 //
-// Hashing during the PDU's flush rather than before its write takes the
-// hash off the wait: for 300 KB, 0.21 ms here with the CPU's SHA
-// instructions and 0.88 ms without them (GODEBUG=cpu.sha=off), the case
-// of every Pi before the Pi 5, whose cores lack the ARM crypto
-// extensions.
+// A power cut can leave a record that was written but not synced torn
+// (cut anywhere), zeros where its data never reached the card (ext4
+// without a journal may persist the size first), or, with several
+// writers, whole records after a torn one (pages written back out of
+// order). None of these was acknowledged. W bounds what Open must check:
+// every new message's line records how many bytes of the log had been
+// synced when it was written; once a record of the log says W, nothing
+// before W needs checking. Open takes the highest W of the log, and
+// checks by CRC the PDU of every new message at or after it: with one
+// phone only the newest, with eight at once the few in flight. After a
+// failed fdatasync Linux may have dropped the pages it could not write
+// and report the next sync a success, so W stops advancing until the
+// store is reopened, and Open checks everything written after it.
 //
-// Why an Ok message survives a power cut: when Put returns, the PDU's
-// bytes and size, its name (Linux: fsync of a directory persists the
-// entries made in it) and its line have each been explicitly synced.
-// None of this relies on how ext4 orders its own metadata writes — it
-// holds with the journal (data=ordered, the Pi OS default), without one
-// (this project's CI VM) and with data=writeback. What no software can
-// fix is a card that acknowledges a cache flush it has not done; buy
-// cards that honour flushes (industrial or "endurance" lines).
+// # After a crash
 //
-// One round of syncs instead of two: an earlier design synced the PDU
-// and its name first and only then appended and synced the line, so
-// that a line on the card always meant a whole PDU. Now a power cut in
-// steps 1-3 can leave the line on the card without the PDU's name, or with
-// its size but not its data (zeros). Such a Put never returned, so the
-// phone got no Ok; Open must only recognise it. The watermark bounds
-// the work: every Put takes its sequence number into a set of unsynced
-// sequences and leaves it when its syncs succeed; a line's "w" is the
-// lowest sequence in that set when the line is encoded (its own at
-// most), and says that every Put with a lower sequence had synced its
-// PDU. Open takes the highest "w" of the journal and checks, by the
-// sha256 in the line, the PDU of every new message's line at or above
-// it: with one phone, only the newest message; with eight at once, the
-// few in flight. A line written by a change of metadata (SetSeen,
-// SetDelivery) and a compacted journal carry no "w": their PDUs were
-// synced before. A Put whose syncs fail removes its PDU and appends
-// a del line, synced; if even that sync fails, its sequence stays in the
-// set until the process ends, so no later line claims it was synced and
-// Open checks every PDU written after it.
+// Open reads the log from its start. A record that does not read (a
+// torn line, a PDU shorter than its size, no '\n' after it) is looked
+// past: the next line start from which a whole record reads. When the
+// whole log is read, each unreadable span is judged by the records
+// after it:
 //
-// Wall time per Put with one writer (ns/op of BenchmarkPut) on this VM
-// (ext4 without a journal, 2 cores shared with a build), alternating the
-// two test binaries, 3 runs of 500 Puts each:
+//   - none of them has a W beyond its start: no sync ever covered it,
+//     so it is a write the power cut short, never acknowledged, and it
+//     is cut off the log with everything after it (ftruncate, synced).
+//     So is a new message no W covers whose PDU does not match its CRC.
+//     Open logs this as a warning that says no phone was told the
+//     message was stored (the phone sends it again). Whole records among
+//     what is cut (written back out of order) are copied to damaged/ as
+//     log-<offset>-<time>.bin first, in case the card lied about a sync.
+//   - a later record's W is beyond its start: those bytes had been
+//     synced, so this is damage (a failing card, an edited file), not a
+//     crash: the span is copied to damaged/, logged as an error, the
+//     records after it are kept, and the log is compacted without it.
 //
-//	go test -run '^$' -bench 'Put$' -benchtime 500x ./internal/store/
+// # Compaction and deletion
 //
-//	                   30 KB          300 KB
-//	two rounds         2.49-2.70 ms   2.08-3.46 ms
-//	one round          1.10-1.93 ms   1.58-2.76 ms
+// Delete appends a del line — its commit point —, syncs, and then drops
+// the index entry; the message's bytes stay in the log, unlisted. Open
+// compacts the log — writes each live message as one record with its
+// latest metadata to a temporary file, the sequence mark last with a W
+// covering all of it, fdatasync, rename, fsync the directory, and
+// points the index at the new offsets — when it set damage aside, or
+// when the dead bytes (deleted messages, superseded metadata) outnumber
+// the live ones and the filesystem has room for the live part beside
+// the old log. Rewriting costs the card the live bytes once, which is
+// why it waits until at least as many dead bytes would be freed; until
+// then deleting a message frees no space on the card. (Segments of the
+// log, compacted one at a time, would free space sooner and need less
+// room; not built.)
 //
-// What a crash before step 4 can leave, and what Open does with it:
+// # The earlier layouts
 //
-//   - a PDU without a line: Put had not returned, the phone got no Ok and
-//     will send again, so keeping it would store it twice: removed;
-//   - a line without its PDU: the crash came before the PDU's name was
-//     durable (or the owner removed the file by hand, or a failed Put
-//     could not): the line is dropped;
-//   - a new message's line the watermark does not cover, whose PDU does
-//     not match its size or sha256 (its data never reached the card), or
-//     any line whose PDU has another size (a damaged or replaced file):
-//     the PDU is moved to damaged/ with its metadata as <id>.json, never
-//     indexed, never deleted — it cannot tell a Put cut short from a file
-//     damaged after its Ok;
-//   - bytes after the last whole line: a write that never completed its
-//     sync — possibly zeros, since without a journal ext4 may persist a
-//     file's size before its data: cut off. Every sync flushes the whole
-//     file, so what reached the card is always a prefix of the journal;
-//   - an unreadable line with valid lines after it is therefore not a
-//     crash but damage: the journal is copied to damaged/, and PDUs
-//     without a line are moved to damaged/ instead of removed; the same
-//     when the journal is missing or empty (removed by hand, a backup
-//     restored without it) while PDUs are present.
+// Before the log, a store kept messages/<id>.mms, one file per PDU, and
+// journal.jsonl, the metadata lines ({"put":...}, {"del":...},
+// {"seq":N}); before that, messages/<id>.json per message and a seq
+// file. Open imports such a store once: every PDU whose metadata it
+// finds and whose size (and sha256, when recorded) match goes into a
+// new log, written under a temporary name and renamed when whole; a PDU
+// without metadata or that does not match goes to damaged/; then the
+// old files are removed. A crash before the rename imports again; after
+// it, Open removes the old files it finds beside the log.
 //
-// Both shared syncs are a group commit: a writer that arrives while a
-// sync runs waits for the next one, which then covers every writer that
-// arrived meanwhile, so eight concurrent phones share one journal
-// fdatasync and one directory fsync instead of each paying both; only
-// the PDU's own fdatasync is per message. A failed sync fails
-// exactly the writers it was to cover: a Put retracts its line as above;
-// a change of metadata appends the old metadata again. A write of a line that fails is cut
-// off again (ftruncate), so the file only ever holds whole lines.
+// # Tested against power cuts
 //
-// Every file the store syncs is new or only appended to, so fdatasync(2)
-// flushes everything a reader needs (data and size); fsync would add the
-// timestamps. syncfs(2) per batch was measured in an earlier design and
-// rejected: it flushes the whole filesystem and reports a writeback
-// error to whichever caller syncs next, so a Put whose data failed to
-// reach the card could be answered Ok.
-//
-// SetSeen appends the message's whole metadata with the new state (the
-// internal update helper does this for any change of one message's
-// metadata; MarkAllSeen appends one line per message and syncs once).
-// Delete appends a del line — its commit point —, syncs, and then removes
-// the PDU; a crash in between leaves a PDU whose last line is a del,
-// which Open removes. The index changes only after the sync.
-//
-// Open compacts the journal — writes the live lines to a temporary file
-// (copied as they are, but that a new message's line is encoded again
-// without its watermark), fdatasync, rename, fsync the directory, and
-// points the index at the lines' new offsets — when it had to repair
-// anything, or when superseded and del lines outnumber the live ones;
-// not at every start, to spare the card. Between starts the journal
-// grows by one line per change (about 1 KB), which for a home appliance
-// is a few MB a year.
-//
-// # What this costs, measured
-//
-// The earlier layout wrote the metadata as a second file per message
-// (<id>.json: temporary file, fsync, rename), so a Put allocated two
-// inodes, made two temporary names and two renames, and synced two files
-// and the directory. BenchmarkPut, same VM, same hour, load average 20
-// (2 cores shared with other builds, so wall times are noise; the CPU
-// per Put is what the change is about):
-//
-//	go test -run '^$' -bench 'Put$' -benchtime 300x -count 2 ./internal/store/
-//
-//	                 CPU per Put (of which kernel)
-//	                 30 KB                         300 KB
-//	two files        1.73-1.78 ms (1.46-1.48)      2.26-2.74 ms (1.60-2.06)
-//	journal          0.84-0.98 ms (0.60-0.71)      1.39-1.65 ms (0.84-1.23)
-//
-// In the two-round design, syncing the directory while the PDU's data
-// was flushed, rather than after the journal, took one client's median latency in cmd/mmsload
-// from 2.7-3.6 to 2.6-3.2 ms at 30 KB and from 7.0-8.4 to 3.9-5.3 ms at
-// 300 KB (alternating runs on the same loaded VM).
-//
-// Most of what remains is the kernel's: the fdatasync of the PDU, the
-// Go runtime handing its P over around each blocking sync, and ext4
-// allocating the PDU's inode, which on a filesystem without a journal
-// scans past every inode freed in the last minutes. statfs(2) and
-// adjtimex(2) cost about 2 µs each per Put and are not worth caching.
+// TestPowerCut runs the store over a filesystem that keeps, per file,
+// what was synced and what was only written, and per directory the
+// names synced and the changes since; a cut keeps what was synced plus
+// a random part of the rest, torn at a random byte or zeroed. Cuts fall
+// at random moments under 8 writers and right after a chosen sync
+// (also inside Open's own repairs). After every cut: every acknowledged
+// message present and byte for byte intact (sha256), every listed
+// message one that was sent, whole; no temporary file. 12 cuts in make
+// test, 200 in make soak. Removing the log's fdatasync fails it at the
+// first cut. TestKill9KeepsAcknowledged kills a process storing from 8
+// goroutines with SIGKILL three times (the page cache survives that;
+// the power-cut test is the one that tests the syncs).
 //
 // A write that fails (ENOSPC, EDQUOT, EIO, at any step) removes what it
 // wrote, so nothing is half-written; ENOSPC and EDQUOT are returned as
 // ErrFull (wrapping the errno). The filesystem calls go through a small
 // internal interface so that tests inject faults at every step.
 //
-// TestKill9KeepsAcknowledged kills a process storing from 8 goroutines
-// with SIGKILL three times over one directory and checks that every
-// message whose Put returned survives intact (sha256) and that Open left
-// no temporary file or half entry. A power cut is stronger than kill -9
-// (the page cache is lost too); surviving it rests on the sync calls
-// above, which a test on a running kernel cannot show.
-//
 // # Quota and free space
 //
 // Two limits, both checked by Put before it writes, counting the other
 // Puts in flight: Config.MaxBytes caps the bytes the store holds (PDUs
-// plus their journal lines; Stats.Bytes), and Config.MinFree keeps a floor of free
+// plus their latest metadata lines; Stats.Bytes), and Config.MinFree keeps a floor of free
 // space on the filesystem (statfs(2) f_bavail; 32 MiB if zero) so that a
 // full store never fills the card the system runs from. The store never
 // deletes a message on its own: a message is the owner's data, and
@@ -307,13 +252,13 @@
 // demand wins on CPU until a message has been viewed several times over,
 // and always on SD wear, which is what limits a Pi's card. (These
 // figures are of the earlier two-files-per-message layout; the journal
-// made Put cheaper still, which only widens the gap.)
+// and then the log made Put cheaper still, which only widens the gap.)
 //
 // # Events
 //
 // SetSeen and SetDelivery (the delivery to paired phones, recorded by
 // internal/deliver) change a message's metadata through one update path:
-// a new journal line, synced, then the index, then a Changed event.
+// a new line in the log, synced, then the index, then a Changed event.
 //
 // A change leaves the store by one path: Subscribe. Each consumer owns a
 // Subscription, a bounded queue of the kinds of event it asked for
@@ -324,7 +269,7 @@
 // consumer that is slow or stuck cannot hold up a phone. A full queue
 // drops the event but remembers it compactly (the sequence ranges of the
 // dropped arrivals; one flag for the rest), and the Subscription reads the
-// dropped arrivals back from the index and journal once its consumer has
+// dropped arrivals back from the index and the log once its consumer has
 // caught up, so no arrival is lost; dropped changes and deletions become
 // one Resync event, after which the consumer re-reads what it keeps.
 //

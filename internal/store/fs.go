@@ -13,8 +13,6 @@ import (
 // Reads use package os directly; writes go through here so that tests can
 // inject ENOSPC, EIO or a crash at any step.
 type fileSystem interface {
-	// Create creates a new file for writing; it fails if name exists.
-	Create(name string) (file, error)
 	CreateTemp(dir, pattern string) (file, error)
 	// OpenAppend opens name for appending, creating it if missing.
 	OpenAppend(name string) (file, error)
@@ -33,20 +31,17 @@ type file interface {
 	// needed to read it back, such as the size, not the timestamps).
 	Sync() error
 	Truncate(size int64) error
+	// Punch frees the blocks of [off, off+n) (fallocate(2)
+	// FALLOC_FL_PUNCH_HOLE, the file's size kept): the range reads back
+	// as zeros. off and n are multiples of the block size, so nothing
+	// is written.
+	Punch(off, n int64) error
 	Close() error
 	Name() string
 }
 
 // osFS is the real filesystem.
 type osFS struct{}
-
-func (osFS) Create(name string) (file, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return nil, err
-	}
-	return osFile{f}, nil
-}
 
 func (osFS) CreateTemp(dir, pattern string) (file, error) {
 	f, err := os.CreateTemp(dir, pattern)
@@ -113,6 +108,23 @@ func (f osFile) Sync() error {
 	}
 	if serr != nil {
 		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	}
+	return nil
+}
+
+func (f osFile) Punch(off, n int64) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var perr error
+	if err := rc.Control(func(fd uintptr) {
+		perr = unix.Fallocate(int(fd), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
+	}); err != nil {
+		return err
+	}
+	if perr != nil {
+		return &os.PathError{Op: "fallocate", Path: f.Name(), Err: perr}
 	}
 	return nil
 }

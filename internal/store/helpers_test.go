@@ -147,13 +147,6 @@ func (f *faultFS) check(t *testing.T) {
 
 func (f *faultFS) disarm() { f.mu.Lock(); f.err = nil; f.mu.Unlock() }
 
-func (f *faultFS) Create(name string) (file, error) {
-	if err := f.hit("create"); err != nil {
-		return nil, &os.PathError{Op: "open", Path: name, Err: err}
-	}
-	return f.wrap(f.osFS.Create(name))
-}
-
 func (f *faultFS) CreateTemp(dir, pattern string) (file, error) {
 	if err := f.hit("create"); err != nil {
 		return nil, &os.PathError{Op: "open", Path: filepath.Join(dir, pattern), Err: err}
@@ -233,4 +226,28 @@ func (f *faultFile) Close() error {
 func list(s *Store) []Meta {
 	page, _ := s.Query(Query{})
 	return page
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// encoded returns a real M-Send.req of about size bytes (SMIL, text and
+// an image part), encoded by the codec, and its decoded form.
+func encoded(tb testing.TB, tag string, size int) Incoming {
+	tb.Helper()
+	in := message(tag, max(size-400, 1))
+	pdu, err := in.Msg.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	msg, err := mms.Decode(pdu)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in.PDU, in.Msg = pdu, msg
+	return in
 }

@@ -11,16 +11,17 @@ import (
 
 // The index holds one small entry per message (see the package
 // documentation, "The index"): what listing, searching and counting
-// need, and where the message's latest put line is in the journal, from
+// need, and where the message's latest metadata line is in the log, from
 // which everything else is read on demand.
 
 // entry is a message in the index. Its fields are ordered so that the
-// struct has no padding but at its end: 80 bytes on 64-bit platforms, 64
+// struct has no padding but at its end: 88 bytes on 64-bit platforms, 72
 // on 32-bit ones (the Pi Zero), plus the subject's bytes.
 type entry struct {
 	seq    uint64 // from the id; the index's order
 	idTime uint64 // the id's digits before the sequence as one number (YYYYMMDDhhmmss)
-	off    int64  // where the latest put line of the message starts in the journal
+	off    int64  // where the message's latest metadata line starts in the log
+	pdu    int64  // where its PDU starts in the log
 	size   int64  // PDU bytes
 	sec    int64  // Received: Unix seconds
 	nsec   int32  // and nanoseconds
@@ -35,13 +36,14 @@ type entry struct {
 	clockSynced bool
 }
 
-// newEntry is the index entry of m, whose put line is n bytes at off.
-// m.ID must be valid (decodeRecord and Put see to it).
-func newEntry(m *Meta, off int64, n int) entry {
+// newEntry is the index entry of m, whose latest metadata line is n
+// bytes at off and whose PDU is at pdu. m.ID must be valid (decodeRecord
+// and Put see to it).
+func newEntry(m *Meta, off int64, n int, pdu int64) entry {
 	idTime, width := packID(m.ID)
 	return entry{
 		seq: m.seq, idTime: idTime, idWidth: width,
-		off: off, line: uint32(n), size: m.Size,
+		off: off, line: uint32(n), pdu: pdu, size: m.Size,
 		sec: m.Received.Unix(), nsec: int32(m.Received.Nanosecond()),
 		parties: unique.Make(parties{m.Sender, strings.Join(m.To, "\n")}), subject: m.Subject,
 		seen: m.Seen, clockSynced: m.ClockSynced,
@@ -79,12 +81,13 @@ func (e *entry) is(id string, seq uint64) bool {
 
 func (e *entry) received() time.Time { return time.Unix(e.sec, int64(e.nsec)).UTC() }
 
-// diskBytes is what the message occupies on disk: its PDU and its line.
-func (e *entry) diskBytes() int64 { return e.size + int64(e.line) }
+// diskBytes is what the message occupies in the log: its PDU and its
+// latest line (a compacted log holds just these).
+func (e *entry) diskBytes() int64 { return e.size + 1 + int64(e.line) }
 
 // Summary is what the store keeps in memory of each message, and what a
 // Query's Match sees: enough to list, search and count messages without
-// reading the journal. It has no ID: a Query formats the ids of its page
+// reading the log. It has no ID: a Query formats the ids of its page
 // only, not of every message it looks at.
 type Summary struct {
 	Received    time.Time // in UTC
@@ -159,7 +162,7 @@ func (s *Store) drop(id string) {
 }
 
 // find returns the position of id in the index; the caller holds s.mu.
-// Two ids may share a sequence only in a journal edited by hand: the
+// Two ids may share a sequence only in a log edited by hand: the
 // run of entries with id's sequence is searched for the whole id.
 func (s *Store) find(id string) (int, bool) {
 	seq, err := parseID(id)
@@ -190,7 +193,7 @@ func (s *Store) sortIndex() {
 }
 
 // Get returns the whole metadata of the message with the given id, read
-// from its line in the journal. An invalid id is simply not found; so is
+// from its line in the log. An invalid id is simply not found; so is
 // a message whose line cannot be read (the error is logged and shows in
 // Stats.LastError).
 func (s *Store) Get(id string) (Meta, bool) {
@@ -220,26 +223,27 @@ func (s *Store) lookup(id string) (entry, error) {
 	return s.entries[i], nil
 }
 
-// load reads the whole metadata of e from its journal line, and checks
-// that the line is the put of e's id: a journal changed behind the
-// store's back gives an error, never another message's metadata.
+// load reads the whole metadata of e from its line in the log, and
+// checks that the line is the metadata of e's id: a log changed behind
+// the store's back gives an error, never another message's metadata.
 func (s *Store) load(e entry) (Meta, error) {
-	line, err := s.journal.readLine(e.off, e.line)
+	line, err := s.msgs.readLine(e.off, e.line)
 	if err != nil {
 		return Meta{}, err
 	}
 	r, err := decodeRecord(line)
 	if err != nil {
-		return Meta{}, fmt.Errorf("store: journal at %d: %w", e.off, err)
+		return Meta{}, fmt.Errorf("store: log at %d: %w", e.off, err)
 	}
-	if r.Put == nil || !e.is(r.Put.ID, r.Put.seq) || r.Put.Size != e.size {
-		return Meta{}, fmt.Errorf("store: journal at %d is not the metadata of %s", e.off, e.id())
+	m := r.meta()
+	if m == nil || !e.is(m.ID, m.seq) || m.Size != e.size {
+		return Meta{}, fmt.Errorf("store: log at %d is not the metadata of %s", e.off, e.id())
 	}
-	return *r.Put, nil
+	return *m, nil
 }
 
 // readFailed records an error of load in Stats.LastError, unless the
-// store is closed (the metadata is in the journal, which Close closes).
+// store is closed (the metadata is in the log, which Close closes).
 func (s *Store) readFailed(err error) {
 	if !errors.Is(err, ErrClosed) {
 		s.setError("read metadata", err)

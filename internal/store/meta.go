@@ -1,11 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"hash/crc32"
 	"mime"
 	"sort"
 	"strings"
@@ -202,29 +201,15 @@ func versionString(v mms.Version) string {
 	return v.String()
 }
 
-// pduSum is the hex sha256 of a PDU, as Meta.SHA256 records it.
+// crcTable is CRC-32C (Castagnoli), which amd64 and arm64 compute in
+// hardware: a log record's check that its PDU reached the card whole.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// pduCRC is the CRC-32C of a PDU, as a new message's record holds it.
+func pduCRC(pdu []byte) uint32 { return crc32.Checksum(pdu, crcTable) }
+
+// pduSum is the hex sha256 of a PDU, which the earlier layouts recorded.
 func pduSum(pdu []byte) string {
 	sum := sha256.Sum256(pdu)
 	return hex.EncodeToString(sum[:])
-}
-
-// placeholderSum stands for a PDU's sha256 before it is computed: it has
-// the same length, so a line encoded with it is as long as the real one.
-var placeholderSum = strings.Repeat("0", 2*sha256.Size)
-
-// sumKey starts Meta.SHA256 in an encoded line.
-const sumKey = `"sha256":"`
-
-// setSum writes sum over the placeholder in line, a put record encoded
-// with Meta.SHA256 = placeholderSum, in place of encoding it again. The
-// first match is the field: in a line every string is JSON-escaped, and
-// the fields before "sha256" have fixed keys (the hints, a map whose
-// keys a caller chooses, come after it).
-func setSum(line []byte, sum string) error {
-	i := bytes.Index(line, []byte(sumKey+placeholderSum+`"`))
-	if i < 0 || len(sum) != len(placeholderSum) {
-		return errors.New("store: no sha256 placeholder in the metadata line")
-	}
-	copy(line[i+len(sumKey):], sum)
-	return nil
 }

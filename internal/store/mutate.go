@@ -1,9 +1,6 @@
 package store
 
-import (
-	"errors"
-	"path/filepath"
-)
+import "errors"
 
 // SetSeen records whether the owner has seen the message. The new state
 // is durable when it returns; setting the current state writes nothing.
@@ -19,9 +16,9 @@ func (s *Store) SetSeen(id string, seen bool) error {
 }
 
 // update durably changes the metadata of one message: change gets a copy
-// of the current metadata, read from the journal, and reports whether it
+// of the current metadata, read from the log, and reports whether it
 // changed it (false: nothing is written). The changed metadata is
-// appended to the journal, synced, and only then put in the index, and
+// appended to the log, synced, and only then put in the index, and
 // subscribers get a Changed event. change must not modify the copy's
 // slices or map in place (they are shared with the old metadata, which
 // is written back if the sync fails): assign new ones. op names the
@@ -131,13 +128,17 @@ func (s *Store) rewrite(olds, news []*Meta) error {
 	for _, nm := range news {
 		var line []byte
 		var off int64
+		var cur entry
+		if cur, err = s.lookup(nm.ID); err != nil {
+			break
+		}
 		if line, err = putRecord(nm); err == nil {
-			off, err = s.journal.append(line)
+			off, err = s.msgs.append(line)
 		}
 		if err != nil {
 			break
 		}
-		lines = append(lines, newEntry(nm, off, len(line)))
+		lines = append(lines, newEntry(nm, off, len(line), cur.pdu))
 	}
 	for i := len(lines); i < len(news); i++ {
 		news[i].ID = ""
@@ -145,10 +146,10 @@ func (s *Store) rewrite(olds, news []*Meta) error {
 	if len(lines) == 0 {
 		return err
 	}
-	if serr := s.journal.commit(); serr != nil {
+	if serr := s.msgs.commit(); serr != nil {
 		for i := range lines {
 			if line, lerr := putRecord(olds[i]); lerr == nil {
-				s.journal.append(line)
+				s.msgs.append(line)
 			}
 			news[i].ID = ""
 		}
@@ -162,11 +163,12 @@ func (s *Store) rewrite(olds, news []*Meta) error {
 	return err
 }
 
-// Delete removes a message. The del line in the journal is the commit
-// point; the PDU file is removed after it is durable. A crash in between
-// leaves a PDU whose last record is a del, which Open removes. The del
-// line keeps the id until the journal is compacted, and compaction
-// records the sequence high-water mark, so the id is never issued again.
+// Delete removes a message: a del line in the log, synced, and then a
+// hole punched where its PDU was, which gives the card's blocks back.
+// Its line stays in the log until Open compacts it (see the package
+// documentation); the del line keeps the id until then, and
+// compaction records the sequence high-water mark, so the id is never
+// issued again.
 func (s *Store) Delete(id string) error {
 	if _, err := s.lookup(id); err != nil {
 		return err
@@ -193,27 +195,33 @@ func (s *Store) Delete(id string) error {
 	return nil
 }
 
-// remove records the deletion of m, removes its PDU and its index
-// entry; the caller holds mutateMu.
+// remove records the deletion of m, removes its index entry and frees
+// the blocks of its PDU; the caller holds mutateMu. The del line is
+// durable before the hole is punched: a message whose PDU reads as
+// zeros is never listed again.
 func (s *Store) remove(m *Meta) error {
+	e, err := s.lookup(m.ID)
+	if err != nil {
+		return err
+	}
 	line, err := encodeRecord(record{Del: m.ID})
 	if err != nil {
 		return err
 	}
-	if _, err := s.journal.append(line); err != nil {
+	if _, err := s.msgs.append(line); err != nil {
 		return err
 	}
-	if err := s.journal.commit(); err != nil {
+	if err := s.msgs.commit(); err != nil {
 		if put, perr := putRecord(m); perr == nil {
-			s.journal.append(put) // undo, so the failed deletion does not happen at Open
+			s.msgs.append(put) // undo, so the failed deletion does not happen at Open
 		}
 		return err
 	}
 	s.mu.Lock()
 	s.drop(m.ID)
 	s.mu.Unlock()
-	if err := s.fs.Remove(filepath.Join(s.msgDir, m.ID+pduExt)); err != nil {
-		s.log.Error("store: delete: PDU left for the next Open to remove", "id", m.ID, "err", err)
+	if err := s.msgs.punch(e.pdu, e.size); err != nil {
+		s.log.Warn("store: delete: the space comes back at the next compaction", "id", m.ID, "err", err)
 	}
 	return nil
 }

@@ -87,9 +87,10 @@ func TestPartAfterReopenAndTamper(t *testing.T) {
 	if err != nil || !bytes.Equal(data, in.Msg.Parts[2].Data) || pm.File != "part-03.jpg" {
 		t.Fatalf("Part after reopen: %v, %+v, %d bytes", err, pm, len(data))
 	}
-	path := filepath.Join(s.msgDir, meta.ID+".mms")
-	must(t, os.WriteFile(path, in.PDU[:len(in.PDU)-1], 0o600))
+	info, err := os.Stat(s.logPath())
+	must(t, err)
+	must(t, os.Truncate(s.logPath(), info.Size()-10)) // behind the store's back
 	if _, _, err := s.Part(meta.ID, 0); err == nil {
-		t.Fatal("Part read a PDU that changed size on disk")
+		t.Fatal("Part read a PDU cut short on disk")
 	}
 }

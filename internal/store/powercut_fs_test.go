@@ -103,12 +103,6 @@ func eio(op, path string) error { return &os.PathError{Op: op, Path: path, Err: 
 // Died is closed when the power is cut.
 func (f *cutFS) Died() <-chan struct{} { return f.died }
 
-func (f *cutFS) Create(name string) (file, error) {
-	return f.open("create", name, func() (*os.File, error) {
-		return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	}, true)
-}
-
 func (f *cutFS) CreateTemp(dir, pattern string) (file, error) {
 	return f.open("createtemp", dir, func() (*os.File, error) { return os.CreateTemp(dir, pattern) }, true)
 }
@@ -328,3 +322,23 @@ func (c *cutFile) Truncate(size int64) error {
 }
 
 func (c *cutFile) Close() error { return c.f.Close() }
+
+// Punch zeros the range in what the page cache and the card hold: the
+// store punches only the PDU of a message whose deletion is durable, so
+// whether the hole itself survives a cut does not matter.
+func (c *cutFile) Punch(off, n int64) error {
+	c.fs.mu.Lock()
+	defer c.fs.mu.Unlock()
+	if c.fs.dead {
+		return eio("fallocate", c.f.Name())
+	}
+	if err := (osFile{c.f}).Punch(off, n); err != nil {
+		return err
+	}
+	for _, b := range [][]byte{c.ino.cur, c.ino.durable} {
+		if off < int64(len(b)) {
+			clear(b[off:min(off+n, int64(len(b)))])
+		}
+	}
+	return nil
+}

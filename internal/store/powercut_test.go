@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,30 @@ import (
 	"testing"
 	"time"
 )
+
+// cutLogs collects what the stores of TestPowerCut log, to count what
+// Open did.
+var (
+	cutLogs = &lockedBuffer{}
+	cutLog  = slog.New(slog.NewTextHandler(cutLogs, nil))
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
+}
 
 var powerCuts = flag.Int("powercuts", 0, "power cuts in TestPowerCut (default 12; make soak runs 200)")
 
@@ -21,7 +46,7 @@ var powerCuts = flag.Int("powercuts", 0, "power cuts in TestPowerCut (default 12
 // on disk only what survived and opens the store again. After every cut:
 // every message whose Put returned is listed and its PDU matches the
 // sha256 it was acknowledged with; every message listed is whole (its
-// PDU matches its metadata and is one that was sent); no temporary file
+// PDU is byte for byte one that was sent, with that PDU's metadata); no temporary file
 // is left. kill -9 cannot test this: the kernel keeps the page cache.
 func TestPowerCut(t *testing.T) {
 	rounds := 12
@@ -32,8 +57,9 @@ func TestPowerCut(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	seed := rng.Uint64()
 	t.Logf("seed %d (the cuts are random; a failure names its round)", seed)
-	acked := map[string]string{} // id -> sha256 at Ok
-	sent := map[string]bool{}    // sha256 of every PDU offered
+	acked := map[string]string{} // id -> sha256 of the PDU at Ok
+	sent := map[string]string{}  // sha256 of every PDU offered -> its Transaction-Id
+	deleted := map[string]bool{} // ids whose Delete returned nil
 	total := 0
 	for round := range rounds {
 		f, err := newCutFS(dir, seed+uint64(round))
@@ -41,26 +67,29 @@ func TestPowerCut(t *testing.T) {
 		if round%2 == 1 {
 			f.cutAfter = 1 + rng.IntN(60)
 		}
-		n := powerCutRound(t, f, round, time.Duration(rng.IntN(20_000))*time.Microsecond, acked, sent)
+		n := powerCutRound(t, f, round, time.Duration(rng.IntN(20_000))*time.Microsecond, acked, sent, deleted)
 		total += n
 		must(t, f.restore())
 	}
 	s, err := Open(Config{Dir: dir, MinFree: -1})
 	must(t, err)
 	defer s.Close()
-	checkAfterCut(t, s, dir, acked, sent, rounds)
+	checkAfterCut(t, s, dir, acked, sent, deleted, rounds)
 	if total == 0 {
 		t.Fatal("no Put was acknowledged in any round")
 	}
-	t.Logf("%d power cuts, %d messages acknowledged, %d listed at the end", rounds, total, len(list(s)))
+	t.Logf("%d power cuts, %d messages acknowledged, %d listed at the end; Open compacted the log %d times, cut a torn end %d times",
+		rounds, total, len(list(s)), cutLogs.count("store: log compacted"), cutLogs.count("store: cut the end of the log"))
 }
 
 // powerCutRound opens the store over f, checks it, stores from 8
-// goroutines until the power is cut (after wait, unless f cuts at a
-// sync) and returns how many Puts were acknowledged.
-func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked map[string]string, sent map[string]bool) int {
+// goroutines, one of which also marks messages seen and deletes them
+// (every fifth round, all do, and what earlier rounds stored is deleted
+// too), until the power is cut (after wait, unless f cuts at a sync) and
+// returns how many Puts were acknowledged.
+func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked, sent map[string]string, deleted map[string]bool) int {
 	t.Helper()
-	s, err := Open(Config{Dir: f.root, MinFree: -1, fs: f})
+	s, err := Open(Config{Dir: f.root, MinFree: -1, fs: f, Logger: cutLog})
 	if err != nil {
 		select {
 		case <-f.Died(): // cut during Open's repairs: the next round checks
@@ -69,7 +98,7 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked 
 			t.Fatalf("round %d: Open: %v", round, err)
 		}
 	}
-	checkAfterCut(t, s, f.root, acked, sent, round)
+	checkAfterCut(t, s, f.root, acked, sent, deleted, round)
 	if f.cutAfter == 0 {
 		timer := time.AfterFunc(wait, f.cut)
 		defer timer.Stop()
@@ -79,16 +108,29 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked 
 	n := 0
 	for g := range 8 {
 		wg.Go(func() {
+			if g == 0 && round%5 == 4 {
+				// Delete what earlier rounds stored, so that the next
+				// Open compacts the log (and may be cut doing it).
+				for _, id := range s.IDs(Query{}) {
+					mu.Lock()
+					churn(s, id, &mu, acked, deleted)
+					mu.Unlock()
+				}
+			}
 			for i := 0; ; i++ {
 				in := message(fmt.Sprintf("r%d-g%d-%d", round, g, i), 2_000+(g*7919+i*104729)%30_000)
+				sum := sha(in.PDU)
 				mu.Lock()
-				sent[sha(in.PDU)] = true
+				sent[sum] = in.Msg.TransactionID
 				mu.Unlock()
 				m, err := s.Put(in)
 				mu.Lock()
 				if err == nil {
-					acked[m.ID] = m.SHA256
+					acked[m.ID] = sum
 					n++
+				}
+				if err == nil && (g == 0 && i%2 == 1 || round%5 == 4) {
+					churn(s, m.ID, &mu, acked, deleted)
 				}
 				mu.Unlock()
 				select {
@@ -104,22 +146,41 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked 
 	return n
 }
 
-// checkAfterCut checks an opened store against what was acknowledged
-// and sent before the cuts.
-func checkAfterCut(t *testing.T, s *Store, dir string, acked map[string]string, sent map[string]bool, round int) {
+// churn marks id seen and deletes it: from then on it need not be
+// there, and once Delete returns it must not be. The caller holds mu,
+// which churn releases while the store works.
+func churn(s *Store, id string, mu *sync.Mutex, acked map[string]string, deleted map[string]bool) {
+	delete(acked, id)
+	mu.Unlock()
+	s.SetSeen(id, true)
+	err := s.Delete(id)
+	mu.Lock()
+	if err == nil {
+		deleted[id] = true
+	}
+}
+
+// checkAfterCut checks an opened store against what was acknowledged,
+// deleted and sent before the cuts.
+func checkAfterCut(t *testing.T, s *Store, dir string, acked, sent map[string]string, deleted map[string]bool, round int) {
 	t.Helper()
+	for id := range deleted {
+		if _, ok := s.Get(id); ok {
+			t.Fatalf("after cut %d: %s is listed again after its Delete returned", round, id)
+		}
+	}
 	for id, sum := range acked {
 		m, ok := s.Get(id)
 		if !ok {
 			t.Fatalf("after cut %d: acknowledged %s lost", round, id)
 		}
-		if got := readAll(t, s, id); got != sum || m.SHA256 != sum {
-			t.Fatalf("after cut %d: %s: PDU sha256 %s, metadata %s, acknowledged %s", round, id, got, m.SHA256, sum)
+		if got := readAll(t, s, id); got != sum || sent[got] != m.TransactionID {
+			t.Fatalf("after cut %d: %s: PDU sha256 %s, acknowledged %s; metadata of %q", round, id, got, sum, m.TransactionID)
 		}
 	}
 	for _, m := range list(s) {
-		if got := readAll(t, s, m.ID); got != m.SHA256 || !sent[got] {
-			t.Fatalf("after cut %d: %s listed but not whole: PDU sha256 %s, metadata %s, sent %v", round, m.ID, got, m.SHA256, sent[got])
+		if got := readAll(t, s, m.ID); sent[got] != m.TransactionID {
+			t.Fatalf("after cut %d: %s listed but not whole: PDU sha256 %s is not the PDU of %q that was sent", round, m.ID, got, m.TransactionID)
 		}
 	}
 	filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {

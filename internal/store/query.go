@@ -5,7 +5,7 @@ package store
 type Query struct {
 	// Match keeps the messages it returns true for; nil keeps all. It
 	// sees the summary the index keeps in memory, so a query looks at
-	// every message without reading the journal. It is called under the
+	// every message without reading the log. It is called under the
 	// store's read lock: it must not call the store or block.
 	Match  func(Summary) bool
 	Offset int // matches to skip (newest first)
@@ -14,7 +14,7 @@ type Query struct {
 
 // Query returns the page of matching messages that q asks for, newest
 // first, and how many messages match in all. Only the page's metadata is
-// read from the journal (one pread and one JSON decode per message), so
+// read from the log (one pread and one JSON decode per message), so
 // a page of 50 out of thousands costs one pass over the index and 50
 // reads. A message whose metadata cannot be read is left out of the page
 // (it still counts in total); the error is logged and shows in
@@ -34,7 +34,7 @@ func (s *Store) Query(q Query) (page []Meta, total int) {
 }
 
 // IDs returns the ids of the messages q selects, newest first, without
-// reading the journal: for going through many messages (a backup) one
+// reading the log: for going through many messages (a backup) one
 // Get at a time rather than holding all their metadata at once.
 func (s *Store) IDs(q Query) []string {
 	es, _ := s.match(q)
@@ -46,7 +46,7 @@ func (s *Store) IDs(q Query) []string {
 }
 
 // match returns copies of the index entries of q's page, and the number
-// of matches; the journal is read after the lock is released.
+// of matches; the log is read after the lock is released.
 func (s *Store) match(q Query) (page []entry, total int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -1,25 +1,35 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 )
 
+// A PDU is a stored message's PDU opened for reading, byte for byte as
+// it was received: a section of the log.
+type PDU struct {
+	*io.SectionReader
+	f *os.File
+}
+
+// Close closes the PDU's file.
+func (p *PDU) Close() error { return p.f.Close() }
+
 // OpenPDU opens the PDU of a message as it was received, byte for byte.
-func (s *Store) OpenPDU(id string) (*os.File, error) {
-	if _, err := s.lookup(id); err != nil {
+// It reads the log through a file of its own, so it may be read after
+// the store is closed.
+func (s *Store) OpenPDU(id string) (*PDU, error) {
+	e, err := s.lookup(id)
+	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(s.msgDir, id+pduExt))
-	if os.IsNotExist(err) {
-		return nil, ErrNotFound // deleted meanwhile
-	}
+	f, err := os.Open(s.logPath())
 	if err != nil {
 		return nil, fmt.Errorf("store: open PDU %s: %w", id, err)
 	}
-	return f, nil
+	return &PDU{SectionReader: io.NewSectionReader(f, e.pdu, e.size), f: f}, nil
 }
 
 // Part returns the content of part index (0-based, as in Meta.Parts) of a
@@ -33,7 +43,7 @@ func (s *Store) Part(id string, index int) ([]byte, PartMeta, error) {
 	if index < 0 || index >= len(m.Parts) {
 		return nil, PartMeta{}, fmt.Errorf("%w: %s has %d parts, asked for %d", ErrNoPart, id, len(m.Parts), index)
 	}
-	pdu, err := s.readPDU(&m)
+	pdu, err := s.readPDU(id)
 	if err != nil {
 		return nil, PartMeta{}, err
 	}
@@ -47,21 +57,18 @@ func (s *Store) Part(id string, index int) ([]byte, PartMeta, error) {
 	return msg.Parts[index].Data, m.Parts[index], nil
 }
 
-// readPDU reads a stored PDU, refusing one whose size differs from the
-// metadata (a damaged or replaced file).
-func (s *Store) readPDU(m *Meta) ([]byte, error) {
-	f, err := s.OpenPDU(m.ID)
+// readPDU reads a stored PDU whole.
+func (s *Store) readPDU(id string) ([]byte, error) {
+	e, err := s.lookup(id)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	buf := make([]byte, m.Size+1)
-	n, err := io.ReadFull(f, buf)
-	if err != io.ErrUnexpectedEOF && err != nil {
-		return nil, fmt.Errorf("store: read PDU %s: %w", m.ID, err)
+	b := make([]byte, e.size)
+	if _, err := s.msgs.r.ReadAt(b, e.pdu); err != nil {
+		if errors.Is(err, os.ErrClosed) {
+			err = ErrClosed
+		}
+		return nil, fmt.Errorf("store: read PDU %s: %w", id, err)
 	}
-	if int64(n) != m.Size {
-		return nil, fmt.Errorf("store: PDU %s has changed size on disk", m.ID)
-	}
-	return buf[:n], nil
+	return b, nil
 }

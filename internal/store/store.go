@@ -116,7 +116,7 @@ type PartMeta struct {
 }
 
 // Meta is what the store knows about a message. Get and Query read it
-// from the journal for their caller; the Meta of an Event is shared by
+// from the log for their caller; the Meta of an Event is shared by
 // every subscriber, who must not modify its slices or map.
 type Meta struct {
 	ID            string            `json:"id"`
@@ -132,7 +132,6 @@ type Meta struct {
 	ContentType   string            `json:"contentType,omitempty"`
 	Parts         []PartMeta        `json:"parts,omitempty"`
 	Size          int64             `json:"size"` // PDU bytes
-	SHA256        string            `json:"sha256"`
 	Seen          bool              `json:"seen"`
 	Hints         map[string]string `json:"hints,omitempty"`
 	RemoteAddr    string            `json:"remoteAddr,omitempty"`
@@ -181,7 +180,7 @@ type Event struct {
 type Stats struct {
 	Messages    int
 	New         int   // messages not yet seen
-	Bytes       int64 // stored bytes (PDUs and their journal lines)
+	Bytes       int64 // stored bytes (PDUs and their latest metadata lines in the log)
 	FreeBytes   int64 // free bytes on the filesystem for unprivileged users; -1 if unknown
 	LastError   string
 	LastErrorAt time.Time
@@ -212,16 +211,14 @@ type Store struct {
 	// is new.
 	mutateMu sync.Mutex
 
-	journal *journal   // the metadata journal; set by Open
-	dirSync *groupSync // the fsync of messages/ that Puts share
+	msgs *msgLog // the message log; set by Open
 
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
 	entries   []entry // the index: one per message, by sequence, oldest first
 	nextSeq   uint64
-	unsynced  []uint64 // sequences of the Puts whose PDU is not yet known durable, ascending
-	bytes     int64    // on-disk bytes of committed entries
-	reserved  int64    // bytes reserved by Puts in flight
+	bytes     int64 // log bytes of committed entries (PDUs and their latest lines)
+	reserved  int64 // bytes reserved by Puts in flight
 	unseen    int
 	lastErr   string
 	lastErrAt time.Time
@@ -231,8 +228,8 @@ type Store struct {
 }
 
 // Open opens or creates the store in cfg.Dir, takes an exclusive lock on
-// it, removes the leftovers of a crash and rebuilds the index from the
-// journal.
+// it, imports a store of an earlier layout, repairs what a crash left and
+// rebuilds the index from the log.
 func Open(cfg Config) (*Store, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: empty Dir", ErrInvalid)
@@ -262,8 +259,7 @@ func Open(cfg Config) (*Store, error) {
 	if s.cfg.MinFree == 0 {
 		s.cfg.MinFree = defaultMinFree
 	}
-	s.dirSync = newGroupSync(func() error { return s.fs.SyncDir(s.msgDir) })
-	if err := os.MkdirAll(s.msgDir, 0o750); err != nil {
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	if err := s.takeLock(); err != nil {
@@ -294,8 +290,8 @@ func (s *Store) takeLock() error {
 
 // Close waits for writes in progress, then releases the directory lock.
 // Later calls that write return ErrClosed, and so do reads of a
-// message's metadata, which is in the journal (Get reports it not
-// found); Stats keeps working on the index.
+// message's metadata, which is in the log (Get reports it not found);
+// Stats keeps working on the index.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -305,7 +301,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.inflight.Wait()
-	err := s.journal.close()
+	err := s.msgs.close()
 	if lerr := s.lock.Close(); err == nil { // closing the descriptor drops the flock
 		err = lerr
 	}

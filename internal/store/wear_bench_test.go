@@ -129,11 +129,11 @@ func openFileDesign(dir string) (func(Incoming) error, func() error, error) {
 		n++
 		name := filepath.Join(dir, fmt.Sprintf("%06d.mms", n))
 		mu.Unlock()
-		f, err := (osFS{}).Create(name)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 		if err != nil {
 			return err
 		}
-		if err := finish(osFS{}, f, name, in.PDU); err != nil {
+		if err := finish(osFS{}, osFile{f}, name, in.PDU); err != nil {
 			return err
 		}
 		return g.wait()

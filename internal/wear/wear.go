@@ -133,6 +133,12 @@ func sectorsWritten(path string) (int64, error) {
 	return n * 512, nil
 }
 
+// ErrorTrigger is the file that, written to, makes ext4 act as on an
+// I/O error (its errors= behaviour): /sys/fs/ext4/loopN/trigger_fs_error.
+func (d *Device) ErrorTrigger() string {
+	return filepath.Join("/sys/fs/ext4", filepath.Base(d.loop), "trigger_fs_error")
+}
+
 // Close unmounts the file system, detaches the loop device and removes
 // the image.
 func (d *Device) Close() error {
