@@ -161,7 +161,7 @@ func (sub *Subscription) Next() (Event, bool) {
 		rs := sub.missed
 		sub.missed = nil
 		sub.mu.Unlock()
-		sub.catchUp(rs) // reads the journal without holding sub.mu, so push never waits on a disk
+		sub.catchUp(rs) // reads the log without holding sub.mu, so push never waits on a disk
 	}
 }
 
