@@ -6,7 +6,9 @@
 //
 // A Mapper maps one TCP port (the MMSC listener's, never the LAN
 // listener's) for as long as Run runs. It asks for a lease (an hour by
-// default), renews it at half the lease the router granted, finds the
+// default), renews it at half the lease the router granted (at least
+// every 5 minutes: each renewal rereads the external address, so a new
+// one is noticed soon), finds the
 // router again when a renewal fails (the router restarted, or the Pi
 // moved), retries with back-off (30 s doubling to 15 min) while no
 // router maps it, and removes the mapping when Run's context ends.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tables as Linux prints them, from the LAN namespace of routertest
@@ -142,5 +143,19 @@ func TestStatusChanged(t *testing.T) {
 	moved.External = netip.MustParseAddr("11.218.0.3")
 	if !moved.changed(s) {
 		t.Error("a new external address did not count as a change")
+	}
+}
+
+// TestRenewAfter: half the lease, at least a second, at most 5 minutes.
+func TestRenewAfter(t *testing.T) {
+	for lease, want := range map[time.Duration]time.Duration{
+		4 * time.Second: 2 * time.Second,
+		time.Second:     time.Second,
+		time.Minute:     30 * time.Second,
+		time.Hour:       5 * time.Minute,
+	} {
+		if got := renewAfter(lease); got != want {
+			t.Errorf("renewAfter(%v) = %v, want %v", lease, got, want)
+		}
 	}
 }

@@ -28,6 +28,10 @@ const (
 	removeTimeout      = 5 * time.Second      // removing the mappings at shutdown
 	firstRetry         = 30 * time.Second
 	lastRetry          = 15 * time.Minute
+	// renewEvery caps the time between two requests: each also reads
+	// the external address, so a new one is noticed (and the DNS name
+	// follows) within 5 minutes even with a long lease.
+	renewEvery = 5 * time.Minute
 )
 
 // Config configures a Mapper. Port is required; the zero value of every
@@ -164,7 +168,8 @@ func (s Status) changed(old Status) bool {
 	return s != old
 }
 
-// Run maps the port, renews the mapping at half its lease, finds the
+// Run maps the port, renews the mapping at half its lease (at least
+// every 5 minutes, which also rereads the external address), finds the
 // router again when a renewal fails, and retries with back-off (30 s
 // doubling to 15 min) while no router maps it. When ctx is done it
 // removes the mapping and returns.
@@ -179,7 +184,7 @@ func (m *Mapper) Run(ctx context.Context) {
 		if gw != nil {
 			lease, err := m.grant(ctx, gw)
 			if err == nil {
-				mapped, wait, retry = gw, max(lease/2, time.Second), firstRetry
+				mapped, wait, retry = gw, renewAfter(lease), firstRetry
 			} else {
 				gw = nil
 				retry = min(retry*2, lastRetry)
@@ -192,6 +197,12 @@ func (m *Mapper) Run(ctx context.Context) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// renewAfter is when to ask again after a grant of lease: at half the
+// lease (RFC 6886 §3.3 and IGD practice), at most renewEvery.
+func renewAfter(lease time.Duration) time.Duration {
+	return min(max(lease/2, time.Second), renewEvery)
 }
 
 // find asks the LAN for a router by the configured protocols; on
