@@ -11,7 +11,8 @@
 // one is noticed soon), finds the
 // router again when a renewal fails (the router restarted, or the Pi
 // moved), retries with back-off (30 s doubling to 15 min) while no
-// router maps it, and removes the mapping when Run's context ends.
+// router maps it (with Auto, a router whose UPnP refuses is asked by
+// NAT-PMP too), and removes the mapping when Run's context ends.
 // Status, and the Config.OnChange callback, say where it stands.
 //
 // # UPnP IGD

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -177,18 +178,19 @@ func (m *Mapper) Run(ctx context.Context) {
 	var gw, mapped gateway // mapped: the last one that granted, removed at the end
 	retry := firstRetry
 	for {
-		wait := retry
+		var lease time.Duration
+		var err error
 		if gw == nil {
-			gw = m.find(ctx)
+			gw, lease, err = m.connect(ctx)
+		} else {
+			lease, err = m.grant(ctx, gw)
 		}
-		if gw != nil {
-			lease, err := m.grant(ctx, gw)
-			if err == nil {
-				mapped, wait, retry = gw, renewAfter(lease), firstRetry
-			} else {
-				gw = nil
-				retry = min(retry*2, lastRetry)
-			}
+		wait := retry
+		if err == nil {
+			mapped, wait, retry = gw, renewAfter(lease), firstRetry
+		} else {
+			gw = nil
+			retry = min(retry*2, lastRetry)
 		}
 		select {
 		case <-ctx.Done():
@@ -205,38 +207,79 @@ func renewAfter(lease time.Duration) time.Duration {
 	return min(max(lease/2, time.Second), renewEvery)
 }
 
-// find asks the LAN for a router by the configured protocols; on
-// failure it records why and returns nil.
-func (m *Mapper) find(ctx context.Context) gateway {
+// connect finds a router by each configured protocol in turn (UPnP,
+// then NAT-PMP) and asks it for the mapping, until one grants it: a
+// router whose UPnP refuses may still map by NAT-PMP. It records the
+// outcome: the grant, or every protocol's failure with what the last
+// router that answered said of its address.
+func (m *Mapper) connect(ctx context.Context) (gateway, time.Duration, error) {
 	var errs []error
-	if m.cfg.Protocol != NATPMP {
-		gw, err := findUPnP(ctx, m.cfg)
+	var partial Status
+	for _, find := range m.finders() {
+		gw, err := find(ctx)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		g, err := m.ask(ctx, gw)
 		if err == nil {
-			return gw
+			m.record(g)
+			return gw, g.lease, nil
 		}
 		errs = append(errs, err)
+		partial = g.Status
 	}
-	if m.cfg.Protocol != UPnP {
-		gw, err := findNATPMP(m.cfg)
-		if err == nil {
-			return gw
-		}
-		errs = append(errs, err)
-	}
-	m.fail(errors.Join(errs...), Status{})
-	return nil
+	err := allFailed(errs)
+	m.fail(err, partial)
+	return nil, 0, err
 }
 
-// grant asks gw for the mapping (first time or renewal) and records
-// the result; it returns the lease granted.
+// allFailed is the failures of every protocol tried, in one line.
+type allFailed []error
+
+func (e allFailed) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+func (e allFailed) Unwrap() []error { return e }
+
+// finders are the searches for a router, by the configured protocols.
+func (m *Mapper) finders() []func(context.Context) (gateway, error) {
+	var f []func(context.Context) (gateway, error)
+	if m.cfg.Protocol != NATPMP {
+		f = append(f, func(ctx context.Context) (gateway, error) { return findUPnP(ctx, m.cfg) })
+	}
+	if m.cfg.Protocol != UPnP {
+		f = append(f, func(context.Context) (gateway, error) { return findNATPMP(m.cfg) })
+	}
+	return f
+}
+
+// grant renews the mapping on gw and records the outcome; it returns
+// the lease granted.
 func (m *Mapper) grant(ctx context.Context, gw gateway) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	g, err := gw.mapPort(ctx)
+	g, err := m.ask(ctx, gw)
 	if err != nil {
 		m.fail(err, g.Status)
 		return 0, err
 	}
+	m.record(g)
+	return g.lease, nil
+}
+
+// ask asks gw for the mapping, within callTimeout.
+func (m *Mapper) ask(ctx context.Context, gw gateway) (grant, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return gw.mapPort(ctx)
+}
+
+// record makes a grant the status, logging what changed.
+func (m *Mapper) record(g grant) {
 	now := m.cfg.Now()
 	s := g.Status
 	s.State, s.NAT, s.Renewed, s.Expires = Mapped, Classify(s.External), now, now.Add(g.lease)
@@ -254,7 +297,6 @@ func (m *Mapper) grant(ctx context.Context, gw gateway) (time.Duration, error) {
 		}
 	}
 	m.setStatus(s)
-	return g.lease, nil
 }
 
 // fail records a failure; partial holds what the router did say (its

@@ -296,10 +296,10 @@ func TestNATPMP(t *testing.T) {
 // TestCarrierNAT: a router whose own address is in the carrier-grade
 // NAT space. miniupnpd then reports no external address (empty
 // NewExternalIPAddress, NAT-PMP result 3) and maps nothing; the status
-// says so in plain words, by either protocol.
+// says so in plain words, by either protocol, and auto tries both.
 func TestCarrierNAT(t *testing.T) {
 	r := routertest.Start(t, routertest.Options{WAN: routertest.CarrierWAN})
-	for _, proto := range []string{"upnp", "natpmp"} {
+	for _, proto := range []string{"upnp", "natpmp", "auto"} {
 		t.Run(proto, func(t *testing.T) {
 			h := startMapper(t, r, "PORT=8082", "PROTOCOL="+proto, "LEASE=1m")
 			s := h.next(t)
@@ -311,6 +311,10 @@ func TestCarrierNAT(t *testing.T) {
 			}
 			if _, ok := s.PublicAddr(); ok {
 				t.Error("a public address behind carrier-grade NAT")
+			}
+			// auto asks NAT-PMP too once UPnP refused the mapping.
+			if proto == "auto" && (!strings.Contains(s.Err, "AddAnyPortMapping") || !strings.Contains(s.Err, "NAT-PMP")) {
+				t.Errorf("auto's failure %q does not name both protocols", s.Err)
 			}
 			if last := h.stop(t); last.State != portmap.Removed {
 				t.Errorf("last status %v", last.State)
