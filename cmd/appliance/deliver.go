@@ -17,6 +17,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/netaddr"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/push"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -46,12 +47,12 @@ func (d *deliverOptions) register(fs *flag.FlagSet) {
 
 // startDelivery runs delivery to paired phones, or says in one log line
 // why it is off. It returns nil when off; stop ends it.
-func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, mr modemRun, log *slog.Logger) (*deliver.Deliverer, func()) {
+func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *store.Store, reg *phones.Registry, mr modemRun, box *outbox.Outbox, log *slog.Logger) (*deliver.Deliverer, func()) {
 	switch {
 	case o.publicURL == "":
 		log.Info("delivery to paired phones off: set -public-url to the address phones reach this MMSC at")
 		return nil, func() {}
-	case mr.pusher == nil || mr.box == nil:
+	case mr.pusher == nil || box == nil:
 		log.Info("delivery to paired phones off: it needs a modem (-modem) to send notifications")
 		return nil, func() {}
 	}
@@ -62,7 +63,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 		fit = ad.Fit
 	}
 	d, err := deliver.Open(deliver.Config{
-		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Outbox: mr.box,
+		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Outbox: box, Ready: mr.ready,
 		EncodeNotification: push.Notification, Temporary: push.Temporary, Absent: push.Absent, Expiry: o.expiry,
 		Schedule: deliver.Schedule{Renotify: o.renotify}, Fit: fit, Logger: log,
 	})

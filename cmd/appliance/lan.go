@@ -23,6 +23,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/httpserve"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -97,12 +98,12 @@ type appliance struct {
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
 // builds the metrics and the health check.
-func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, start time.Time, warnings func() []string) *appliance {
+func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box *outbox.Outbox, start time.Time, warnings func() []string) *appliance {
 	a := &appliance{display: &display.Watch{}}
 	a.guards, a.conns = o.lanOpts.guards()
 	a.metrics = appmetrics.New(appmetrics.Sources{
 		Start: start, Version: version, Stats: st.Stats, Quota: o.quota, Synced: clock.Synced,
-		Modem: mr.modem, Outbox: mr.outbox, Box: mr.box, Display: a.display,
+		Modem: mr.modem, Outbox: mr.outbox, Box: box, Display: a.display,
 		Conns: func() int { total, _ := a.mmscLn.Open(""); return total },
 	})
 	conns := a.conns

@@ -288,13 +288,15 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		o.deliverOpts.publicURL = rc.PublicURL() // the -dyndns name, known from the start
 	}
 	o.modemOpts.unpaired = unpairedFunc(o.deliverOpts, reg)
-	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, log)
+	box, stopBox := openOutbox(ctx, !modemOff(o.modem), o.data, o.modemOpts.spacing, log)
+	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, box, log)
 	defer mr.stop()
-	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, log)
+	defer stopBox() // before the modem stops: no send is cut off by it
+	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, box, log)
 	defer stopDelivery()
 	stopReach := startReach(ctx, rc)
 	defer stopReach() // after the servers stop: removes the port mapping
-	a := newAppliance(o, st, ln, mr, start, reachWarnings(rc))
+	a := newAppliance(o, st, ln, mr, box, start, reachWarnings(rc))
 	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),

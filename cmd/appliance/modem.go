@@ -79,13 +79,13 @@ type modemRun struct {
 	modem  func() modem.Status         // nil without a modem; for /metrics and the status page
 	outbox func() (notify.Stats, bool) // nil without a modem; false without the owner's outbox
 	pusher *push.Pusher                // nil without a modem; shares the device with the owner notifier
-	box    *outbox.Outbox              // the one queue through the modem; nil without a modem (or if it failed to open)
+	ready  func() <-chan struct{}      // the device's Ready; nil without a modem
 	stop   func()
 }
 
 // startModem runs the modem and the owner notifications. With -modem none
 // it logs one line and the rest of the appliance goes on.
-func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) modemRun {
+func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, dataDir string, st *store.Store, box *outbox.Outbox, log *slog.Logger) modemRun {
 	if modemOff(spec) {
 		log.Info("modem absent (-modem none): no SMS notifications")
 		return modemRun{stop: func() {}}
@@ -98,10 +98,8 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { dev.Run(ctx) })
-	mr := modemRun{modem: dev.Status, pusher: push.New(dev, push.Config{Logger: log}), stop: func() { cancel(); wg.Wait() }}
-	box, err := outbox.Open(outbox.Config{Dir: filepath.Join(dataDir, "outbox"), MinSpacing: mo.spacing, Ready: dev.Ready, Logger: log})
-	if err != nil {
-		log.Error("modem: the outbox cannot open: no notifications, no delivery", "err", err)
+	mr := modemRun{modem: dev.Status, pusher: push.New(dev, push.Config{Logger: log}), ready: dev.Ready, stop: func() { cancel(); wg.Wait() }}
+	if box == nil { // the outbox failed to open (logged)
 		mr.status, mr.outbox = modemStatus(dev, nil), outboxStats(nil)
 		return mr
 	}
@@ -111,14 +109,33 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 	} else if n, err = startNotifier(ctx, &wg, dev, box, owners, mo, dataDir, st, log); err != nil {
 		log.Error("modem: notifications off", "err", err)
 	}
-	wg.Go(func() {
+	mr.status, mr.outbox = modemStatus(dev, n), outboxStats(n)
+	return mr
+}
+
+// openOutbox opens the one queue of sends in <data>/outbox, when there is
+// a transport to use it (need), and runs it until ctx is done; nil if
+// not needed, or (logged) if it cannot open: nothing is then sent. Its
+// kinds register as their senders start.
+func openOutbox(ctx context.Context, need bool, dataDir string, spacing time.Duration, log *slog.Logger) (box *outbox.Outbox, stop func()) {
+	if !need {
+		return nil, func() {}
+	}
+	box, err := outbox.Open(outbox.Config{Dir: filepath.Join(dataDir, "outbox"), MinSpacing: spacing, Logger: log})
+	if err != nil {
+		log.Error("outbox: cannot open: no notifications, no delivery", "err", err)
+		return nil, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		box.Run(ctx)
 		if err := box.Close(); err != nil {
-			log.Warn("modem: closing the outbox", "err", err)
+			log.Warn("outbox: closing", "err", err)
 		}
-	})
-	mr.status, mr.outbox, mr.box = modemStatus(dev, n), outboxStats(n), box
-	return mr
+	}()
+	return box, func() { cancel(); <-done }
 }
 
 // startNotifier opens the owner's notifications (their ledger lives in

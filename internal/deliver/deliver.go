@@ -73,6 +73,10 @@ type Config struct {
 	// Absent, if set, tells a send error that says the modem is missing:
 	// retried without counting as an attempt (push.Absent).
 	Absent func(error) bool
+	// Ready, if set, returns a channel closed when the modem is (back)
+	// in service: sends that failed are then retried at once rather than
+	// after their back-off. *modem.Device's Ready is one.
+	Ready func() <-chan struct{}
 
 	// Outbox is where the notifications and delivery reports wait to be
 	// sent (kinds KindPush and KindReport), with the owner's texts: one

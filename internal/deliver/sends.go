@@ -31,8 +31,8 @@ var errNothingToSend = errors.New("deliver: nothing to send any more")
 // most maxReportTries times.
 func (d *Deliverer) handle(box *outbox.Outbox) {
 	temporary := func(err error) bool { return !errors.Is(err, errNothingToSend) && d.cfg.Temporary(err) }
-	box.Handle(KindPush, outbox.Kind{Handler: sends{d, false}, MaxAttempts: math.MaxInt32, Temporary: temporary, Absent: d.cfg.Absent})
-	box.Handle(KindReport, outbox.Kind{Handler: sends{d, true}, MaxAttempts: maxReportTries, Temporary: temporary, Absent: d.cfg.Absent})
+	box.Handle(KindPush, outbox.Kind{Handler: sends{d, false}, MaxAttempts: math.MaxInt32, Temporary: temporary, Absent: d.cfg.Absent, Ready: d.cfg.Ready})
+	box.Handle(KindReport, outbox.Kind{Handler: sends{d, true}, MaxAttempts: maxReportTries, Temporary: temporary, Absent: d.cfg.Absent, Ready: d.cfg.Ready})
 }
 
 // sends sends the items of one kind for the outbox: reads the record as

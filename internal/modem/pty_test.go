@@ -28,7 +28,7 @@ func startAppliance(t *testing.T, link, dir string) *appliance {
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
 		Session: modem.Config{Timeout: 2 * time.Second, SMSTimeout: 5 * time.Second},
 	})
-	box, err := outbox.Open(outbox.Config{Dir: dir, Ready: dev.Ready,
+	box, err := outbox.Open(outbox.Config{Dir: dir,
 		MinSpacing: 10 * time.Millisecond, MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})
 	if err != nil {
 		t.Fatal(err)

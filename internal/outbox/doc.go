@@ -4,8 +4,8 @@
 // (e-mail). Each item is persisted, sent when due, retried with
 // exponential back-off on a temporary error, given up after MaxAttempts
 // or its expiry, and survives a restart; one goroutine (Run) sends, one
-// item at a time, at least MinSpacing apart, because the items of every
-// kind share the modem.
+// item at a time, at least MinSpacing apart, because the items of the
+// modem's kinds share the modem.
 //
 // # Items and kinds
 //
@@ -37,6 +37,12 @@
 // the next attempt comes MinBackoff later, doubling up to MaxBackoff.
 // Absent (per kind) tells an error that says the transport is missing (a
 // modem unplugged): it is retried the same way but uses no attempt. When
-// Ready's channel closes (the modem is back), every waiting item is due
-// at once. Any other error gives the item up.
+// a kind's Ready channel closes (the modem is back), every waiting item
+// of that kind is due at once. Any other error gives the item up.
+//
+// MinSpacing keeps the sends through the shared modem apart, whatever
+// their kind; a kind marked Unspaced (e-mail) goes out without waiting
+// for it. One goroutine sends everything, so a slow transport (an SMTP
+// server taking its time) delays the others by as long as its attempt
+// takes.
 package outbox

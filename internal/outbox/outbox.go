@@ -49,6 +49,13 @@ type Kind struct {
 	MaxAttempts int              // temporary failures before giving up; if zero, Config.MaxAttempts
 	Temporary   func(error) bool // worth retrying; if nil, every error is
 	Absent      func(error) bool // the transport is missing: retried without using an attempt; may be nil
+	// Ready, if set, returns a channel closed when the transport is
+	// (back) in service: the kind's waiting items are then due at once.
+	// *modem.Device's Ready is one.
+	Ready func() <-chan struct{}
+	// Unspaced marks a kind that does not go through the shared modem
+	// (e-mail): it neither waits for MinSpacing nor counts towards it.
+	Unspaced bool
 }
 
 // Config configures an Outbox. Dir is required.
@@ -57,10 +64,9 @@ type Config struct {
 	MinSpacing  time.Duration          // between two sends; if zero, 3 s; negative: none
 	MinBackoff  time.Duration          // first retry after a temporary error; if zero, 30 s
 	MaxBackoff  time.Duration          // longest wait between retries; if zero, 30 min
-	MaxAttempts int                    // if zero, 100
-	Ready       func() <-chan struct{} // closed when the transport is (back) in service; may be nil
-	Now         func() time.Time       // if nil, time.Now
-	Logger      *slog.Logger           // if nil, logs are discarded
+	MaxAttempts int              // if zero, 100
+	Now         func() time.Time // if nil, time.Now
+	Logger      *slog.Logger     // if nil, logs are discarded
 }
 
 // Stats are one kind's counts.
@@ -88,8 +94,10 @@ type Outbox struct {
 	mu       sync.Mutex
 	kinds    map[string]Kind
 	items    []*Item // oldest first
-	lastSend time.Time
+	lastSend time.Time // of the last spaced send
 	stats    map[string]*Stats
+	back     map[string]bool // kinds whose transport came back since Run last looked
+	runCtx   context.Context // Run's, for the Ready watchers of kinds handled later; nil before Run
 }
 
 // Open loads the outbox in cfg.Dir; register the kinds with Handle, then
@@ -116,7 +124,7 @@ func Open(cfg Config) (*Outbox, error) {
 		it.sent = p.done
 	}
 	return &Outbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), jrnl: j,
-		kinds: map[string]Kind{}, items: items, stats: map[string]*Stats{}}, nil
+		kinds: map[string]Kind{}, items: items, stats: map[string]*Stats{}, back: map[string]bool{}}, nil
 }
 
 func setDefaults(cfg *Config) {
@@ -152,7 +160,11 @@ func (o *Outbox) Handle(kind string, k Kind) {
 	o.mu.Lock()
 	o.kinds[kind] = k
 	o.statsOf(kind)
+	ctx := o.runCtx
 	o.mu.Unlock()
+	if ctx != nil && k.Ready != nil {
+		go o.watch(ctx, kind, k.Ready)
+	}
 	o.poke()
 }
 
@@ -283,28 +295,38 @@ func (o *Outbox) poke() {
 
 // Run sends until ctx is done.
 func (o *Outbox) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		// Taken before anything is tried: Ready is closed by the next
-		// session to start, so a transport that comes back while a send
-		// is failing is not missed.
-		ready := o.ready()
-		if o.SendNext(ctx) {
-			select {
-			case <-ready:
-				o.retryNow()
-			default:
-			}
-			continue
+	o.mu.Lock()
+	o.runCtx = ctx
+	for kind, k := range o.kinds {
+		if k.Ready != nil {
+			go o.watch(ctx, kind, k.Ready)
 		}
-		o.wait(ctx, ready)
+	}
+	o.mu.Unlock()
+	for ctx.Err() == nil {
+		if !o.SendNext(ctx) {
+			o.wait(ctx)
+		}
+		o.retryBack()
 	}
 }
 
-func (o *Outbox) ready() <-chan struct{} {
-	if o.cfg.Ready == nil {
-		return nil
+// watch notes each time kind's transport comes back, until ctx is done.
+// It holds the channel before anything is tried, and Run looks at the
+// note after each attempt: a transport that comes back while a send is
+// failing for its absence is not missed.
+func (o *Outbox) watch(ctx context.Context, kind string, ready func() <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ready():
+		}
+		o.mu.Lock()
+		o.back[kind] = true
+		o.mu.Unlock()
+		o.poke()
 	}
-	return o.cfg.Ready()
 }
 
 // SendNext does the next thing due now: it reports an item sent before a
@@ -332,6 +354,7 @@ func (o *Outbox) next() (it *Item, k Kind, attempt bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := o.cfg.Now()
+	spaced := o.cfg.MinSpacing > 0 && !o.lastSend.IsZero() && now.Sub(o.lastSend) < o.cfg.MinSpacing
 	var due *Item
 	for _, x := range o.items {
 		kx, ok := o.kinds[x.Kind]
@@ -339,11 +362,11 @@ func (o *Outbox) next() (it *Item, k Kind, attempt bool) {
 		case !ok:
 		case x.sent || (!x.Expires.IsZero() && !now.Before(x.Expires)):
 			return x, kx, false
-		case due == nil && !now.Before(x.NextTry):
+		case due == nil && !now.Before(x.NextTry) && (kx.Unspaced || !spaced):
 			due, k = x, kx
 		}
 	}
-	if due == nil || (o.cfg.MinSpacing > 0 && !o.lastSend.IsZero() && now.Sub(o.lastSend) < o.cfg.MinSpacing) {
+	if due == nil {
 		return nil, Kind{}, false
 	}
 	return due, k, true
@@ -361,7 +384,7 @@ func (o *Outbox) attempt(ctx context.Context, it *Item, k Kind) {
 	err := k.Handler.Send(ctx, *it, step)
 	absent := err != nil && k.Absent != nil && k.Absent(err)
 	o.mu.Lock()
-	if !absent { // spacing protects the transport, not the queue
+	if !absent && !k.Unspaced { // spacing protects the modem, not the queue
 		o.lastSend = o.cfg.Now()
 	}
 	removed := it.removed
@@ -433,9 +456,9 @@ func (o *Outbox) drop(it *Item) error {
 	return err
 }
 
-// wait sleeps until an item is due, something is added, or the
-// transport comes back (ready is closed).
-func (o *Outbox) wait(ctx context.Context, ready <-chan struct{}) {
+// wait sleeps until an item is due, something is added, or a transport
+// comes back.
+func (o *Outbox) wait(ctx context.Context) {
 	next, ok := o.nextDue()
 	var timer <-chan time.Time
 	if ok {
@@ -447,8 +470,6 @@ func (o *Outbox) wait(ctx context.Context, ready <-chan struct{}) {
 	case <-ctx.Done():
 	case <-o.wake:
 	case <-timer:
-	case <-ready:
-		o.retryNow()
 	}
 }
 
@@ -463,11 +484,12 @@ func (o *Outbox) nextDue() (time.Time, bool) {
 		}
 	}
 	for _, it := range o.items {
-		if _, ok := o.kinds[it.Kind]; !ok {
+		k, ok := o.kinds[it.Kind]
+		if !ok {
 			continue
 		}
 		t := it.NextTry
-		if o.cfg.MinSpacing > 0 && !o.lastSend.IsZero() {
+		if !k.Unspaced && o.cfg.MinSpacing > 0 && !o.lastSend.IsZero() {
 			t = later(t, o.lastSend.Add(o.cfg.MinSpacing))
 		}
 		consider(t)
@@ -485,13 +507,20 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// retryNow makes every waiting item due: the transport is back.
-func (o *Outbox) retryNow() {
+// retryBack makes the waiting items of the kinds whose transport came
+// back due at once.
+func (o *Outbox) retryBack() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, it := range o.items {
-		it.NextTry = time.Time{}
+	if len(o.back) == 0 {
+		return
 	}
+	for _, it := range o.items {
+		if o.back[it.Kind] {
+			it.NextTry = time.Time{}
+		}
+	}
+	clear(o.back)
 }
 
 // safeName reports whether s can be part of a file name.

@@ -71,12 +71,18 @@ func (f *fakeHandler) result() (sends, done []string) {
 
 func open(t *testing.T, dir string, h *fakeHandler, cfg Config) *Outbox {
 	t.Helper()
+	return openReady(t, dir, h, cfg, nil)
+}
+
+// openReady is open with the kind's Ready.
+func openReady(t *testing.T, dir string, h *fakeHandler, cfg Config, ready func() <-chan struct{}) *Outbox {
+	t.Helper()
 	cfg.Dir = dir
 	o, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Handle("sms", Kind{Handler: h, MaxAttempts: 3,
+	o.Handle("sms", Kind{Handler: h, MaxAttempts: 3, Ready: ready,
 		Temporary: func(err error) bool { return !errors.Is(err, errForever) },
 		Absent:    func(err error) bool { return errors.Is(err, errAbsent) }})
 	return o
@@ -170,11 +176,11 @@ func TestAbsentThenReady(t *testing.T) {
 		h := &fakeHandler{errs: []error{errAbsent, errAbsent, errAbsent}}
 		var mu sync.Mutex
 		ready := make(chan struct{})
-		o := open(t, dir, h, Config{MinBackoff: time.Hour, MaxBackoff: 4 * time.Hour, Ready: func() <-chan struct{} {
+		o := openReady(t, dir, h, Config{MinBackoff: time.Hour, MaxBackoff: 4 * time.Hour}, func() <-chan struct{} {
 			mu.Lock()
 			defer mu.Unlock()
 			return ready
-		}})
+		})
 		add(t, o, "a")
 		stop := run(o)
 		time.Sleep(150 * time.Minute) // attempts at 0, 1 h, 2 h: absent uses no attempt, so the back-off does not grow and the item is not given up
@@ -295,4 +301,30 @@ func TestAddRemove(t *testing.T) {
 	if _, done := h.result(); len(done) != 0 {
 		t.Errorf("Done called for %q", done)
 	}
+}
+
+// An Unspaced kind (e-mail) goes out while the modem's spacing holds the
+// others back, and does not hold them back itself.
+func TestUnspacedKind(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		h, mail := &fakeHandler{}, &fakeHandler{}
+		o := open(t, dir, h, Config{MinSpacing: 3 * time.Second})
+		o.Handle("email", Kind{Handler: mail, Unspaced: true})
+		start := time.Now()
+		add(t, o, "a", "b")
+		if err := o.Add(Item{ID: "m", Kind: "email"}); err != nil {
+			t.Fatal(err)
+		}
+		stop := run(o)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		stop()
+		if len(mail.at) != 1 || !mail.at[0].Equal(start) {
+			t.Errorf("e-mail sent at %v, want at once", mail.at)
+		}
+		if len(h.at) != 2 || h.at[1].Sub(start) != 3*time.Second {
+			t.Errorf("texts at %v, want +0 and +3s", h.at)
+		}
+	})
 }

@@ -21,9 +21,11 @@ import (
 // Kind is the outbox kind of the owner's texts.
 const Kind = "owner-sms"
 
-// Sender hands one PDU to a modem; *modem.Device is one.
+// Sender hands one PDU to a modem; *modem.Device is one. Ready's channel
+// closes when the modem is (back) in service.
 type Sender interface {
 	Send(ctx context.Context, p sms.PDU) (int, error)
+	Ready() <-chan struct{}
 }
 
 // Config configures a Notifier. Dir, Owners and Outbox are required.
@@ -98,7 +100,7 @@ func Open(cfg Config, s Sender) (*Notifier, error) {
 	}
 	atomicfile.RemoveTemps(cfg.Dir)
 	n := &Notifier{cfg: cfg, log: cfg.Logger, box: cfg.Outbox, wake: make(chan struct{}, 1), notified: map[string]bool{}}
-	cfg.Outbox.Handle(Kind, outbox.Kind{Handler: texts{n, s}, Temporary: modem.Temporary,
+	cfg.Outbox.Handle(Kind, outbox.Kind{Handler: texts{n, s}, Temporary: modem.Temporary, Ready: s.Ready,
 		Absent: func(err error) bool { return errors.Is(err, modem.ErrAbsent) }})
 	n.load()
 	if err := n.importLegacy(); err != nil {

@@ -106,7 +106,7 @@ func advance(d time.Duration) {
 // defaults: 3 s, 30 s doubling).
 func openBoth(t *testing.T, cfg Config, f *fakeSender) (*Notifier, *outbox.Outbox) {
 	t.Helper()
-	box, err := outbox.Open(outbox.Config{Dir: cfg.Dir, Ready: f.Ready})
+	box, err := outbox.Open(outbox.Config{Dir: cfg.Dir})
 	if err != nil {
 		t.Fatal(err)
 	}
