@@ -60,10 +60,10 @@ type Kind struct {
 
 // Config configures an Outbox. Dir is required.
 type Config struct {
-	Dir         string                 // created if missing; may hold other files than the outbox's
-	MinSpacing  time.Duration          // between two sends; if zero, 3 s; negative: none
-	MinBackoff  time.Duration          // first retry after a temporary error; if zero, 30 s
-	MaxBackoff  time.Duration          // longest wait between retries; if zero, 30 min
+	Dir         string           // created if missing; may hold other files than the outbox's
+	MinSpacing  time.Duration    // between two sends; if zero, 3 s; negative: none
+	MinBackoff  time.Duration    // first retry after a temporary error; if zero, 30 s
+	MaxBackoff  time.Duration    // longest wait between retries; if zero, 30 min
 	MaxAttempts int              // if zero, 100
 	Now         func() time.Time // if nil, time.Now
 	Logger      *slog.Logger     // if nil, logs are discarded
@@ -93,7 +93,7 @@ type Outbox struct {
 
 	mu       sync.Mutex
 	kinds    map[string]Kind
-	items    []*Item // oldest first
+	items    []*Item   // oldest first
 	lastSend time.Time // of the last spaced send
 	stats    map[string]*Stats
 	back     map[string]bool // kinds whose transport came back since Run last looked
