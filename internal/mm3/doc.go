@@ -34,7 +34,8 @@
 // first byte on 465, the certificate checked against the system's roots;
 // AUTH PLAIN with the user and the password (read from a file by the
 // appliance, never a flag); MAIL, a RCPT per recipient, DATA streamed
-// from the stored PDU. The whole dialogue has a deadline (2 minutes).
+// from the stored PDU. The whole dialogue has a deadline (60 s: the
+// outbox sends one item at a time).
 //
 // What happens on failure is the caller's (the durable outbox): Temporary
 // tells an error worth retrying — the server unreachable, a 4xx reply,

@@ -39,7 +39,7 @@ type Config struct {
 	// RootCAs verifies the server's certificate; if nil, the system's
 	// roots. Tests pass their own CA.
 	RootCAs *x509.CertPool
-	Timeout time.Duration // for one whole message; if zero, 2 minutes
+	Timeout time.Duration // for one whole message; if zero, 60 s (the outbox waits for it)
 	Hello   string        // the EHLO name; if empty, "homemmsc"
 }
 
@@ -64,7 +64,7 @@ func New(cfg Config) (*Sender, error) {
 		cfg.Port = map[Security]int{StartTLS: 587, ImplicitTLS: 465}[cfg.Security]
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = 2 * time.Minute
+		cfg.Timeout = time.Minute
 	}
 	if cfg.Hello == "" {
 		cfg.Hello = "homemmsc"
