@@ -107,6 +107,7 @@ type options struct {
 	deliverOpts deliverOptions
 	inboxOpts   inboxOptions // -inbox-password-file: see inbox.go
 	reachOpts   reachOptions // -portmap*, -dyndns, -self-test-phones: see reach.go
+	mailOpts    mailOptions  // -mail-*: e-mail forwarding, see mail.go
 	showVersion bool
 	getenv      func(string) string // for systemd's NOTIFY_SOCKET and WATCHDOG_* (internal/watchdog)
 }
@@ -134,6 +135,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	o.deliverOpts.register(fs)
 	o.inboxOpts.register(fs)
 	o.reachOpts.register(fs)
+	o.mailOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return o, err
@@ -157,6 +159,9 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 		return o, err
 	}
 	if err := o.reachOpts.load(); err != nil {
+		return o, err
+	}
+	if err := o.mailOpts.load(); err != nil {
 		return o, err
 	}
 	var err error
@@ -288,19 +293,21 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		o.deliverOpts.publicURL = rc.PublicURL() // the -dyndns name, known from the start
 	}
 	o.modemOpts.unpaired = unpairedFunc(o.deliverOpts, reg)
-	box, stopBox := openOutbox(ctx, !modemOff(o.modem), o.data, o.modemOpts.spacing, log)
+	box, stopBox := openOutbox(ctx, !modemOff(o.modem) || o.mailOpts.on, o.data, o.modemOpts.spacing, log)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, box, log)
 	defer mr.stop()
 	defer stopBox() // before the modem stops: no send is cut off by it
 	dlv, stopDelivery := startDelivery(ctx, o.deliverOpts, o.data, st, reg, mr, box, log)
 	defer stopDelivery()
+	mailStatus, stopMail := startMail(ctx, o.mailOpts, o.data, st, box, log)
+	defer stopMail()
 	stopReach := startReach(ctx, rc)
 	defer stopReach() // after the servers stop: removes the port mapping
 	a := newAppliance(o, st, ln, mr, box, start, reachWarnings(rc))
 	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
-		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reachStatus(rc)}.Rows}, a, log)
+		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reachStatus(rc), Mail: mailStatus}.Rows}, a, log)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ type ApplianceStatus struct {
 	Display     func() string               // the panel's state (display.Watch); nil: none
 	Errors      func() []logring.Entry      // nil: no row
 	Reach       func() reach.Status         // port mapping, public address, DNS name, self-test; nil: no rows
+	Mail        func() (string, bool)       // e-mail forwarding's line and whether it is bad news (mm3.Forwarder.Status); nil: off
 }
 
 // Rows are the status page's rows for the appliance.
@@ -48,6 +49,10 @@ func (s ApplianceStatus) Rows() []StatusItem {
 		disp = s.Display()
 	}
 	out = append(out, StatusItem{Label: "Display", Value: disp, Bad: disp == "failing" || disp == "absent"})
+	if s.Mail != nil {
+		v, bad := s.Mail()
+		out = append(out, StatusItem{Label: "E-mail", Value: v, Bad: bad})
+	}
 	if s.Reach != nil {
 		for _, r := range s.Reach().Rows() {
 			out = append(out, StatusItem{Label: r.Label, Value: r.Value, Bad: r.Bad})

@@ -68,8 +68,9 @@ func TestApplianceRows(t *testing.T) {
 		Modem:       func() modem.Status { return modem.Status{Present: true, Reg: "not registered"} },
 		Display:     func() string { return "failing" },
 		Errors:      func() []logring.Entry { return nil },
+		Mail:        func() (string, bool) { return "to me@example.org: 1 waiting", true },
 	}.Rows()
-	want := map[string]bool{"Clock": true, "Modem": true, "Display": true, "Errors": false}
+	want := map[string]bool{"Clock": true, "Modem": true, "Display": true, "Errors": false, "E-mail": true}
 	for _, r := range rows {
 		if bad, ok := want[r.Label]; !ok || bad != r.Bad {
 			t.Errorf("row %+v", r)

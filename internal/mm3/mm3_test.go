@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/mm3/smtptest"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/store"
 	"github.com/homemmsc/homemmsc/internal/testcorpus"
@@ -75,25 +77,24 @@ func put(t *testing.T, st *store.Store, msg *mms.Message, s store.Sender) store.
 // Python's email package: headers, the text in UTF-8, the attachments
 // byte for byte, in SMIL order.
 func TestForwardStartTLS(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
 	m := put(t, st, picture(), anna)
-	s, err := New(srv.config(StartTLS, "me@example.org", "partner@example.org"))
+	s, err := New(config(srv, StartTLS, "me@example.org", "partner@example.org"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Forward(context.Background(), st, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.received(t)
+	got := srv.Received()
 	if len(got) != 1 {
 		t.Fatalf("%d e-mails received, want 1", len(got))
 	}
-	env, _ := os.ReadFile(strings.TrimSuffix(got[0], ".eml") + ".env")
-	if string(env) != "homemmsc@example.org\nme@example.org\npartner@example.org\n" {
+	if env := smtptest.Envelope(t, got[0]); !slices.Equal(env, []string{"homemmsc@example.org", "me@example.org", "partner@example.org"}) {
 		t.Errorf("envelope %q", env)
 	}
-	p := parse(t, got[0])
+	p := srv.Parse(t, got[0])
 	if len(p.Defects) != 0 {
 		t.Errorf("Python found defects: %v", p.Defects)
 	}
@@ -118,27 +119,27 @@ func TestForwardStartTLS(t *testing.T) {
 	}
 	for i, w := range want {
 		a := p.Attachments[i]
-		if a.Filename != w.name || a.ContentType != w.ct || !bytes.Equal(p.attachment(t, i), w.data) {
+		if a.Filename != w.name || a.ContentType != w.ct || !bytes.Equal(a.Data(), w.data) {
 			t.Errorf("attachment %d: %s %s (%d bytes), want %s %s (%d bytes)", i, a.Filename, a.ContentType,
-				len(p.attachment(t, i)), w.name, w.ct, len(w.data))
+				len(a.Data()), w.name, w.ct, len(w.data))
 		}
 	}
 }
 
 // TestForwardImplicitTLS uses TLS from the first byte (port 465 style).
 func TestForwardImplicitTLS(t *testing.T) {
-	srv := startServer(t, "tls")
+	srv := smtptest.Start(t, "tls")
 	st := openStore(t)
 	m := put(t, st, picture(), store.Sender{Number: "+15550003333", Source: store.SourceFrom})
-	s, _ := New(srv.config(ImplicitTLS, "me@example.org"))
+	s, _ := New(config(srv, ImplicitTLS, "me@example.org"))
 	if err := s.Forward(context.Background(), st, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.received(t)
+	got := srv.Received()
 	if len(got) != 1 {
 		t.Fatalf("%d e-mails", len(got))
 	}
-	if p := parse(t, got[0]); !strings.Contains(p.From, "+15550003333 (claimed) via homemmsc") {
+	if p := srv.Parse(t, got[0]); !strings.Contains(p.From, "+15550003333 (claimed) via homemmsc") {
 		t.Errorf("a claimed sender is not marked: %q", p.From)
 	}
 }
@@ -148,9 +149,9 @@ func TestForwardImplicitTLS(t *testing.T) {
 // part as an attachment with its bytes.
 func TestForwardCorpus(t *testing.T) {
 	dir := testcorpus.Dir(t, "mms")
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
-	s, _ := New(srv.config(StartTLS, "me@example.org"))
+	s, _ := New(config(srv, StartTLS, "me@example.org"))
 	names, _ := filepath.Glob(filepath.Join(dir, "*"))
 	var metas []store.Meta
 	var msgs []*mms.Message
@@ -169,12 +170,12 @@ func TestForwardCorpus(t *testing.T) {
 		}
 		metas, msgs = append(metas, m), append(msgs, msg)
 	}
-	got := srv.received(t)
+	got := srv.Received()
 	if len(got) != len(metas) || len(metas) < 10 {
 		t.Fatalf("%d e-mails for %d messages", len(got), len(metas))
 	}
 	for i, eml := range got {
-		p := parse(t, eml)
+		p := srv.Parse(t, eml)
 		var texts, others [][]byte
 		for _, l := range mms.Leaves(msgs[i].Parts) {
 			if isText(l) {
@@ -188,7 +189,7 @@ func TestForwardCorpus(t *testing.T) {
 			continue
 		}
 		for _, want := range others { // SMIL order: find each by content
-			if !anyEqual(t, p, want) {
+			if !anyEqual(p, want) {
 				t.Errorf("%s: an attachment of %d bytes did not arrive intact", metas[i].ID, len(want))
 			}
 		}
@@ -196,9 +197,9 @@ func TestForwardCorpus(t *testing.T) {
 	t.Logf("%d corpus messages forwarded and read back by Python's email package", len(got))
 }
 
-func anyEqual(t *testing.T, p parsed, want []byte) bool {
-	for i := range p.Attachments {
-		if bytes.Equal(p.attachment(t, i), want) {
+func anyEqual(p smtptest.Mail, want []byte) bool {
+	for _, a := range p.Attachments {
+		if bytes.Equal(a.Data(), want) {
 			return true
 		}
 	}
@@ -209,7 +210,7 @@ func anyEqual(t *testing.T, p parsed, want []byte) bool {
 func TestServerDown(t *testing.T) {
 	st := openStore(t)
 	m := put(t, st, picture(), anna)
-	s, _ := New(Config{Host: "127.0.0.1", Port: freePort(t), From: "a@example.org", To: []string{"b@example.org"}, Timeout: 5 * time.Second})
+	s, _ := New(Config{Host: "127.0.0.1", Port: smtptest.FreePort(t), From: "a@example.org", To: []string{"b@example.org"}, Timeout: 5 * time.Second})
 	err := s.Forward(context.Background(), st, m.ID)
 	var e *Error
 	if !errors.As(err, &e) || e.Step != "connect" || !Temporary(err) || AuthRefused(err) {
@@ -220,17 +221,17 @@ func TestServerDown(t *testing.T) {
 // TestAuthRefused: a wrong password is refused, nothing is sent, and the
 // message waits (temporary) for the owner to fix the password.
 func TestAuthRefused(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
 	m := put(t, st, picture(), anna)
-	cfg := srv.config(StartTLS, "me@example.org")
+	cfg := config(srv, StartTLS, "me@example.org")
 	cfg.Password = "wrong"
 	s, _ := New(cfg)
 	err := s.Forward(context.Background(), st, m.ID)
 	if !AuthRefused(err) || !Temporary(err) {
 		t.Fatalf("got %v, want the login refused", err)
 	}
-	if n := len(srv.received(t)); n != 0 {
+	if n := len(srv.Received()); n != 0 {
 		t.Fatalf("%d e-mails accepted", n)
 	}
 }
@@ -238,32 +239,32 @@ func TestAuthRefused(t *testing.T) {
 // TestTemporaryRefusal: a 4xx to a recipient is temporary, and no data
 // is sent, so a retry cannot duplicate the e-mail.
 func TestTemporaryRefusal(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
 	m := put(t, st, picture(), anna)
-	s, _ := New(srv.config(StartTLS, "me@example.org", "full@example.org"))
+	s, _ := New(config(srv, StartTLS, "me@example.org", "full@example.org"))
 	err := s.Forward(context.Background(), st, m.ID)
 	var e *Error
 	if !errors.As(err, &e) || e.Step != "RCPT" || e.Code != 452 || !Temporary(err) {
 		t.Fatalf("got %v, want a temporary RCPT refusal", err)
 	}
-	if n := len(srv.received(t)); n != 0 {
+	if n := len(srv.Received()); n != 0 {
 		t.Fatalf("%d e-mails accepted", n)
 	}
 }
 
 // TestPermanentRefusal: a 5xx to a recipient is permanent.
 func TestPermanentRefusal(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
 	m := put(t, st, picture(), anna)
-	s, _ := New(srv.config(StartTLS, "me@example.org", "reject@example.org"))
+	s, _ := New(config(srv, StartTLS, "me@example.org", "reject@example.org"))
 	err := s.Forward(context.Background(), st, m.ID)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != 550 || Temporary(err) {
 		t.Fatalf("got %v, want a permanent RCPT refusal", err)
 	}
-	if n := len(srv.received(t)); n != 0 {
+	if n := len(srv.Received()); n != 0 {
 		t.Fatalf("%d e-mails accepted", n)
 	}
 }

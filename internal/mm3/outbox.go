@@ -2,7 +2,9 @@ package mm3
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/outbox"
@@ -27,12 +29,13 @@ type Forwarder struct {
 }
 
 // Register makes f the outbox's handler of Kind: sent with Forward,
-// retried while Temporary says so, given up at the expiry.
+// retried while Temporary says so, given up at the expiry. E-mail does
+// not go through the modem, so it is not spaced like the SMS.
 func (f *Forwarder) Register() {
 	if f.Log == nil {
 		f.Log = slog.New(slog.DiscardHandler)
 	}
-	f.Box.Handle(Kind, outbox.Kind{Handler: f, Temporary: Temporary})
+	f.Box.Handle(Kind, outbox.Kind{Handler: f, Temporary: Temporary, Unspaced: true})
 }
 
 // Add queues the e-mail of stored message id (the Feed's Queue).
@@ -66,4 +69,16 @@ func (f *Forwarder) Done(it outbox.Item, err error) {
 		return
 	}
 	f.Log.Info("mm3: e-mail sent", "id", it.ID)
+}
+
+// Status is the status page's line for e-mail forwarding, and whether it
+// needs the owner: the e-mails sent, waiting and given up, and the last
+// error while one waits.
+func (f *Forwarder) Status() (string, bool) {
+	s := f.Box.Stats(Kind)
+	v := fmt.Sprintf("to %s: %d sent, %d waiting, %d given up", strings.Join(f.Sender.cfg.To, ", "), s.Sent, s.Queued, s.Failed)
+	if s.LastError != "" {
+		v += "; last error: " + s.LastError
+	}
+	return v, s.Queued > 0 && s.LastError != ""
 }

@@ -2,10 +2,12 @@ package mm3
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/mm3/smtptest"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -53,9 +55,9 @@ func (fw *forwarding) stats() outbox.Stats { return fw.box.Stats(Kind) }
 // outbox once, is sent, and is recorded as done: a restart does not
 // queue it again. (TestFeedStartsNow covers arrivals while the feed runs.)
 func TestOutboxForwards(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st, dir := openStore(t), t.TempDir()
-	fw := newForwarding(t, st, dir, srv.config(StartTLS, "me@example.org"))
+	fw := newForwarding(t, st, dir, config(srv, StartTLS, "me@example.org"))
 	m := put(t, st, picture(), anna) // after forwarding was turned on: the feed's start recovers it
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := fw.led.Feed(ctx, st, fw.f)
@@ -64,19 +66,19 @@ func TestOutboxForwards(t *testing.T) {
 	}
 	cancel()
 	wait()
-	if !fw.step() || fw.stats().Sent != 1 || fw.stats().Queued != 0 || len(srv.received(t)) != 1 {
-		t.Fatalf("after one step: %+v, %d e-mails", fw.stats(), len(srv.received(t)))
+	if !fw.step() || fw.stats().Sent != 1 || fw.stats().Queued != 0 || len(srv.Received()) != 1 {
+		t.Fatalf("after one step: %+v, %d e-mails", fw.stats(), len(srv.Received()))
 	}
 	fw.box.Close()
 	fw.led.Close()
 
-	again := newForwarding(t, st, dir, srv.config(StartTLS, "me@example.org"))
+	again := newForwarding(t, st, dir, config(srv, StartTLS, "me@example.org"))
 	ctx, cancel = context.WithCancel(context.Background())
 	wait = again.led.Feed(ctx, st, again.f)
 	cancel()
 	wait()
-	if again.step() || again.box.Len(Kind) != 0 || len(srv.received(t)) != 1 {
-		t.Fatalf("after a restart the e-mail was queued again: %d queued, %d e-mails", again.box.Len(Kind), len(srv.received(t)))
+	if again.step() || again.box.Len(Kind) != 0 || len(srv.Received()) != 1 {
+		t.Fatalf("after a restart the e-mail was queued again: %d queued, %d e-mails", again.box.Len(Kind), len(srv.Received()))
 	}
 }
 
@@ -84,15 +86,18 @@ func TestOutboxForwards(t *testing.T) {
 // error, retried after the back-off; past the expiry it is given up and
 // recorded as done.
 func TestOutboxRetriesThenExpires(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
-	fw := newForwarding(t, st, t.TempDir(), srv.config(StartTLS, "full@example.org"))
+	fw := newForwarding(t, st, t.TempDir(), config(srv, StartTLS, "full@example.org"))
 	m := put(t, st, picture(), anna)
 	if err := fw.f.Add(m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if !fw.step() || fw.stats().Queued != 1 || fw.stats().Sent != 0 || fw.stats().LastError == "" {
 		t.Fatalf("after a 452: %+v", fw.stats())
+	}
+	if v, bad := fw.f.Status(); !bad || !strings.Contains(v, "1 waiting") || !strings.Contains(v, "452") {
+		t.Errorf("status %q bad=%v", v, bad)
 	}
 	if fw.step() {
 		t.Fatal("retried before the back-off")
@@ -105,16 +110,16 @@ func TestOutboxRetriesThenExpires(t *testing.T) {
 	if !fw.step() || fw.stats().Failed != 1 || fw.stats().Queued != 0 || !fw.led.done[m.ID] {
 		t.Fatalf("past the expiry: %+v, done %v", fw.stats(), fw.led.done[m.ID])
 	}
-	if n := len(srv.received(t)); n != 0 {
+	if n := len(srv.Received()); n != 0 {
 		t.Fatalf("%d e-mails accepted", n)
 	}
 }
 
 // TestOutboxGivesUpOn5xx: a permanent refusal ends the item at once.
 func TestOutboxGivesUpOn5xx(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
-	fw := newForwarding(t, st, t.TempDir(), srv.config(StartTLS, "reject@example.org"))
+	fw := newForwarding(t, st, t.TempDir(), config(srv, StartTLS, "reject@example.org"))
 	m := put(t, st, picture(), anna)
 	fw.f.Add(m.ID)
 	if !fw.step() || fw.stats().Failed != 1 || fw.stats().Queued != 0 || !fw.led.done[m.ID] {
@@ -125,9 +130,9 @@ func TestOutboxGivesUpOn5xx(t *testing.T) {
 // TestOutboxAuthRefusedWaits: a refused login keeps the e-mail for when
 // the owner fixes the password.
 func TestOutboxAuthRefusedWaits(t *testing.T) {
-	srv := startServer(t, "starttls")
+	srv := smtptest.Start(t, "starttls")
 	st := openStore(t)
-	cfg := srv.config(StartTLS, "me@example.org")
+	cfg := config(srv, StartTLS, "me@example.org")
 	cfg.Password = "wrong"
 	fw := newForwarding(t, st, t.TempDir(), cfg)
 	m := put(t, st, picture(), anna)

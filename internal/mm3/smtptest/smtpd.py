@@ -1,4 +1,4 @@
-"""A real SMTP submission server for internal/mm3's tests: aiosmtpd
+"""A real SMTP submission server for tests (internal/mm3/smtptest): aiosmtpd
 (Debian's python3-aiosmtpd) with TLS (STARTTLS or implicit) and AUTH.
 
     smtpd.py PORT MODE CERT KEY USER PASSWORD SPOOL
