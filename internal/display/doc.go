@@ -26,7 +26,8 @@
 //	         192.168.1.20:8081; without -lan, the address phones send to
 //
 // A claimed sender (the message's From or ?n=, no paired phone's token)
-// is shown as its number followed by "(claimed)" (store.Sender.Label).
+// is shown as its address, never a phone's name, with "claimed" before
+// how long ago on the line below (store.Sender.Shown).
 // DISK FULL and QUOTA FULL show while the limit is reached and after a
 // message was refused for space, until one of its size would fit
 // (store.Stats.Full).

@@ -203,7 +203,7 @@ func TestSourceRefused(t *testing.T) {
 	}
 	defer st.Close()
 	src := NewSource(SourceConfig{Store: st, Listen: ":8080", Quota: per + per/2})
-	if s := src.Status(); s.QuotaFull || s.DiskFull || s.Last.Sender != "+15557654321 (claimed)" {
+	if s := src.Status(); s.QuotaFull || s.DiskFull || s.Last.Sender != "+15557654321" || !s.Last.Claimed {
 		t.Errorf("before the refusal: %+v, sender %q", s, s.Last.Sender)
 	}
 	if _, err := st.Put(testMessage("too much")); !errors.Is(err, store.ErrFull) {

@@ -115,12 +115,14 @@ func drawLast(c canvas, x, y, w int, st Status, f *font.Face, gap int) {
 	}
 	c.text(f, x, y, w, st.Last.Sender)
 	when := ago(st.Now, st.Last)
-	switch when {
-	case "?":
+	switch {
+	case when == "?":
 		when = "time?" // stamped before the clock was synchronised
-	case "now":
-	default:
+	case when != "now" && !st.Last.Claimed:
 		when += " ago"
+	}
+	if st.Last.Claimed { // on its own line: a long number would cut a mark after it
+		when = "claimed " + when
 	}
 	if f == small { // 128×32: subject follows the time
 		when += " " + subject(st.Last)

@@ -77,7 +77,7 @@ func goldenCases() map[string]Status {
 	quota := healthy()
 	quota.QuotaFull = true
 	quota.New = 1
-	quota.Last = &Message{Sender: "+15557654321 (claimed)", Subject: "hi", Received: testNow.Add(-5 * time.Minute), TimeOK: true}
+	quota.Last = &Message{Sender: "+15557654321", Claimed: true, Subject: "hi", Received: testNow.Add(-5 * time.Minute), TimeOK: true}
 	c["quota-full"] = quota
 
 	setup := healthy()

@@ -94,8 +94,12 @@ func (s *Source) address() string {
 	return netaddr.LAN(s.cfg.Listen)
 }
 
-// lastMessage shows a claimed sender as the claimed address ("+1555…
-// (claimed)"), a proven one by its phone's name: store.Sender.Label.
+// lastMessage shows a proven sender by its phone's name and a claimed
+// one by the claimed address, marked claimed on the line below it (the
+// sender's line has no room for a mark after a long number). Free text
+// an older version stored as a sender is "unknown sender"
+// (store.Sender.Shown).
 func lastMessage(m store.Meta) *Message {
-	return &Message{Sender: m.Sender.Label(), Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
+	who, claimed := m.Sender.Shown()
+	return &Message{Sender: who, Claimed: claimed, Subject: m.Subject, Received: m.Received, TimeOK: m.ClockSynced}
 }

@@ -75,7 +75,8 @@ const (
 
 // Message is what the screen shows of one message.
 type Message struct {
-	Sender   string    // phone name when known, else number
+	Sender   string    // the paired phone's name when proven, else the address
+	Claimed  bool      // Sender is only what the message or the URL claims (store.Sender.Proven)
 	Subject  string    // may be empty
 	Received time.Time // arrival time
 	TimeOK   bool      // Received was stamped by a synchronised clock

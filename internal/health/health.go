@@ -124,13 +124,13 @@ func (c *Checker) space(st store.Stats, add func(string, ...any)) {
 	case quotaFull:
 		add("quota full: %d of %d bytes used", st.Bytes, c.cfg.Quota)
 	case st.Full == store.FullQuota:
-		add("quota full: a message was refused at %s (%d of %d bytes used)", since, st.Bytes, c.cfg.Quota)
+		add("quota full: a message of %d bytes was refused at %s (%d of %d bytes used)", st.FullNeeded, since, st.Bytes, c.cfg.Quota)
 	}
 	switch {
 	case diskFull:
 		add("disk full: %d bytes free, new messages need %d", st.FreeBytes, LowFree)
 	case st.Full == store.FullDisk:
-		add("disk full: a message was refused at %s (%d bytes free)", since, st.FreeBytes)
+		add("disk full: a message of %d bytes was refused at %s (%d bytes free)", st.FullNeeded, since, st.FreeBytes)
 	}
 }
 

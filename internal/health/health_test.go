@@ -75,11 +75,11 @@ func TestHealthz(t *testing.T) {
 		{"quota full", func(th *testHealth) { th.h.cfg.Quota, th.stats.Bytes = 100, 100 }, "degraded", "quota full"},
 		{"a message refused by the quota", func(th *testHealth) {
 			th.h.cfg.Quota, th.stats.Bytes = 100, 90
-			th.stats.Full, th.stats.FullSince = store.FullQuota, th.now
-		}, "degraded", "quota full: a message was refused at"},
+			th.stats.Full, th.stats.FullSince, th.stats.FullNeeded = store.FullQuota, th.now, 30_000
+		}, "degraded", "quota full: a message of 30000 bytes was refused at"},
 		{"a message refused by the floor", func(th *testHealth) {
-			th.stats.Full, th.stats.FullSince = store.FullDisk, th.now
-		}, "degraded", "disk full: a message was refused at"},
+			th.stats.Full, th.stats.FullSince, th.stats.FullNeeded = store.FullDisk, th.now, 30_000
+		}, "degraded", "disk full: a message of 30000 bytes was refused at"},
 	} {
 		th := newTestHealth()
 		tt.break_(th)

@@ -220,10 +220,11 @@
 // later), Stats.LastError says why, and the owner frees space with
 // Delete. The same holds for ENOSPC and EDQUOT met while writing.
 // Stats.Full says which limit refused the last message (FullQuota or
-// FullDisk) for as long as a message of its size would still be refused:
-// it clears when a message is stored, or when Stats finds room for one
-// again (messages deleted, the card freed), so the OLED and /healthz can
-// say "full" even while the quota is not quite reached.
+// FullDisk) for as long as a message of its size would still be refused
+// (a smaller message stored meanwhile does not clear it: the phone
+// retries the refused one); it clears when Stats finds room for that
+// message again (messages deleted, the card freed) or at a restart, so
+// the OLED and /healthz can say "full" while the quota is not reached.
 //
 // # Parts: decoded on demand, not extracted at Put
 //

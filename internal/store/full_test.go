@@ -21,10 +21,11 @@ func TestQuotaRefusesWithErrFull(t *testing.T) {
 	s.Close()
 	cfg.MaxBytes = 2*per + per/2
 	s = openStore(t, cfg)
-	if _, err := s.Put(message("1", 20_000)); err != nil {
+	one, err := s.Put(message("1", 20_000))
+	if err != nil {
 		t.Fatalf("Put under quota: %v", err)
 	}
-	_, err := s.Put(message("over", 20_000))
+	_, err = s.Put(message("over", 20_000))
 	if !errors.Is(err, ErrFull) {
 		t.Fatalf("Put over quota = %v, want ErrFull", err)
 	}
@@ -37,12 +38,19 @@ func TestQuotaRefusesWithErrFull(t *testing.T) {
 	}
 	// The refusal is told as the quota's, though the quota is not reached:
 	// the message did not fit in what was left.
-	if st.Full != FullQuota || st.FullSince.IsZero() || st.Bytes >= cfg.MaxBytes {
+	if st.Full != FullQuota || st.FullSince.IsZero() || st.FullNeeded < 20_000 || st.Bytes >= cfg.MaxBytes {
 		t.Fatalf("Stats.Full = %q since %v with %d of %d bytes", st.Full, st.FullSince, st.Bytes, cfg.MaxBytes)
+	}
+	// A small message still fits; the refused one still does not.
+	if _, err := s.Put(message("small", 100)); err != nil {
+		t.Fatalf("a small Put after the refusal: %v", err)
+	}
+	if st := s.Stats(); st.Full != FullQuota {
+		t.Fatalf("after a smaller message was stored, Stats.Full = %q: the refused one still does not fit", st.Full)
 	}
 	// Nothing is deleted automatically; the owner frees space, and the
 	// store says so before the next message comes.
-	must(t, s.Delete(list(s)[0].ID))
+	must(t, s.Delete(one.ID))
 	if st := s.Stats(); st.Full != "" {
 		t.Fatalf("after the owner freed space, Stats.Full = %q", st.Full)
 	}

@@ -268,7 +268,7 @@ func (s *Store) Stats() Stats {
 		LastErrorAt: s.lastErrAt,
 	}
 	if s.stillFull(free) {
-		st.Full, st.FullSince = s.refused.full, s.refused.at
+		st.Full, st.FullSince, st.FullNeeded = s.refused.full, s.refused.at, s.refused.need
 	}
 	return st
 }

@@ -39,7 +39,6 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	s.reserved -= need
 	if err == nil {
 		s.insert(newEntry(&meta, off, len(line), off+int64(len(line))))
-		s.refused = refusal{}
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -100,7 +99,9 @@ func (s *Store) reserve(need int64) (full string, err error) {
 }
 
 // refusal is a Put refused for lack of space: which limit, and the bytes
-// it needed, so Stats can tell when a message of that size fits again.
+// it needed, so Stats can tell when a message of that size fits again. A
+// smaller message stored since does not clear it: the phone will retry
+// the refused one, which still does not fit.
 type refusal struct {
 	full string // FullQuota or FullDisk; "" = none
 	need int64

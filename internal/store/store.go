@@ -75,22 +75,32 @@ const (
 // token rather than by what the message or the URL claims.
 func (s Sender) Proven() bool { return s.Source == SourceToken }
 
-// Label is the sender as the OLED and the owner's SMS show it: the
-// paired phone's name when proven, else the address marked as claimed.
-// A name stored with a claimed sender by an older version is ignored,
-// and so is a claimed "address" that is none (free text an older version
-// took from a PDU's From: mms.ValidSender).
-func (s Sender) Label() string {
+// Shown is the sender as the OLED and the owner's SMS show it: the
+// paired phone's name (or number) when proven; else the address, with
+// claimed set. A name stored with a claimed sender by an older version is
+// ignored, and so is a claimed "address" that is none (free text an
+// older version took from a PDU's From: mms.ValidSender): "unknown
+// sender".
+func (s Sender) Shown() (who string, claimed bool) {
 	addr := mms.BareAddress(s.Number)
 	switch {
 	case s.Proven() && s.Name != "":
-		return s.Name
+		return s.Name, false
 	case s.Proven() && addr != "":
-		return addr
+		return addr, false
 	case addr == "" || !mms.ValidSender(addr):
-		return "unknown sender"
+		return "unknown sender", false
 	}
-	return addr + " (claimed)"
+	return addr, true
+}
+
+// Label is Shown as one string: "Anna", "+15557654321 (claimed)".
+func (s Sender) Label() string {
+	who, claimed := s.Shown()
+	if claimed {
+		return who + " (claimed)"
+	}
+	return who
 }
 
 // Incoming is a message as the MMSC received it.
@@ -186,9 +196,10 @@ type Stats struct {
 	LastErrorAt time.Time
 	// Full says why the last message was refused for lack of space
 	// (FullQuota or FullDisk) while a message of its size would still be
-	// refused; "" once there is room again or a message was stored.
-	Full      string
-	FullSince time.Time // when that message was refused
+	// refused; "" once there is room for it again.
+	Full       string
+	FullSince  time.Time // when that message was refused
+	FullNeeded int64     // the bytes it needed (its PDU and metadata)
 }
 
 // Why a message was refused for lack of space (Stats.Full).
@@ -222,7 +233,7 @@ type Store struct {
 	unseen    int
 	lastErr   string
 	lastErrAt time.Time
-	refused   refusal         // the last Put refused for lack of space, until one is stored
+	refused   refusal         // the last Put refused for lack of space
 	subs      []*Subscription // Subscribe's, in order
 	inflight  sync.WaitGroup  // writers in progress; Close waits for them
 }
