@@ -22,6 +22,7 @@ build:
 	$(GOBUILD) -o bin/appliance ./cmd/appliance
 	$(GOBUILD) -o bin/smsexport ./cmd/smsexport
 	$(GOBUILD) -o bin/mmsexport ./cmd/mmsexport
+	$(GOBUILD) -o bin/mmsphone ./cmd/mmsphone
 
 ## pi: static binaries for the Raspberry Pi models in dist/
 ##   armv6 (Pi Zero/Zero W/1), armv7 (Pi 2/3/4 32-bit OS), arm64 (Pi 3/4/5/Zero 2 64-bit OS)
