@@ -89,6 +89,7 @@ func TestDeliverE2E(t *testing.T) {
 
 	e.selfTest(bin, lan)
 	e.oracles()
+	e.metrics(lan)
 	p.stop()
 	checkDeliveryMeta(t, data, []string{"retrieved", "rejected", "retrieved", "expired"})
 }
@@ -297,6 +298,31 @@ func (e *deliverE2E) report(token string, typ mms.MessageType, tid string, statu
 	r, err := e.p.post("/mms/"+token, pdu)
 	if err != nil || r.Code != http.StatusOK || len(r.Body) != 0 {
 		e.t.Fatalf("posting %v: %v, HTTP %d %q", typ, err, r.Code, r.Body)
+	}
+}
+
+// metrics checks the delivery counters on /metrics after the run above:
+// four notifications and four delivery reports, the fetches (two, and the
+// self-test's) and the dead links (two ended, three wrong keys), each
+// phone report, and each state entered (the self-test is not a delivery).
+func (e *deliverE2E) metrics(lan string) {
+	e.t.Helper()
+	text := string(get(e.t, e.p.client, "http://"+lan+"/metrics").Body)
+	for _, line := range []string{
+		`homemmsc_delivery_pushes_total{result="sent"} 4`, `homemmsc_delivery_pushes_total{result="failed"} 0`,
+		`homemmsc_delivery_fetches_total{result="found"} 3`, `homemmsc_delivery_fetches_total{result="not_found"} 5`,
+		`homemmsc_delivery_reports_total{result="sent"} 4`,
+		`homemmsc_delivery_phone_reports_total{pdu="notifyresp",status="retrieved"} 1`,
+		`homemmsc_delivery_phone_reports_total{pdu="notifyresp",status="rejected"} 1`,
+		`homemmsc_delivery_phone_reports_total{pdu="notifyresp",status="deferred"} 1`,
+		`homemmsc_delivery_phone_reports_total{pdu="acknowledge",status="retrieved"} 1`,
+		`homemmsc_delivery_recipients_total{state="notified"} 4`, `homemmsc_delivery_recipients_total{state="retrieved"} 2`,
+		`homemmsc_delivery_recipients_total{state="deferred"} 1`, `homemmsc_delivery_recipients_total{state="rejected"} 1`,
+		`homemmsc_delivery_recipients_total{state="expired"} 1`,
+	} {
+		if !strings.Contains(text, "\n"+line+"\n") {
+			e.t.Errorf("/metrics lacks %q", line)
+		}
 	}
 }
 

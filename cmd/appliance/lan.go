@@ -98,13 +98,18 @@ type appliance struct {
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
 // builds the metrics and the health check.
-func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box *outbox.Outbox, start time.Time, warnings func() []string) *appliance {
+func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box *outbox.Outbox, dlv *deliver.Deliverer, start time.Time, warnings func() []string) *appliance {
 	a := &appliance{display: &display.Watch{}}
 	a.guards, a.conns = o.lanOpts.guards()
+	var delivery func() deliver.Stats
+	if dlv != nil {
+		delivery = dlv.Stats
+	}
 	a.metrics = appmetrics.New(appmetrics.Sources{
 		Start: start, Version: version, Stats: st.Stats, Quota: o.quota, Synced: clock.Synced,
 		Modem: mr.modem, Outbox: mr.outbox, Box: box, Display: a.display,
-		Conns: func() int { total, _ := a.mmscLn.Open(""); return total },
+		Conns:    func() int { total, _ := a.mmscLn.Open(""); return total },
+		Delivery: delivery,
 	})
 	conns := a.conns
 	conns.OnRefused = func(string) { a.metrics.ConnRefused() }

@@ -303,7 +303,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopMail()
 	stopReach := startReach(ctx, rc)
 	defer stopReach() // after the servers stop: removes the port mapping
-	a := newAppliance(o, st, ln, mr, box, start, reachWarnings(rc))
+	a := newAppliance(o, st, ln, mr, box, dlv, start, reachWarnings(rc))
 	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),

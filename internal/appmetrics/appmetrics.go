@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/metrics"
@@ -41,6 +42,9 @@ type Sources struct {
 	Box     *outbox.Outbox              // the queue through the modem, every kind; nil: none
 	Display *display.Watch
 	Conns   func() int // open MMSC connections; nil: unknown
+	// Delivery reads delivery's counters (deliver.Deliverer.Stats); nil
+	// when delivery to paired phones is off.
+	Delivery func() deliver.Stats
 }
 
 // New registers every metric of the appliance; the README lists them.
@@ -65,6 +69,7 @@ func New(src Sources) *Metrics {
 	registerModem(r, modemReporter(src.Modem, src.Outbox))
 	registerOutbox(r, src.Box)
 	registerDisplay(r, src.Display)
+	registerDelivery(r, src.Delivery)
 	return m
 }
 

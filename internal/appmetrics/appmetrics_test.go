@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/metrics/metricstest"
@@ -32,6 +33,11 @@ func TestAppMetrics(t *testing.T) {
 		Start: time.Now(), Version: "v1.2.3", Stats: func() store.Stats { statsReads++; return stats }, Quota: 1 << 30, Synced: func() bool { return true },
 		Modem: func() modem.Status { modemReads++; return status }, Outbox: func() (notify.Stats, bool) { return outbox, outboxOn },
 		Display: w, Conns: func() int { return 2 }, Box: testOutbox(t),
+		Delivery: func() deliver.Stats {
+			return deliver.Stats{Pushes: 5, PushFailures: 1, Fetches: 3, NotFound: 2, DeliveryReports: 1,
+				PhoneReports: map[deliver.PhoneReport]uint64{{PDU: "notifyresp", Status: "deferred"}: 2, {PDU: "notifyresp", Status: "0x86"}: 1},
+				States:       map[deliver.State]uint64{deliver.Notified: 4, deliver.Expired: 1}}
+		},
 	})
 	m.OnResult(mmsc.ResultStored, 1234)
 	m.OnResult(mmsc.ResultStored, 66)
@@ -56,6 +62,14 @@ func TestAppMetrics(t *testing.T) {
 		`homemmsc_display_state{state="off"} 1`, `homemmsc_display_state{state="on"} 0`,
 		`homemmsc_outbox_queued{kind="wap-push"} 1`, `homemmsc_outbox_sent_total{kind="wap-push"} 0`,
 		`homemmsc_build_info{version="v1.2.3",goversion="go`,
+		`homemmsc_delivery_pushes_total{result="sent"} 5`, `homemmsc_delivery_pushes_total{result="failed"} 1`,
+		`homemmsc_delivery_fetches_total{result="found"} 3`, `homemmsc_delivery_fetches_total{result="not_found"} 2`,
+		`homemmsc_delivery_reports_total{result="sent"} 1`, `homemmsc_delivery_reports_total{result="given_up"} 0`,
+		`homemmsc_delivery_phone_reports_total{pdu="notifyresp",status="deferred"} 2`,
+		`homemmsc_delivery_phone_reports_total{pdu="acknowledge",status="retrieved"} 0`,
+		`homemmsc_delivery_phone_reports_total{pdu="notifyresp",status="0x86"} 1`,
+		`homemmsc_delivery_recipients_total{state="notified"} 4`, `homemmsc_delivery_recipients_total{state="expired"} 1`,
+		`homemmsc_delivery_recipients_total{state="failed"} 0`,
 	} {
 		if !strings.Contains(text, "\n"+line) {
 			t.Errorf("no line %q in:\n%s", line, text)

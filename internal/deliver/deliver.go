@@ -112,6 +112,7 @@ type Deliverer struct {
 	since time.Time
 	pub   chan string // message ids whose states changed, for the metadata
 	wake  chan struct{}
+	stats counters
 
 	mu    sync.Mutex
 	recs  map[string]*Record

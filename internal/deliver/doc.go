@@ -101,6 +101,18 @@
 // let my phone reach my own MMSC?", with the address the fetch came from
 // (often the carrier's proxy) and the MMS client's User-Agent.
 //
+// # Logs and counters
+//
+// Every change of a recipient's state has its log line, with the message
+// id and the phone's name: "deliver: notified" (each notification, with
+// its number), "deliver: phone reported" (with the PDU, its status and
+// the states before and after), "deliver: expired", "deliver: fetched
+// without a report", "deliver: notification not sent" (permanent=true
+// when it failed for good); each GET of a link logs "deliver: retrieve"
+// and each delivery report "deliver: delivery report sent" or "given
+// up". Stats counts the same events (pushes, fetches, phone reports,
+// states entered, delivery reports) for the appliance's /metrics.
+//
 // # Limits
 //
 // At most 64 recipients per message are looked at; a stored PDU is read

@@ -124,6 +124,13 @@ func (d *Deliverer) serveRetrieve(w http.ResponseWriter, r *http.Request, key st
 			return
 		}
 	}
+	d.stats.add(func(s *Stats) {
+		if conf.RetrieveStatus == 0 {
+			s.Fetches++
+		} else {
+			s.NotFound++
+		}
+	})
 	d.log.Info("deliver: retrieve", "id", f.rec.ID, "to", f.rc.Name, "found", conf.RetrieveStatus == 0,
 		"size", len(pdu), "remote", r.RemoteAddr, "user_agent", r.UserAgent())
 	w.Header().Set("Content-Type", mmsContentType)

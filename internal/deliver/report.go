@@ -61,9 +61,19 @@ func (d *Deliverer) Report(from string, m *mms.Message) error {
 	if changed {
 		d.save(r) // once for both changes
 	}
+	d.stats.add(func(s *Stats) { s.PhoneReports[PhoneReport{reportPDU(m.Type), statusName(status)}]++ })
+	d.stats.entered(before, rc.State)
 	d.log.Info("deliver: phone reported", "id", r.ID, "to", rc.Name, "pdu", m.Type.String(),
 		"status", statusName(status), "was", before, "now", rc.State)
 	return nil
+}
+
+// reportPDU names a phone's report for a metric label.
+func reportPDU(t mms.MessageType) string {
+	if t == mms.TypeAcknowledgeInd {
+		return "acknowledge"
+	}
+	return "notifyresp"
 }
 
 func statusName(s byte) string {

@@ -71,7 +71,8 @@ func (d *Deliverer) expire(r *Record, now time.Time) {
 	changed := false
 	for i := range r.Recipients {
 		rc := &r.Recipients[i]
-		if rc.finish(Expired, now, r.ReportTo != "") {
+		if before := rc.State; rc.finish(Expired, now, r.ReportTo != "") {
+			d.stats.entered(before, rc.State)
 			d.log.Info("deliver: expired", "id", r.ID, "to", rc.Name)
 			changed = true
 		}
@@ -91,7 +92,9 @@ func (d *Deliverer) fetchedSince(r *Record, rc *Recipient, now time.Time) bool {
 	if rc.Notifications == 0 || rc.Fetched.IsZero() || rc.Fetched.Before(rc.LastNotified) {
 		return false
 	}
+	before := rc.State
 	rc.finish(Retrieved, now, r.ReportTo != "")
+	d.stats.entered(before, rc.State)
 	d.log.Info("deliver: fetched without a report; counted as retrieved", "id", r.ID, "to", rc.Name)
 	d.save(r)
 	return true
@@ -176,13 +179,17 @@ func (d *Deliverer) notified(r *Record, rc *Recipient, start time.Time, err erro
 	if rc.State.Final() {
 		return // a report or the expiry came during the send
 	}
+	before := rc.State
+	defer func() { d.stats.entered(before, rc.State) }()
 	if err == nil {
 		rc.sent(start, d.cfg.Schedule)
+		d.stats.add(func(s *Stats) { s.Pushes++ })
 		d.log.Info("deliver: notified", "id", r.ID, "to", rc.Name, "n", rc.Notifications, "next", rc.NextTry)
 		return
 	}
 	rc.LastError = err.Error()
 	rc.set(Failed, d.cfg.Now())
+	d.stats.add(func(s *Stats) { s.PushFailures++ })
 	d.log.Warn("deliver: notification given up", "id", r.ID, "to", rc.Name, "err", err)
 }
 
@@ -201,10 +208,12 @@ func (d *Deliverer) sendReport(ctx context.Context, r *Record, rc *Recipient) er
 func (d *Deliverer) reported(r *Record, rc *Recipient, err error) {
 	if err == nil {
 		rc.Report = ReportSent
+		d.stats.add(func(s *Stats) { s.DeliveryReports++ })
 		d.log.Info("deliver: delivery report sent", "id", r.ID, "to", r.ReportTo, "about", rc.Name, "state", rc.State)
 		return
 	}
 	rc.Report = ReportLost
+	d.stats.add(func(s *Stats) { s.DeliveryReportsLost++ })
 	d.log.Error("deliver: delivery report given up", "id", r.ID, "to", r.ReportTo, "err", err)
 }
 
