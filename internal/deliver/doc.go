@@ -12,8 +12,9 @@
 //
 //  1. M-Notification.ind (§6.2): Transaction-Id, MMS-Version, Message-Class,
 //     Message-Size, Expiry (relative: what is left), Content-Location
-//     http://<public-url>/m/<key>, and From and Subject when they fit one
-//     SMS. The Pusher sends it as a WAP push (WSP Push, X-Wap-Application-Id
+//     http://<public-url>/m/<key> (SetPublicURL changes the base for the
+//     notifications that follow, when the router maps another port), and
+//     From and Subject when they fit one SMS. The Pusher sends it as a WAP push (WSP Push, X-Wap-Application-Id
 //     mms.ua) in a binary SMS to port 2948.
 //  2. The phone GETs the Content-Location and receives an M-Retrieve.conf
 //     (§6.3) built from the stored PDU: see retrieveConf for the rules that

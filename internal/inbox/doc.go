@@ -42,7 +42,9 @@
 //	                  which shows the new phone's URL and QR code on reload too
 //	                  (the number is in the URL, never the token)
 //	/status           version, uptime, messages, store size, free disk, the last
-//	                  store error, and the appliance's rows (Config.Status)
+//	                  store error, and the appliance's rows (Config.Status:
+//	                  clock, modem, display, reachability from internal/reach,
+//	                  errors)
 //	/backup           a zip of everything or of a date range, streamed
 //	/backup.xml       the same selection as an SMS Backup & Restore file, to
 //	                  restore into an Android phone (internal/smsxml)
