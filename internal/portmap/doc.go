@@ -36,8 +36,8 @@
 // that offers WANIPv6FirewallControl:1 (IGD:2) is asked, after the IPv4
 // mapping, for an inbound pinhole to this host's global address
 // (GlobalIPv6: not a temporary, deprecated or unique-local one) and the
-// MMSC port (AddPinhole; UpdatePinhole renews it; DeletePinhole removes
-// it). The router checks that InternalClient is the address the request
+// MMSC port (AddPinhole; UpdatePinhole renews it, AddPinhole again when
+// the router lost it; DeletePinhole removes it). The router checks that InternalClient is the address the request
 // came from, so those requests go over IPv6 from that address, to the
 // IPv6 default router, at the control URL's port. A router whose IPv6
 // firewall is off needs no pinhole; the status's PinholeNote says so,

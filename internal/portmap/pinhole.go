@@ -73,7 +73,7 @@ func viaIPv6(c *soap.SOAPClient, router, local netip.Addr) *soap.SOAPClient {
 	}
 	u.Host = net.JoinHostPort(router.String(), port)
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: local.AsSlice()}, Timeout: callTimeout}
-	return &soap.SOAPClient{EndpointURL: u, HTTPClient: http.Client{Transport: &http.Transport{DialContext: d.DialContext}}}
+	return &soap.SOAPClient{EndpointURL: u, HTTPClient: http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}}
 }
 
 // interfaceOf is the name of the interface that holds addr, or "".
@@ -102,11 +102,13 @@ func (p *pinhole) open(ctx context.Context) (netip.AddrPort, string) {
 		switch {
 		case err == nil:
 			return netip.AddrPortFrom(p.addr, p.cfg.Port), ""
-		case upnpCode(err) != pinholeNoSuchEntry:
-			// Still open as far as we know: close deletes it.
-			return netip.AddrPort{}, "UpdatePinhole: " + upnpError(err).Error()
+		case ctx.Err() != nil:
+			// Cut short: still open as far as we know, close deletes it.
+			return netip.AddrPort{}, "UpdatePinhole: " + err.Error()
 		}
-		p.isOpen = false // the router lost it (a restart): open it again
+		// The router lost it (it restarted: 704 NoSuchEntry, or
+		// miniupnpd's 501): ask again. A router that still has it
+		// extends it and answers the same UniqueID (§2.5.2).
 	}
 	enabled, inbound, err := p.fw.GetFirewallStatusCtx(ctx)
 	switch {

@@ -28,6 +28,7 @@ const (
 	callTimeout        = 10 * time.Second     // one exchange with the router
 	removeTimeout      = 5 * time.Second      // removing the mappings at shutdown
 	firstRetry         = 30 * time.Second
+	renewRetry         = 5 * time.Second // after a failed renewal
 	lastRetry          = 15 * time.Minute
 	// renewEvery caps the time between two requests: each also reads
 	// the external address, so a new one is noticed (and the DNS name
@@ -171,8 +172,8 @@ func (s Status) changed(old Status) bool {
 
 // Run maps the port, renews the mapping at half its lease (at least
 // every 5 minutes, which also rereads the external address), finds the
-// router again when a renewal fails, and retries with back-off (30 s
-// doubling to 15 min) while no router maps it. When ctx is done it
+// router again when a renewal fails (5 s later), and retries with
+// back-off (30 s doubling to 15 min) while no router maps it. When ctx is done it
 // removes the mapping and returns.
 func (m *Mapper) Run(ctx context.Context) {
 	var gw, mapped gateway // mapped: the last one that granted, removed at the end
@@ -180,16 +181,21 @@ func (m *Mapper) Run(ctx context.Context) {
 	for {
 		var lease time.Duration
 		var err error
-		if gw == nil {
-			gw, lease, err = m.connect(ctx)
-		} else {
+		renewal := gw != nil
+		if renewal {
 			lease, err = m.grant(ctx, gw)
+		} else {
+			gw, lease, err = m.connect(ctx)
 		}
 		wait := retry
-		if err == nil {
+		switch {
+		case err == nil:
 			mapped, wait, retry = gw, renewAfter(lease), firstRetry
-		} else {
-			gw = nil
+		case renewal:
+			// The router answered a moment ago (it may be rebooting):
+			// look for it again soon, then back off.
+			gw, wait = nil, renewRetry
+		default:
 			retry = min(retry*2, lastRetry)
 		}
 		select {

@@ -364,3 +364,35 @@ func TestUPnPIGD1(t *testing.T) {
 		t.Errorf("mapping left after SIGTERM:\n%s", r.Rules(t))
 	}
 }
+
+// TestRouterRestart: a router that reboots loses every mapping; the
+// next renewal puts the mapping and the pinhole back.
+func TestRouterRestart(t *testing.T) {
+	r := routertest.Start(t, routertest.Options{})
+	h := startMapper(t, r, "PORT=8085", "PROTOCOL=upnp", "LEASE=4s", "IPV6=1")
+	if s := h.next(t); s.State != portmap.Mapped || !s.Pinhole.IsValid() {
+		t.Fatalf("status %+v\n%s", s, h.stderr.String())
+	}
+	r.Restart(t)
+	if rules := r.Rules(t); strings.Contains(rules, "dnat") {
+		t.Fatalf("the restart left a mapping:\n%s", rules)
+	}
+	deadline := time.Now().Add(20 * time.Second) // a renewal, or a search 5 s after a failed one
+	for {
+		rules := r.Rules(t)
+		if strings.Contains(rules, "dnat ip to 10.218.0.2:8085") && strings.Contains(rules, nftAddr6(routertest.LANHost6)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mapping and pinhole not back 20 s after the restart:\n%s\n%s", rules, h.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := dial(t, r, netip.AddrPortFrom(routertest.LANHost6, 8085)); got != "hello" {
+		t.Errorf("IPv6 through the new pinhole: %q", got)
+	}
+	h.stop(t)
+	if rules := r.Rules(t); strings.Contains(rules, "dnat") || strings.Contains(rules, nftAddr6(routertest.LANHost6)) {
+		t.Errorf("mapping or pinhole left after SIGTERM:\n%s", rules)
+	}
+}

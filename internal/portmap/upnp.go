@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"sync"
 	"time"
@@ -102,10 +103,13 @@ func newUPnPGateway(cfg Config, r goupnp.MaybeRootDevice) *upnpGateway {
 	gw := &upnpGateway{cfg: cfg, router: router, local: local.Unmap(), extPort: cfg.ExternalPort}
 	if c, _ := internetgateway2.NewWANIPConnection2ClientsFromRootDevice(r.Root, r.Location); len(c) > 0 {
 		gw.method, gw.conn, gw.v2 = "UPnP IGD:2 WANIPConnection:2", c[0], c[0]
+		noKeepAlive(c[0].SOAPClient)
 	} else if c, _ := internetgateway2.NewWANIPConnection1ClientsFromRootDevice(r.Root, r.Location); len(c) > 0 {
 		gw.method, gw.conn = "UPnP IGD WANIPConnection:1", c[0]
+		noKeepAlive(c[0].SOAPClient)
 	} else if c, _ := internetgateway2.NewWANPPPConnection1ClientsFromRootDevice(r.Root, r.Location); len(c) > 0 {
 		gw.method, gw.conn = "UPnP IGD WANPPPConnection:1", c[0]
+		noKeepAlive(c[0].SOAPClient)
 	} else {
 		return nil
 	}
@@ -113,6 +117,14 @@ func newUPnPGateway(cfg Config, r goupnp.MaybeRootDevice) *upnpGateway {
 		gw.pinhole = newPinhole(cfg, r, gw.local)
 	}
 	return gw
+}
+
+// noKeepAlive makes c open a connection per request: a renewal comes
+// minutes after the last one, when a kept connection may be one the
+// router dropped (it restarted), and a POST on it fails with EOF rather
+// than being retried.
+func noKeepAlive(c *soap.SOAPClient) {
+	c.HTTPClient = http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
 // localAddrTo is the address this host sends from to reach addr.

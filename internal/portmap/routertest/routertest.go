@@ -86,14 +86,60 @@ func Start(t testing.TB, o Options) *Router {
 	r.writeFile(t, "rules.nft", r.ruleset())
 	r.mustRun(t, "nft", "-f", filepath.Join(r.dir, "rules.nft"))
 	r.writeFile(t, "miniupnpd.conf", r.config())
+	r.startDaemon(t)
+	return r
+}
+
+// startDaemon starts miniupnpd and waits for it to listen.
+func (r *Router) startDaemon(t testing.TB) {
+	t.Helper()
+	ready := strings.Count(r.Log(), readyLine)
 	r.cmd = exec.Command("ip", "netns", "exec", r.ns, "/usr/sbin/miniupnpd", "-d",
 		"-f", filepath.Join(r.dir, "miniupnpd.conf"), "-P", filepath.Join(r.dir, "miniupnpd.pid"))
 	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
 	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("routertest: miniupnpd: %v", err)
 	}
-	r.waitReady(t)
-	return r
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(r.Log(), readyLine) == ready {
+		if time.Now().After(deadline) {
+			t.Fatalf("routertest: miniupnpd did not start:\n%s", r.Log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// readyLine is the last of miniupnpd's start-up lines.
+const readyLine = "Listening for NAT-PMP/PCP traffic"
+
+// Restart is a router reboot: miniupnpd stops, every mapping and
+// pinhole is gone (rules and lease files), and it starts again.
+func (r *Router) Restart(t testing.TB) {
+	t.Helper()
+	r.stopDaemon()
+	os.Remove(r.LeaseFile())
+	os.Remove(filepath.Join(r.dir, "leases6"))
+	for _, c := range []string{"miniupnpd", "prerouting_miniupnpd", "postrouting_miniupnpd"} {
+		r.mustRun(t, "nft", "flush", "chain", "inet", "filter", c)
+	}
+	r.startDaemon(t)
+}
+
+// stopDaemon stops miniupnpd, killing it after 5 s.
+func (r *Router) stopDaemon() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	r.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		r.cmd.Process.Kill()
+		<-done
+	}
+	r.cmd = nil
 }
 
 // Need skips (fails under CI) a test that cannot run a router here.
@@ -255,32 +301,9 @@ func (r *Router) writeFile(t testing.TB, name, s string) {
 	}
 }
 
-// waitReady waits for miniupnpd to say it listens for NAT-PMP, the
-// last of its start-up lines.
-func (r *Router) waitReady(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(r.Log(), "Listening for NAT-PMP/PCP traffic") {
-		if time.Now().After(deadline) {
-			t.Fatalf("routertest: miniupnpd did not start:\n%s", r.Log())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // close stops miniupnpd and removes the namespaces (and so the links).
 func (r *Router) close() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		r.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { r.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			r.cmd.Process.Kill()
-			<-done
-		}
-	}
+	r.stopDaemon()
 	for _, ns := range []string{r.LAN, r.ns, r.Internet} {
 		exec.Command("ip", "netns", "del", ns).Run()
 	}
