@@ -431,9 +431,9 @@ func sendReqWithParts(tid string, body []byte) []byte {
 
 // onePart is a multipart body of one image/jpeg part of n bytes.
 func onePart(n int) []byte {
-	b := appendUintvar(nil, 1)
-	b = appendUintvar(b, 1) // headers: just the content type
-	b = appendUintvar(b, uint64(n))
+	b := mms.AppendUintvar(nil, 1)
+	b = mms.AppendUintvar(b, 1) // headers: just the content type
+	b = mms.AppendUintvar(b, uint32(n))
 	b = append(b, 0x9E) // image/jpeg
 	data := make([]byte, n)
 	copy(data, "\xFF\xD8\xFF\xE0")
@@ -442,21 +442,9 @@ func onePart(n int) []byte {
 
 // tinyParts is a multipart body of n empty text/plain parts.
 func tinyParts(n int) []byte {
-	b := appendUintvar(nil, uint64(n))
+	b := mms.AppendUintvar(nil, uint32(n))
 	for range n {
 		b = append(b, 0x01, 0x00, 0x83) // HeadersLen 1, DataLen 0, text/plain
 	}
 	return b
-}
-
-// appendUintvar appends a WSP uintvar (WAP-230-WSP §8.1.2).
-func appendUintvar(b []byte, v uint64) []byte {
-	var tmp [10]byte
-	i := len(tmp) - 1
-	tmp[i] = byte(v & 0x7F)
-	for v >>= 7; v > 0; v >>= 7 {
-		i--
-		tmp[i] = byte(v&0x7F) | 0x80
-	}
-	return append(b, tmp[i:]...)
 }

@@ -44,8 +44,14 @@ func WriteJSON(path string, v any, durable bool) error {
 	return Write(path, b, durable)
 }
 
-// Write replaces path with data.
+// Write replaces path with data, readable by its owner only.
 func Write(path string, data []byte, durable bool) error {
+	return WritePerm(path, data, 0o600, durable)
+}
+
+// WritePerm replaces path with data, with permissions perm (a file other
+// programs read, such as the display's PNG).
+func WritePerm(path string, data []byte, perm os.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, TempPattern)
 	if err != nil {
@@ -53,6 +59,9 @@ func Write(path string, data []byte, durable bool) error {
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
+	if err == nil && perm != 0o600 { // CreateTemp's
+		err = f.Chmod(perm)
+	}
 	if err == nil && durable {
 		err = f.Sync()
 	}

@@ -109,3 +109,23 @@ func TestRemove(t *testing.T) {
 		t.Errorf("still there: %v", err)
 	}
 }
+
+// Write keeps a file to its owner; WritePerm gives the mode asked for.
+func TestWritePerm(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		write func(string) error
+		want  os.FileMode
+	}{
+		"private": {func(p string) error { return Write(p, []byte("x"), false) }, 0o600},
+		"shared":  {func(p string) error { return WritePerm(p, []byte("x"), 0o644, true) }, 0o644},
+	} {
+		p := filepath.Join(dir, name)
+		if err := c.write(p); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != c.want {
+			t.Errorf("%s: mode %v, %v; want %v", name, fi.Mode().Perm(), err, c.want)
+		}
+	}
+}

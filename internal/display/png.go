@@ -7,10 +7,10 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"os"
-	"path/filepath"
 
 	"periph.io/x/devices/v3/ssd1306/image1bit"
+
+	"github.com/homemmsc/homemmsc/internal/atomicfile"
 )
 
 // toGray converts a frame to 8-bit grey, lit pixels at level lit (the PNG
@@ -83,40 +83,8 @@ func (w *PNGWriter) write() error {
 	if err := png.Encode(&b, img); err != nil {
 		return fmt.Errorf("display: %w", err)
 	}
-	return writeFileAtomic(w.path, b.Bytes())
-}
-
-// writeFileAtomic replaces path with data so that a reader sees the old
-// file or the new one, never a part.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("display: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("display: writing %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+	if err := atomicfile.WritePerm(w.path, b.Bytes(), 0o644, true); err != nil {
+		return fmt.Errorf("display: writing %s: %w", w.path, err)
 	}
 	return nil
 }

@@ -92,7 +92,7 @@ func TestStrings(t *testing.T) {
 }
 
 func TestReplyVersion(t *testing.T) {
-	for in, want := range map[Version]Version{0: Version10, Version10: Version10, Version11: Version10, Version12: Version12, Version13: Version12} {
+	for in, want := range map[Version]Version{0: Version10, Version10: Version10, Version11: Version10, Version12: Version12, Version13: Version12, 0x1F: Version12} {
 		if got := ReplyVersion(in); got != want {
 			t.Errorf("ReplyVersion(%v) = %v, want %v", in, got, want)
 		}

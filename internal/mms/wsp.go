@@ -41,6 +41,10 @@ func readUintvar(p []byte) (uint32, []byte, error) {
 // WBMP image header's multi-byte integers, WAP-237-WAEMT §5).
 func ReadUintvar(p []byte) (uint32, []byte, error) { return readUintvar(p) }
 
+// AppendUintvar appends v as a uintvar (WAP-230-WSP §8.1.2), for other
+// code that builds WSP bytes by hand (hostile PDUs in tests, WAP push).
+func AppendUintvar(dst []byte, v uint32) []byte { return appendUintvar(dst, v) }
+
 func appendUintvar(dst []byte, v uint32) []byte {
 	var tmp [5]byte
 	i := len(tmp) - 1

@@ -92,13 +92,7 @@ func (c conf) encode() ([]byte, error) {
 	if c.tid == "" {
 		c.tid = fallbackTID
 	}
-	m := &mms.Message{
-		Type:           mms.TypeSendConf,
-		TransactionID:  c.tid,
-		Version:        c.version,
-		ResponseStatus: c.status,
-		MessageID:      c.messageID,
-	}
+	m := mms.NewSendConf(c.tid, c.version, c.status, c.messageID)
 	if c.text != "" {
 		m.ResponseText = mms.EncodedString{Raw: []byte(c.text)}
 	}

@@ -54,8 +54,8 @@ func TestCorpusSendReqStored(t *testing.T) {
 		if tc.tid != "" && c.TransactionID != tc.tid {
 			t.Errorf("%s: Transaction-Id %q, want %q", tc.file, c.TransactionID, tc.tid)
 		}
-		if tc.version != 0 && c.Version != replyVersion(tc.version) {
-			t.Errorf("%s: version %#x, want %#x", tc.file, c.Version, replyVersion(tc.version))
+		if tc.version != 0 && c.Version != mms.ReplyVersion(tc.version) {
+			t.Errorf("%s: version %#x, want %#x", tc.file, c.Version, mms.ReplyVersion(tc.version))
 		}
 		m, ok := st.Get(c.MessageID)
 		if !ok {

@@ -342,7 +342,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 func (h *handler) answer(w http.ResponseWriter, r *http.Request, res result, start time.Time) {
 	c := conf{
 		tid:     res.peek.tid,
-		version: replyVersion(res.peek.version),
+		version: mms.ReplyVersion(res.peek.version),
 		text:    res.message,
 	}
 	if c.tid == "" {

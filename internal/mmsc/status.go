@@ -37,16 +37,6 @@ func (o outcome) String() string {
 	return "unknown"
 }
 
-// replyVersion is the X-Mms-MMS-Version of our M-Send.conf: 1.2 when the
-// phone sent 1.2 or later (we implement 1.2), else 1.0. A request whose
-// version could not be read gets 1.0, which every client understands.
-func replyVersion(req mms.Version) mms.Version {
-	if req >= mms.Version12 {
-		return mms.Version12
-	}
-	return mms.Version10
-}
-
 // status spells an outcome as an X-Mms-Response-Status, the same for
 // every reply version: the code all three clients we read take for what
 // happened (the table in doc.go). That is the MMS 1.0 code (0x81–0x88)

@@ -19,17 +19,6 @@ func TestStatusTable(t *testing.T) {
 	}
 }
 
-func TestReplyVersion(t *testing.T) {
-	for req, want := range map[mms.Version]mms.Version{
-		0: mms.Version10, mms.Version10: mms.Version10, mms.Version11: mms.Version10,
-		mms.Version12: mms.Version12, mms.Version13: mms.Version12, 0x1F: mms.Version12,
-	} {
-		if got := replyVersion(req); got != want {
-			t.Errorf("replyVersion(%#x) = %#x, want %#x", req, got, want)
-		}
-	}
-}
-
 func TestPeek(t *testing.T) {
 	tests := []struct {
 		name string
