@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/mms"
+	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -263,4 +265,47 @@ func TestWatch(t *testing.T) {
 	if _, err := reopen(); err == nil || w.State() != StateFailing {
 		t.Errorf("failed reopen: %v, state %s", err, w.State())
 	}
+}
+
+// TestPostChangesPNG posts an M-Send.req to the real MMSC handler and
+// store with the PNG screen attached, in a synctest bubble: the PNG shows
+// the message before any time passes, so well within a second.
+func TestPostChangesPNG(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "screen.png")
+	msg := testMessage("Hello from the test").Msg
+	msg.From = mms.Address{Insert: true}
+	msg.To = []mms.Address{{Value: mms.EncodedString{Raw: []byte("+15557654321/TYPE=PLMN")}}}
+	msg.ContentType = mms.ContentType{MediaType: "application/vnd.wap.multipart.mixed"}
+	msg.Parts = []mms.Part{{ContentType: mms.ContentType{MediaType: "text/plain"}, Data: []byte("hi")}}
+	pdu, err := msg.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		st, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), MinFree: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		log := slog.New(slog.DiscardHandler)
+		stop := Follow(context.Background(), FollowConfig{Screen: NewPNGWriter(path, Panel128x64), Logger: log,
+			Source: NewSource(SourceConfig{Store: st, Listen: "192.168.1.20:8080"})})
+		defer stop()
+		synctest.Wait()
+		before := readScreen(t, path)
+
+		h := mmsc.NewHandler(mmsc.Config{Store: st, Open: true, Logger: log})
+		req := httptest.NewRequest("POST", "/mms?n=%2B15551234567", bytes.NewReader(pdu))
+		req.Header.Set("Content-Type", "application/vnd.wap.mms-message")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if n := st.Stats().New; rec.Code != 200 || n != 1 {
+			t.Fatalf("POST: HTTP %d, %d new in the store", rec.Code, n)
+		}
+		synctest.Wait()
+		if slices.Equal(readScreen(t, path), before) {
+			t.Error("the PNG did not change after the POST")
+		}
+	})
 }

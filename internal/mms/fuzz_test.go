@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/golden"
 )
 
 // FuzzDecode: Decode never panics; an error is a *DecodeError wrapping a
@@ -17,11 +19,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	for _, g := range goldens() {
-		b, err := os.ReadFile(filepath.Join("testdata", g.file))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+		f.Add(golden.Read(f, filepath.Join("testdata", g.file)))
 	}
 	f.Add(nested(f, MaxDepth))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -7,13 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden PDUs under testdata/")
+var update = flag.Bool("update", false, "rewrite the golden PDUs under testdata/ (hex dumps)")
 
-// golden is one PDU we emit, its golden file and what an independent
+// goldenPDU is one PDU we emit, its golden file and what an independent
 // decoder (tshark) must see in it.
-type golden struct {
+type goldenPDU struct {
 	file   string
 	msg    func(t testing.TB) *Message
 	fields map[string]string // tshark field → expected "show" value
@@ -28,10 +30,10 @@ const smil = `<smil><head><layout><root-layout width="320" height="480"/>` +
 	`</layout></head><body><par dur="5000ms"><img src="photo.jpg" region="Image"/>` +
 	`<text src="text.txt" region="Text"/></par></body></smil>`
 
-func goldens() []golden {
-	return []golden{
+func goldens() []goldenPDU {
+	return []goldenPDU{
 		{
-			file: "m-send-conf-ok.mms",
+			file: "m-send-conf-ok.hex",
 			msg: func(testing.TB) *Message {
 				return NewSendConf("1262957356-3", Version12, StatusOk, "20261126T195453-0001")
 			},
@@ -41,7 +43,7 @@ func goldens() []golden {
 			},
 		},
 		{
-			file: "m-send-conf-error.mms",
+			file: "m-send-conf-error.hex",
 			msg: func(testing.TB) *Message {
 				m := NewSendConf("342", Version10, StatusErrMessageFormatCorrupt, "")
 				m.ResponseText = Text("malformed PDU")
@@ -53,7 +55,7 @@ func goldens() []golden {
 			},
 		},
 		{
-			file: "m-retrieve-conf.mms",
+			file: "m-retrieve-conf.hex",
 			msg:  retrieveConf,
 			fields: map[string]string{
 				"mmse.message_type": "0x84", "mmse.transaction_id": "T0001", "mmse.mms_version": "1.2",
@@ -64,7 +66,7 @@ func goldens() []golden {
 			parts: []string{"application/smil", "image/jpeg", "text/plain"},
 		},
 		{
-			file: "m-notification-ind.mms",
+			file: "m-notification-ind.hex",
 			msg: func(testing.TB) *Message {
 				m := NewNotificationInd("T0001", "http://192.0.2.10/mms/T0001", 31234, 7*24*time.Hour)
 				m.From = PLMN("+15551234567")
@@ -79,7 +81,7 @@ func goldens() []golden {
 			},
 		},
 		{
-			file: "m-delivery-ind.mms",
+			file: "m-delivery-ind.hex",
 			msg: func(testing.TB) *Message {
 				return NewDeliveryInd("20261126T195453-0001", PLMN("+15557654321"), goldenDate, DeliveryRetrieved)
 			},
@@ -125,19 +127,7 @@ func TestGolden(t *testing.T) {
 			m := g.msg(t)
 			enc := roundTrip(t, m)
 			checkOrder(t, enc)
-			path := filepath.Join("testdata", g.file)
-			if *update {
-				if err := os.WriteFile(path, enc, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(enc, want) {
-				t.Errorf("encoding differs from %s (go test -update rewrites it):\n got % X\nwant % X", path, enc, want)
-			}
+			golden.Check(t, filepath.Join("testdata", g.file), enc, *update)
 		})
 	}
 }

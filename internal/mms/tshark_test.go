@@ -2,12 +2,12 @@ package mms
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/homemmsc/homemmsc/internal/golden"
 	"github.com/homemmsc/homemmsc/internal/mms/mmstest"
 )
 
@@ -18,11 +18,7 @@ func TestGoldenTshark(t *testing.T) {
 	gs := goldens()
 	pdus := make([][]byte, len(gs))
 	for i, g := range gs {
-		b, err := os.ReadFile(filepath.Join("testdata", g.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pdus[i] = b
+		pdus[i] = golden.Read(t, filepath.Join("testdata", g.file))
 	}
 	res := mmstest.Tshark(t, pdus)
 	for i, g := range gs {

@@ -12,10 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/homemmsc/homemmsc/internal/golden"
 	"github.com/homemmsc/homemmsc/internal/mms"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden M-Send.conf files in testdata/")
+var update = flag.Bool("update", false, "rewrite the golden M-Send.conf files in testdata/ (hex dumps)")
 
 // goldenConfs are the M-Send.conf PDUs the handler emits, one per row of
 // the status table and reply version, plus the unreadable-id case.
@@ -50,20 +51,7 @@ func TestGoldenConfs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", g.name, err)
 		}
-		path := filepath.Join("testdata", g.name+".bin")
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s:\n got % x\nwant % x", g.name, got, want)
-		}
+		golden.Check(t, filepath.Join("testdata", g.name+".hex"), got, *update)
 	}
 }
 
