@@ -22,6 +22,7 @@ const (
 	MinSide   = 96         // a picture is not made smaller than this
 	maxRounds = 3          // passes over the pictures before giving up
 	cacheVer  = "v1"       // in cache file names: bump when the output changes
+	nofitExt  = ".nofit"   // an empty file: the message did not fit that limit
 	slack     = 1 << 10    // bytes kept free for headers that grow (a new Content-Location)
 )
 
@@ -84,13 +85,23 @@ func (a *Adapter) Fit(id string, limit int, conf *mms.Message, size int) (*mms.M
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	path := filepath.Join(a.cfg.Dir, id+"."+strconv.Itoa(limit)+"."+cacheVer+".mms")
+	base := filepath.Join(a.cfg.Dir, id+"."+strconv.Itoa(limit)+"."+cacheVer)
+	path := base + ".mms"
 	if c, ok := a.cached(path, limit); ok {
 		return withParts(conf, c), nil
+	}
+	if _, err := os.Stat(base + nofitExt); err == nil {
+		return conf, fmt.Errorf("adapt %s to %d bytes: %w (as before)", id, limit, ErrNoFit)
 	}
 	start := time.Now()
 	out, n, err := fit(conf, size, limit)
 	a.adapted++
+	if errors.Is(err, ErrNoFit) {
+		// A phone retries its fetch: remember the verdict rather than
+		// decode the pictures again each time.
+		a.prune()
+		atomicfile.Write(base+nofitExt, nil, false)
+	}
 	if err != nil {
 		return conf, fmt.Errorf("adapt %s to %d bytes: %w", id, limit, err)
 	}
@@ -142,8 +153,9 @@ func (a *Adapter) prune() {
 	}
 	old := a.cfg.Now().Add(-a.cfg.MaxAge)
 	for _, de := range des {
-		if fi, err := de.Info(); err == nil && strings.HasSuffix(de.Name(), ".mms") && fi.ModTime().Before(old) {
-			os.Remove(filepath.Join(a.cfg.Dir, de.Name()))
+		name := de.Name()
+		if fi, err := de.Info(); err == nil && (strings.HasSuffix(name, ".mms") || strings.HasSuffix(name, nofitExt)) && fi.ModTime().Before(old) {
+			os.Remove(filepath.Join(a.cfg.Dir, name))
 		}
 	}
 }

@@ -157,9 +157,14 @@ func TestFitGIF(t *testing.T) {
 func TestFitNoFit(t *testing.T) {
 	in := conf(jpegOf(t, photo(800, 600, 1), 90), "image/jpeg", "photo.jpg")
 	in.Parts[2].Data = bytes.Repeat([]byte("words "), 20000)
-	out, err := newAdapter(t).Fit("20260314-120000-000001", 100<<10, in, size(t, in))
+	a := newAdapter(t)
+	out, err := a.Fit("20260314-120000-000001", 100<<10, in, size(t, in))
 	if !errors.Is(err, ErrNoFit) || out != in {
 		t.Fatalf("got %v, %p; want ErrNoFit and the message", err, out)
+	}
+	// The phone fetches again: the verdict is remembered, not worked out again.
+	if _, err := a.Fit("20260314-120000-000001", 100<<10, in, size(t, in)); !errors.Is(err, ErrNoFit) || a.adapted != 1 {
+		t.Fatalf("second fetch: %v after %d adaptations, want ErrNoFit from the cache", err, a.adapted)
 	}
 }
 
@@ -197,5 +202,20 @@ func TestFitCache(t *testing.T) {
 	}
 	if _, err := a.Fit(id, 100<<10, in, size(t, in)); err != nil || a.adapted != 2 {
 		t.Fatalf("another limit: %v, %d adaptations", err, a.adapted)
+	}
+}
+
+// TestFitKeepsUndecodable: a picture that does not decode is sent as it
+// is, and the other pictures are still made to fit.
+func TestFitKeepsUndecodable(t *testing.T) {
+	in := conf(jpegOf(t, photo(1600, 1200, 5), 95), "image/jpeg", "photo.jpg")
+	broken := []byte("\xff\xd8\xff\xe0 this is not a JPEG after all")
+	in.Parts = append(in.Parts, mms.Part{ContentType: mms.ContentType{MediaType: "image/jpeg"}, ContentLocation: "broken.jpg", Data: broken})
+	out, err := newAdapter(t).Fit("20260314-120000-000001", 200<<10, in, size(t, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Parts[3].Data, broken) || size(t, out) > 200<<10 {
+		t.Errorf("the broken picture changed, or the message does not fit (%d bytes)", size(t, out))
 	}
 }

@@ -18,7 +18,8 @@
 //
 // The pictures share the room the other parts leave, in proportion to
 // their sizes. A picture is decoded (at most MaxPixels, checked from its
-// header first), turned upright when a JPEG's EXIF says it was taken on
+// header first; a larger one, or one that does not decode, is sent as it
+// is and the others must make room), turned upright when a JPEG's EXIF says it was taken on
 // its side (the re-encoded file has no EXIF, so the phone would show it
 // sideways otherwise), scaled so its longer side is at most MaxSide and
 // its bytes are likely to fit its share (from the bytes per pixel the
@@ -43,7 +44,9 @@
 // project's codec, so a second fetch for a phone with the same limit (a
 // retry, or a second recipient) costs one file read. Entries older than
 // Config.MaxAge (8 days: longer than a message waits for retrieval) go
-// when a new one is written. Store ids are never reused, so an entry
+// when a new one is written. A message that could not be made to fit
+// leaves an empty <id>.<limit>.v1.nofit, so the phone's retries of the
+// fetch do not decode its pictures again. Store ids are never reused, so an entry
 // cannot describe another message.
 //
 // One adaptation runs at a time: a fetch that needs one while another

@@ -45,11 +45,11 @@ func shrinkAll(m *mms.Message, room, total int) error {
 			continue
 		}
 		data, media, err := shrink(p.Data, share)
-		if errors.Is(err, errTooLarge) {
-			continue // not decoded: it stays, and the message may still fit
+		if errors.Is(err, ErrNoFit) {
+			return err
 		}
 		if err != nil {
-			return err
+			continue // too many pixels, or not decodable: it stays as sent, and the message may still fit
 		}
 		p.Data = data
 		if media != p.ContentType.MediaType {
