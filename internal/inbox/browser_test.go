@@ -202,8 +202,9 @@ func (b *browser) shot(name string) {
 // viewport's width (and the document must not scroll sideways); every
 // sender line (.who in the lists, .by in a thread) must be one line high
 // and at least a third of its row wide (never squeezed to a column of
-// digits); and a sender's name that does not fit must be cut, not
-// wrapped: its text wider than its box, with text-overflow: ellipsis.
+// digits), showing at least 100 px of the name; a sender's name or a
+// subject that does not fit must be cut, not wrapped: its text wider
+// than its box, with text-overflow: ellipsis.
 const layoutJS = `(() => {
   const vw = document.documentElement.clientWidth, bad = [];
   const what = el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") +
@@ -232,6 +233,11 @@ const layoutJS = `(() => {
     if (el.matches(".who") && r.width < row.width / 3) bad.push(what(el) + " is squeezed to " + Math.round(r.width) + " px of " + Math.round(row.width));
     if (name.scrollWidth > name.clientWidth + 1 && getComputedStyle(name).textOverflow !== "ellipsis") bad.push(what(name) + " is cut without an ellipsis");
     if (name.clientWidth < Math.min(name.scrollWidth, 100)) bad.push(what(name) + " shows " + name.clientWidth + " px of its " + name.scrollWidth);
+  }
+  for (const el of document.querySelectorAll(".list .subject, .bubble .subject")) {
+    const lh = parseFloat(getComputedStyle(el).lineHeight);
+    if (el.getBoundingClientRect().height > 1.5 * lh) bad.push(what(el) + " wraps");
+    if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).textOverflow !== "ellipsis") bad.push(what(el) + " is cut without an ellipsis");
   }
   return bad;
 })()`
