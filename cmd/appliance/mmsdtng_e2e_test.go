@@ -49,7 +49,9 @@ func TestMmsdTngE2E(t *testing.T) {
 	ben := startMmsd(t, dBen, mmsc+dTokB)
 
 	text, photo := []byte("a cat, from a Linux phone"), testJPEG(t)
-	sent, err := anna.Send([]string{dBen}, "", "", []mmsdtest.Attachment{
+	const smil = `<smil><head><layout><root-layout/><region id="Image"/><region id="Text"/></layout></head>` +
+		`<body><par dur="5000ms"><img src="cat.jpg" region="Image"/><text src="text.txt" region="Text"/></par></body></smil>`
+	sent, err := anna.Send([]string{dBen}, "Grüße", smil, []mmsdtest.Attachment{
 		{ID: "text.txt", ContentType: "text/plain", Data: text},
 		{ID: "cat.jpg", ContentType: "image/jpeg", Data: photo},
 	})
@@ -68,8 +70,8 @@ func TestMmsdTngE2E(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Sender != dAnna {
-		t.Errorf("received from %q, want Anna %s", got.Sender, dAnna)
+	if got.Sender != dAnna || got.Subject != "Grüße" || !strings.Contains(got.Smil, `<img src="cat.jpg"`) {
+		t.Errorf("received from %q, subject %q, SMIL %q; want Anna %s, the subject and the SMIL sent", got.Sender, got.Subject, got.Smil, dAnna)
 	}
 	samePart(t, got, "text/plain", text)
 	samePart(t, got, "image/jpeg", photo)

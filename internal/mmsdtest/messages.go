@@ -30,13 +30,15 @@ type Message struct {
 }
 
 // Send asks mmsd-tng to send an MMS, as Chatty does: recipients, an
-// options dictionary, and each attachment as a file. It returns the new
-// message's path.
+// options dictionary (Subject and smil, when not empty; no delivery
+// report), and each attachment as a file. It returns the new message's
+// path.
 func (p *Phone) Send(to []string, subject, smil string, atts []Attachment) (dbus.ObjectPath, error) {
 	type att struct{ ID, ContentType, File string }
 	var files []att
+	p.sends++
 	for i, a := range atts {
-		f := filepath.Join(p.home, fmt.Sprintf("attachment-%d", i))
+		f := filepath.Join(p.home, fmt.Sprintf("send-%d-attachment-%d", p.sends, i))
 		if err := os.WriteFile(f, a.Data, 0o600); err != nil {
 			return "", err
 		}

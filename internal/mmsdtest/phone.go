@@ -40,6 +40,7 @@ type Phone struct {
 	log    syncBuffer
 	exited chan struct{}
 
+	sends   int // SendMessage calls, to name their attachment files
 	sigs    chan *dbus.Signal
 	mu      sync.Mutex
 	seen    []*dbus.Signal // every signal of mmsd-tng's, in order
