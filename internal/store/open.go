@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -129,7 +131,7 @@ func (s *Store) scanLog(f *os.File, size int64) (*logScan, error) {
 		if b.from < covered {
 			// A later record says these bytes were synced: not a
 			// write cut short but a damaged card (or an edited file).
-			s.keepDamaged(f, b.from, b.to, "unreadable records in the log, which a later record says were synced")
+			s.keepDamaged(f, b.from, b.to, slog.LevelError, "unreadable records in the log, which a later record says were synced: a damaged card or an edited file")
 			sc.damaged = true
 			continue
 		}
@@ -249,7 +251,7 @@ func (s *Store) pduIntact(f *os.File, off, size int64) bool {
 // lied about a sync.
 func (s *Store) reportCut(f *os.File, cut, size int64, whole bool) {
 	if whole {
-		s.keepDamaged(f, cut, size, "records after a torn one at the end of the log: written after the last sync that completed, so never acknowledged")
+		s.keepDamaged(f, cut, size, slog.LevelWarn, "whole records after a torn one at the end of the log (a power cut): written after the last sync that completed, so never acknowledged; the phones will send them again")
 		return
 	}
 	s.log.Warn("store: cut the end of the log: a write no sync completed (a power cut or crash); no phone was told it was stored, and it will send the message again",
@@ -270,10 +272,11 @@ func (s *Store) cutTail(cut int64) error {
 }
 
 // keepDamaged copies [from, to) of the log to damaged/ and logs why at
-// ERROR: messages may be in it that the index no longer lists.
-func (s *Store) keepDamaged(f *os.File, from, to int64, why string) {
+// level: ERROR when messages may be in it that the index no longer
+// lists, WARN when they were never acknowledged.
+func (s *Store) keepDamaged(f *os.File, from, to int64, level slog.Level, why string) {
 	name := fmt.Sprintf("log-%d-%d.bin", from, time.Now().UnixNano())
-	s.log.Error("store: part of the log set aside", "why", why, "offset", from, "bytes", to-from, "copy", filepath.Join(damagedDir, name))
+	s.log.Log(context.Background(), level, "store: part of the log set aside", "why", why, "offset", from, "bytes", to-from, "copy", filepath.Join(damagedDir, name))
 	dst, ok := s.damagedDir()
 	if !ok {
 		return
