@@ -291,23 +291,21 @@ func idleMB(r row) string {
 	return fmt.Sprintf("%.1f", float64(r.IdleKB)/1024)
 }
 
-// The targets of issue 2.
+// The targets: messages per second at least 1.5 times the seed page's
+// at every row (issue 14, which replaced issue 2's 0.9 at one client),
+// and issue 2's idle RSS. Issue 14 retired issue 2's CPU (a third of
+// the seed's) and RSS (half the seed's PSS) targets, which compared
+// unlike things: their ratios are still shown, without a verdict. The
+// CPU target that replaced them (at most twice the CPU of an
+// append-only log) is BenchmarkWear's, in internal/store.
 const (
 	idleRSSLimitKB = 12 * 1024
-	cpuRatioMax    = 1.0 / 3
-	memRatioMax    = 0.5
+	rateRatioMin   = 1.5
 )
-
-func rateRatioMin(clients int) float64 {
-	if clients == 1 {
-		return 0.9
-	}
-	return 1.5
-}
 
 // printVerdict checks every row against the targets and prints PASS/FAIL.
 func printVerdict(out io.Writer, ours, theirs []row) bool {
-	fmt.Fprintln(out, "\nTargets (issue 2):")
+	fmt.Fprintln(out, "\nTargets (issues 2 and 14; CPU and peak RSS vs the seed: shown, retired as targets):")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "row\treq/s vs seed\tlost\tCPU/msg vs seed\tpeak RSS vs seed PSS\tidle RSS\t")
 	all := true
@@ -320,16 +318,14 @@ func printVerdict(out io.Writer, ours, theirs []row) bool {
 		}
 		if i < len(theirs) {
 			s := theirs[i]
-			add(ratioCell(r.Load.ReqPerSec(), s.Load.ReqPerSec(), "≥", rateRatioMin(r.Clients)), ratio(r.Load.ReqPerSec(), s.Load.ReqPerSec()) >= rateRatioMin(r.Clients))
+			add(ratioCell(r.Load.ReqPerSec(), s.Load.ReqPerSec(), "≥", rateRatioMin), ratio(r.Load.ReqPerSec(), s.Load.ReqPerSec()) >= rateRatioMin)
 		} else {
 			cells = append(cells, "-")
 		}
 		add(fmt.Sprintf("%d (seed %s)", r.Store.Lost+r.Store.Corrupt, seedLost(theirs, i)), r.Store.Lost+r.Store.Corrupt == 0 && r.Load.OK > 0 && len(r.Problems) == 0)
 		if i < len(theirs) {
 			s := theirs[i]
-			c, sc := float64(r.CPUPerMsg()), float64(s.CPUPerMsg())
-			add(ratioCell(c, sc, "≤", cpuRatioMax), sc > 0 && c > 0 && c/sc <= cpuRatioMax)
-			add(ratioCell(float64(r.PeakKB), float64(s.PeakKB), "≤", memRatioMax), s.PeakKB > 0 && ratio(float64(r.PeakKB), float64(s.PeakKB)) <= memRatioMax)
+			cells = append(cells, infoRatio(float64(r.CPUPerMsg()), float64(s.CPUPerMsg())), infoRatio(float64(r.PeakKB), float64(s.PeakKB)))
 		} else {
 			cells = append(cells, "-", "-")
 		}
@@ -364,6 +360,14 @@ func ratioCell(a, b float64, op string, limit float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f× (%s %.2g)", a/b, op, limit)
+}
+
+// infoRatio is a ratio shown without a target.
+func infoRatio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
 }
 
 func passFail(ok bool) string {
