@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +50,7 @@ func (s *Store) recover() error {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	s.nextSeq = max(s.highestDamagedSeq(), sc.hiSeq) + 1
-	s.entries = slices.Collect(mapsValues(sc.live))
+	s.entries = slices.Collect(maps.Values(sc.live))
 	s.sortIndex()
 	for _, e := range s.entries {
 		s.account(e)
@@ -76,16 +77,6 @@ func (s *Store) recover() error {
 	}
 	s.log.Info("store: opened", "dir", s.dir, "messages", len(s.entries), "bytes", s.bytes, "log_bytes", size, "nextSeq", s.nextSeq)
 	return nil
-}
-
-func mapsValues(m map[string]entry) func(func(entry) bool) {
-	return func(yield func(entry) bool) {
-		for _, e := range m {
-			if !yield(e) {
-				return
-			}
-		}
-	}
 }
 
 // logScan is what Open read from the log.
