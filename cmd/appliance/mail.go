@@ -44,6 +44,9 @@ func (m *mailOptions) load() (err error) {
 // and stop, which ends the forwarding's feed.
 func startMail(ctx context.Context, o mailOptions, dataDir string, st *store.Store, box *outbox.Outbox, log *slog.Logger) (func() (string, bool), func()) {
 	if !o.on {
+		if err := mm3.Off(filepath.Join(dataDir, "mail"), st); err != nil {
+			log.Warn("e-mail forwarding: cannot mark it off", "err", err)
+		}
 		return nil, func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -50,8 +50,9 @@
 // Subscription, so a slow outbox never holds up a phone's request), and
 // at start the ones stored since forwarding was turned on that the
 // outbox is not done with. The Ledger keeps, under its directory, where
-// forwarding started (the newest message when it was first turned on:
-// the archive is not mailed) and an append-only log of the messages the
+// forwarding started (the newest message when it was turned on: the
+// archive, and what arrived while the appliance ran with forwarding off,
+// is not mailed) and an append-only log of the messages the
 // outbox is done with (sent, or given up at its expiry), written when the
 // outbox reports it — before it forgets the item — so neither a restart
 // nor a message seen twice queues an e-mail again.

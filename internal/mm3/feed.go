@@ -100,14 +100,11 @@ func (l *Ledger) readStart(st *store.Store) error {
 	path := filepath.Join(l.dir, "start")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		newest := ""
-		if ids := st.IDs(store.Query{Limit: 1}); len(ids) > 0 {
-			newest = ids[0]
-		}
-		l.log.Info("mm3: e-mail forwarding starts with the next message", "after", newest)
-		if err := atomicfile.Write(path, []byte(newest+"\n"), true); err != nil {
+		newest, err := markStart(l.dir, st)
+		if err != nil {
 			return err
 		}
+		l.log.Info("mm3: e-mail forwarding starts with the next message", "after", newest)
 		b = []byte(newest)
 	} else if err != nil {
 		return err
@@ -138,6 +135,26 @@ func (l *Ledger) readDone() error {
 		}
 	}
 	return sc.Err()
+}
+
+// markStart writes the newest message in st as where forwarding starts.
+func markStart(dir string, st *store.Store) (string, error) {
+	newest := ""
+	if ids := st.IDs(store.Query{Limit: 1}); len(ids) > 0 {
+		newest = ids[0]
+	}
+	return newest, atomicfile.Write(filepath.Join(dir, "start"), []byte(newest+"\n"), true)
+}
+
+// Off is called when the appliance runs with forwarding off: if it was on
+// before (dir exists), forwarding will start again with the next message
+// after it is turned back on, rather than mail what arrived meanwhile.
+func Off(dir string, st *store.Store) error {
+	if _, err := os.Stat(dir); err != nil {
+		return nil // never on
+	}
+	_, err := markStart(dir, st)
+	return err
 }
 
 // Close closes the ledger's file.

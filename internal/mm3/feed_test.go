@@ -113,3 +113,34 @@ func TestFeedRecovers(t *testing.T) {
 		t.Errorf("done after the torn line: %v", l.done)
 	}
 }
+
+// TestFeedAfterOff: messages stored while the appliance ran with
+// forwarding off are not mailed when it is turned on again.
+func TestFeedAfterOff(t *testing.T) {
+	st := openStore(t)
+	dir := t.TempDir()
+	l, err := OpenLedger(dir, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	put(t, st, picture(), anna) // while off
+	if err := Off(dir, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := Off(filepath.Join(t.TempDir(), "never"), st); err != nil {
+		t.Fatal(err)
+	}
+	l, err = OpenLedger(dir, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	q := newQueue()
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := l.Feed(ctx, st, q)
+	m := put(t, st, picture(), anna)
+	q.waitFor(t, []string{m.ID})
+	cancel()
+	wait()
+}
