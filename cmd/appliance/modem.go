@@ -13,7 +13,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/modem"
-	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/modem/serialport"
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
 	"github.com/homemmsc/homemmsc/internal/outbox"
@@ -75,11 +75,11 @@ func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
 // metrics read, the pusher that texts recipients through it (issue 7),
 // and how to stop it.
 type modemRun struct {
-	status func() *display.Modem       // nil without a modem
-	modem  func() modem.Status         // nil without a modem; for /metrics and the status page
-	outbox func() (notify.Stats, bool) // nil without a modem; false without the owner's outbox
-	pusher *push.Pusher                // nil without a modem; shares the device with the owner notifier
-	ready  func() <-chan struct{}      // the device's Ready; nil without a modem
+	status func() *display.Modem         // nil without a modem
+	modem  func() modem.Status           // nil without a modem; for /metrics and the status page
+	outbox func() (ownersms.Stats, bool) // nil without a modem; false without the owner's outbox
+	pusher *push.Pusher                  // nil without a modem; shares the device with the owner notifier
+	ready  func() <-chan struct{}        // the device's Ready; nil without a modem
 	stop   func()
 }
 
@@ -103,7 +103,7 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 		mr.status, mr.outbox = modemStatus(dev, nil), outboxStats(nil)
 		return mr
 	}
-	var n *notify.Notifier
+	var n *ownersms.Notifier
 	if len(owners) == 0 {
 		log.Warn("modem: no -owner number: nobody is texted when an MMS arrives; the modem still sends paired phones their MMS notifications when delivery (-public-url) is on")
 	} else if n, err = startNotifier(ctx, &wg, dev, box, owners, mo, dataDir, st, log); err != nil {
@@ -141,8 +141,8 @@ func openOutbox(ctx context.Context, need bool, dataDir string, spacing time.Dur
 // startNotifier opens the owner's notifications (their ledger lives in
 // the outbox's directory), queues what a crash may have lost, and feeds
 // them every stored message.
-func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, box *outbox.Outbox, owners []string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (*notify.Notifier, error) {
-	n, err := notify.Open(notify.Config{
+func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, box *outbox.Outbox, owners []string, mo modemOptions, dataDir string, st *store.Store, log *slog.Logger) (*ownersms.Notifier, error) {
+	n, err := ownersms.Open(ownersms.Config{
 		Dir: filepath.Join(dataDir, "outbox"), Owners: owners, InboxURL: mo.inboxURL,
 		Window: mo.window, Outbox: box, Logger: log,
 	}, dev)
@@ -156,7 +156,7 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, b
 }
 
 // modemStatus adapts the device and outbox to the display.
-func modemStatus(dev *modem.Device, n *notify.Notifier) func() *display.Modem {
+func modemStatus(dev *modem.Device, n *ownersms.Notifier) func() *display.Modem {
 	return func() *display.Modem {
 		st := dev.Status()
 		if !st.Present {
@@ -171,10 +171,10 @@ func modemStatus(dev *modem.Device, n *notify.Notifier) func() *display.Modem {
 }
 
 // outboxStats reads n; false when notifications are off (nil).
-func outboxStats(n *notify.Notifier) func() (notify.Stats, bool) {
-	return func() (notify.Stats, bool) {
+func outboxStats(n *ownersms.Notifier) func() (ownersms.Stats, bool) {
+	return func() (ownersms.Stats, bool) {
 		if n == nil {
-			return notify.Stats{}, false
+			return ownersms.Stats{}, false
 		}
 		return n.Stats(), true
 	}

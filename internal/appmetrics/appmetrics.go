@@ -15,7 +15,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/metrics"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
-	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -37,9 +37,9 @@ type Sources struct {
 	Stats   func() store.Stats
 	Quota   int64
 	Synced  func() bool
-	Modem   func() modem.Status         // nil: no modem configured
-	Outbox  func() (notify.Stats, bool) // the owner's SMS outbox; false (or nil) without one
-	Box     *outbox.Outbox              // the queue through the modem, every kind; nil: none
+	Modem   func() modem.Status           // nil: no modem configured
+	Outbox  func() (ownersms.Stats, bool) // the owner's SMS outbox; false (or nil) without one
+	Box     *outbox.Outbox                // the queue through the modem, every kind; nil: none
 	Display *display.Watch
 	Conns   func() int // open MMSC connections; nil: unknown
 	// Delivery reads delivery's counters (deliver.Deliverer.Stats); nil
@@ -202,20 +202,20 @@ func registerStore(r *metrics.Registry, stats func() store.Stats, quota int64) {
 // modemReport is what the metrics read from the modem and the notifier.
 type modemReport struct {
 	status   modem.Status
-	notify   notify.Stats
+	sms      ownersms.Stats
 	notifier bool // notifications are on (an -owner and an outbox)
 }
 
 // modemReporter reads the modem and the outbox together; nil without a
 // modem.
-func modemReporter(status func() modem.Status, outbox func() (notify.Stats, bool)) func() modemReport {
+func modemReporter(status func() modem.Status, outbox func() (ownersms.Stats, bool)) func() modemReport {
 	if status == nil {
 		return nil
 	}
 	return func() modemReport {
 		r := modemReport{status: status()}
 		if outbox != nil {
-			r.notify, r.notifier = outbox()
+			r.sms, r.notifier = outbox()
 		}
 		return r
 	}
@@ -243,9 +243,9 @@ func registerModem(r *metrics.Registry, report func() modemReport) {
 	r.Func("homemmsc_modem_registration", "The modem's registration state as its label; the value is always 1.", metrics.TypeGauge, []string{"state"}, func() []metrics.Sample {
 		return []metrics.Sample{{Labels: []metrics.Label{{Name: "state", Value: report().status.Reg}}, Value: 1}}
 	})
-	add("homemmsc_sms_sent_total", "Notification texts handed to the network.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.notify.Sent), m.notifier })
-	add("homemmsc_sms_failed_total", "Notification texts given up on.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.notify.Failed), m.notifier })
-	add("homemmsc_sms_queued", "Notification texts waiting in the outbox.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return float64(m.notify.Queued), m.notifier })
+	add("homemmsc_sms_sent_total", "Notification texts handed to the network.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.sms.Sent), m.notifier })
+	add("homemmsc_sms_failed_total", "Notification texts given up on.", metrics.TypeCounter, func(m modemReport) (float64, bool) { return float64(m.sms.Failed), m.notifier })
+	add("homemmsc_sms_queued", "Notification texts waiting in the outbox.", metrics.TypeGauge, func(m modemReport) (float64, bool) { return float64(m.sms.Queued), m.notifier })
 }
 
 // registerOutbox adds the outbox's counts by kind (owner-sms, wap-push,

@@ -15,7 +15,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/metrics/metricstest"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/modem"
-	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
@@ -25,13 +25,13 @@ import (
 func TestAppMetrics(t *testing.T) {
 	stats := store.Stats{Messages: 3, New: 1, Bytes: 4096, FreeBytes: 1 << 30}
 	status := modem.Status{Present: true, Registered: true, Reg: "home network", Signal: 17}
-	outbox, outboxOn := notify.Stats{Sent: 4, Failed: 1, Queued: 2}, true
+	outbox, outboxOn := ownersms.Stats{Sent: 4, Failed: 1, Queued: 2}, true
 	w := &display.Watch{}
 	w.Set(display.StateOff)
 	var statsReads, modemReads int
 	m := New(Sources{
 		Start: time.Now(), Version: "v1.2.3", Stats: func() store.Stats { statsReads++; return stats }, Quota: 1 << 30, Synced: func() bool { return true },
-		Modem: func() modem.Status { modemReads++; return status }, Outbox: func() (notify.Stats, bool) { return outbox, outboxOn },
+		Modem: func() modem.Status { modemReads++; return status }, Outbox: func() (ownersms.Stats, bool) { return outbox, outboxOn },
 		Display: w, Conns: func() int { return 2 }, Box: testOutbox(t),
 		Delivery: func() deliver.Stats {
 			return deliver.Stats{Pushes: 5, PushFailures: 1, Fetches: 3, NotFound: 2, DeliveryReports: 1,
@@ -83,7 +83,7 @@ func TestAppMetrics(t *testing.T) {
 	metricstest.PromtoolCheck(t, b.Bytes())
 
 	// Unknown signal and no notifier: those series are left out.
-	status, outbox, outboxOn = modem.Status{Reg: "no modem", Signal: -1}, notify.Stats{}, false
+	status, outbox, outboxOn = modem.Status{Reg: "no modem", Signal: -1}, ownersms.Stats{}, false
 	b.Reset()
 	m.Registry.WriteText(&b)
 	for _, gone := range []string{"homemmsc_modem_signal_rssi", "homemmsc_sms_sent_total"} {

@@ -1,7 +1,9 @@
-// Package deliver makes the appliance a whole MMSC for paired phones: a
-// message posted for a phone that also points at the appliance is
-// announced to it by WAP push, fetched by its MMS client, and confirmed,
-// the way an operator's MMSC does it (OMA-MMS-CTR §6, OMA-MMS-ENC §6).
+// Package deliver delivers each stored message to the paired phones it is
+// addressed to, as an operator's MMSC does (OMA-MMS-CTR §6, OMA-MMS-ENC
+// §6): it notifies each recipient by WAP push through the outbox, serves
+// the M-Retrieve.conf its MMS client fetches, follows the phone's reports
+// until the message is retrieved, rejected or expired, and tells a sender
+// who asked how the delivery went.
 //
 // # Flow
 //

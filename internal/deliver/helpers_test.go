@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/phones"
@@ -105,7 +105,7 @@ var errPermanent = errors.New("fake: number refused")
 
 type env struct {
 	t      *testing.T
-	clock  *clocktest.Fake
+	clock  *faketime.Fake
 	st     *store.Store
 	pusher *fakePusher
 	phones *phones.Registry
@@ -117,7 +117,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: clocktest.New(t0), pusher: &fakePusher{}, phones: testPhones(t), dir: t.TempDir()}
+	e := &env{t: t, clock: faketime.New(t0), pusher: &fakePusher{}, phones: testPhones(t), dir: t.TempDir()}
 	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 )
 
 func TestClientKey(t *testing.T) {
@@ -33,7 +33,7 @@ func TestClientKey(t *testing.T) {
 }
 
 func TestRateLimiterBucket(t *testing.T) {
-	clk := clocktest.New(time.Unix(1e9, 0))
+	clk := faketime.New(time.Unix(1e9, 0))
 	l := NewRateLimiter(RateConfig{Rate: 2, Burst: 3, Now: clk.Now})
 	for i := range 3 {
 		if ok, _ := l.Allow("a"); !ok {
@@ -67,7 +67,7 @@ func TestRateLimiterBucket(t *testing.T) {
 }
 
 func TestRateLimiterTableBounded(t *testing.T) {
-	clk := clocktest.New(time.Unix(1e9, 0))
+	clk := faketime.New(time.Unix(1e9, 0))
 	l := NewRateLimiter(RateConfig{Rate: 1, Burst: 1, MaxClients: 2, Now: clk.Now})
 	l.Allow("a")
 	l.Allow("b")
@@ -99,7 +99,7 @@ func (b failBody) Read([]byte) (int, error) {
 }
 
 func TestRateLimiterWrap(t *testing.T) {
-	clk := clocktest.New(time.Unix(1e9, 0))
+	clk := faketime.New(time.Unix(1e9, 0))
 	var limited atomic.Int32
 	l := NewRateLimiter(RateConfig{Rate: 0.25, Burst: 1, Now: clk.Now, OnLimited: func(*http.Request) { limited.Add(1) }})
 	served := 0

@@ -11,7 +11,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/modem"
-	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/reach"
 )
 
@@ -19,13 +19,13 @@ import (
 // the clock, the modem and the owner's outbox, the display, the last
 // errors logged.
 type ApplianceStatus struct {
-	ClockSynced func() bool                 // nil: no row
-	Modem       func() modem.Status         // nil: no modem configured
-	Outbox      func() (notify.Stats, bool) // the owner's SMS outbox; false (or nil) without one
-	Display     func() string               // the panel's state (display.Watch); nil: none
-	Errors      func() []logring.Entry      // nil: no row
-	Reach       func() reach.Status         // port mapping, public address, DNS name, self-test; nil: no rows
-	Mail        func() (string, bool)       // e-mail forwarding's line and whether it is bad news (mm3.Forwarder.Status); nil: off
+	ClockSynced func() bool                   // nil: no row
+	Modem       func() modem.Status           // nil: no modem configured
+	Outbox      func() (ownersms.Stats, bool) // the owner's SMS outbox; false (or nil) without one
+	Display     func() string                 // the panel's state (display.Watch); nil: none
+	Errors      func() []logring.Entry        // nil: no row
+	Reach       func() reach.Status           // port mapping, public address, DNS name, self-test; nil: no rows
+	Mail        func() (string, bool)         // e-mail forwarding's line and whether it is bad news (mm3.Forwarder.Status); nil: off
 }
 
 // Rows are the status page's rows for the appliance.
@@ -78,7 +78,7 @@ func (s ApplianceStatus) modemRow() (string, bool) {
 	if b := modem.Bars(st.Signal); b >= 0 {
 		v += fmt.Sprintf(", signal %d/4", b)
 	}
-	var ob notify.Stats
+	var ob ownersms.Stats
 	if s.Outbox != nil {
 		var on bool
 		if ob, on = s.Outbox(); on {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/modem"
-	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/portmap"
 	"github.com/homemmsc/homemmsc/internal/reach"
 )
@@ -94,7 +94,7 @@ func TestModemRow(t *testing.T) {
 	st := modem.Status{Present: true, Model: "E173", Registered: true, Reg: "home network", Operator: "Op", Signal: 18}
 	s := ApplianceStatus{
 		Modem:  func() modem.Status { return st },
-		Outbox: func() (notify.Stats, bool) { return notify.Stats{Queued: 2, Sent: 5, Failed: 1}, true },
+		Outbox: func() (ownersms.Stats, bool) { return ownersms.Stats{Queued: 2, Sent: 5, Failed: 1}, true },
 	}
 	v, bad := s.modemRow()
 	if bad || v != "E173, home network (Op), signal 3/4; outbox 2 waiting, 5 sent, 1 given up" {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 )
 
 func TestHashPasswordRoundTrip(t *testing.T) {
@@ -230,7 +230,7 @@ func TestLoginFailureAndBackoff(t *testing.T) {
 }
 
 func TestLimiterGlobalAndCap(t *testing.T) {
-	c := clocktest.New(time.Unix(0, 0))
+	c := faketime.New(time.Unix(0, 0))
 	l := newLimiter(c.Now)
 	for i := range freeFailuresGlobal {
 		l.fail("10.0.0." + string(rune('a'+i)))

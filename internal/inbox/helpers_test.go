@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -26,8 +26,8 @@ type env struct {
 	h      *Handler
 	st     *store.Store
 	reg    *phones.Registry
-	clock  *clocktest.Fake // the inbox's: sessions, lockouts, uptime
-	stored *clocktest.Fake // the store's: when messages arrive
+	clock  *faketime.Fake // the inbox's: sessions, lockouts, uptime
+	stored *faketime.Fake // the store's: when messages arrive
 	dir    string
 	cookie *http.Cookie
 	csrf   string
@@ -45,7 +45,7 @@ func newEnv(t testing.TB, setup bool) *env {
 func newEnvConfig(t testing.TB, setup bool, tweak func(*Config)) *env {
 	t.Helper()
 	start := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-	e := &env{t: t, clock: clocktest.New(start), stored: clocktest.New(start), dir: t.TempDir(), synced: true}
+	e := &env{t: t, clock: faketime.New(start), stored: faketime.New(start), dir: t.TempDir(), synced: true}
 	st, err := store.Open(store.Config{Dir: e.dir + "/store", MinFree: -1, Now: e.stored.Now, ClockSynced: func() bool { return e.synced }})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mm3/smtptest"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -22,7 +22,7 @@ var received = time.Date(2026, 3, 14, 12, 30, 0, 0, time.UTC)
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	c := clocktest.New(received)
+	c := faketime.New(received)
 	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1, Now: c.Now, ClockSynced: func() bool { return true }})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mm3/smtptest"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -17,7 +17,7 @@ import (
 type forwarding struct {
 	t     *testing.T
 	st    *store.Store
-	clock *clocktest.Fake
+	clock *faketime.Fake
 	box   *outbox.Outbox
 	led   *Ledger
 	f     *Forwarder
@@ -26,7 +26,7 @@ type forwarding struct {
 
 func newForwarding(t *testing.T, st *store.Store, dir string, cfg Config) *forwarding {
 	t.Helper()
-	fw := &forwarding{t: t, st: st, clock: clocktest.New(received), dir: dir}
+	fw := &forwarding{t: t, st: st, clock: faketime.New(received), dir: dir}
 	box, err := outbox.Open(outbox.Config{Dir: dir + "/outbox", MinSpacing: -1, Now: fw.clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,10 @@
-// Package mmsc is the MMSC side of MMS submission: the HTTP handler a
-// phone posts its outgoing MMS to. Which phones may post, and with which
-// URL token, is internal/phones' registry.
+// Package mmsc is the HTTP handler of the internet-facing MMSC listener:
+// it takes the M-Send.req a phone posts, finds out who sent it (a paired
+// phone's URL token, or the open endpoint), stores it and answers with an
+// M-Send.conf; it hands a paired phone's fetches of its messages and its
+// reports (M-NotifyResp.ind, M-Acknowledge.ind, M-Read-Rec.ind) to
+// delivery. Which phones may post, and with which URL token, is
+// internal/phones' registry.
 //
 // # The protocol
 //

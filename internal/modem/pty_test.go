@@ -10,14 +10,14 @@ import (
 
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/modemtest"
-	"github.com/homemmsc/homemmsc/internal/modem/notify"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/modem/serialport"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 )
 
 type appliance struct {
 	dev    *modem.Device
-	notify *notify.Notifier
+	notify *ownersms.Notifier
 	stop   func()
 }
 
@@ -33,7 +33,7 @@ func startAppliance(t *testing.T, link, dir string) *appliance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.Open(notify.Config{Dir: dir, Owners: []string{"+15550001111"}, InboxURL: "http://mms.lan/", Outbox: box}, dev)
+	n, err := ownersms.Open(ownersms.Config{Dir: dir, Owners: []string{"+15550001111"}, InboxURL: "http://mms.lan/", Outbox: box}, dev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +45,8 @@ func startAppliance(t *testing.T, link, dir string) *appliance {
 	return &appliance{dev: dev, notify: n, stop: func() { cancel(); wg.Wait() }}
 }
 
-func item(i int) notify.Item {
-	return notify.Item{ID: fmt.Sprintf("msg%d", i), From: fmt.Sprintf("Phone %d", i), Subject: "Hello", Parts: []string{"image/jpeg", "text/plain"}, Size: 45_000}
+func item(i int) ownersms.Item {
+	return ownersms.Item{ID: fmt.Sprintf("msg%d", i), From: fmt.Sprintf("Phone %d", i), Subject: "Hello", Parts: []string{"image/jpeg", "text/plain"}, Size: 45_000}
 }
 
 // Unplug and re-plug in the middle of sends, on the real serial code:

@@ -1,5 +1,5 @@
 // Package outbox is the appliance's one durable queue of things to send:
-// the owner's SMS (internal/modem/notify), the WAP pushes and delivery
+// the owner's SMS (internal/modem/ownersms), the WAP pushes and delivery
 // reports to paired phones (internal/deliver), and any later transport
 // (e-mail). Each item is persisted, sent when due, retried with
 // exponential back-off on a temporary error, given up after MaxAttempts

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/store"
 	"github.com/homemmsc/homemmsc/internal/testcorpus"
@@ -52,12 +52,12 @@ type addrElem struct {
 type env struct {
 	st    *store.Store
 	dir   string
-	clock *clocktest.Fake
+	clock *faketime.Fake
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	c := clocktest.New(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC))
+	c := faketime.New(time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC))
 	dir := t.TempDir()
 	st, err := store.Open(store.Config{Dir: dir, MinFree: -1, Now: c.Now})
 	if err != nil {

@@ -281,7 +281,7 @@
 // recover at start, as its own state says what it has seen. The
 // appliance's consumers (Subscribers lists them at run time):
 //
-//	"owner SMS"        internal/modem/notify (Notifier.Feed): a text to the owner; recovers the newest unseen messages its ledger lacks
+//	"owner SMS"        internal/modem/ownersms (Notifier.Feed): a text to the owner; recovers the newest unseen messages its ledger lacks
 //	"delivery"         internal/deliver (Deliverer.Follow): WAP push to paired recipients; recovers those received within the expiry
 //	"display"          internal/display (Follow): redraws the OLED; reads the store afresh at each redraw
 //	"inbox thumbnails" internal/inbox: removes a deleted message's thumbnails; a Resync sweeps them

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mms"
 )
 
@@ -20,7 +20,7 @@ var t0 = time.Date(2026, 11, 26, 19, 54, 54, 0, time.UTC)
 
 func testConfig(t *testing.T) Config {
 	t.Helper()
-	c := clocktest.New(t0)
+	c := faketime.New(t0)
 	return Config{
 		Dir:         t.TempDir(),
 		MinFree:     -1, // the test machine's free space is not the test's business

@@ -51,7 +51,7 @@ func (s *Store) update(op, id string, change func(*Meta) bool) (Meta, error) {
 		s.setError(op, err)
 		return Meta{}, err
 	}
-	s.notify(Event{Kind: Changed, Meta: nm})
+	s.publish(Event{Kind: Changed, Meta: nm})
 	return nm, nil
 }
 
@@ -97,7 +97,7 @@ func (s *Store) MarkAllSeen() error {
 	}
 	for _, m := range news {
 		if m.ID != "" {
-			s.notify(Event{Kind: Changed, Meta: *m})
+			s.publish(Event{Kind: Changed, Meta: *m})
 		}
 	}
 	return err
@@ -191,7 +191,7 @@ func (s *Store) Delete(id string) error {
 		return err
 	}
 	s.log.Info("store: deleted", "id", id)
-	s.notify(Event{Kind: Deleted, Meta: m})
+	s.publish(Event{Kind: Deleted, Meta: m})
 	return nil
 }
 

@@ -49,7 +49,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 		return Meta{}, err
 	}
 	s.log.Info("store: stored", "id", meta.ID, "bytes", meta.Size, "parts", len(meta.Parts), "sender", meta.Sender.Number, "source", meta.Sender.Source)
-	s.notify(Event{Kind: Stored, Meta: meta})
+	s.publish(Event{Kind: Stored, Meta: meta})
 	return meta, nil
 }
 

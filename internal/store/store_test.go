@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/homemmsc/homemmsc/internal/clock/clocktest"
+	"github.com/homemmsc/homemmsc/internal/faketime"
 	"github.com/homemmsc/homemmsc/internal/mms"
 )
 
@@ -156,7 +156,7 @@ func TestConcurrentPutsSameSecondUniqueIDs(t *testing.T) {
 
 func TestIDsSurviveRestartWithClockGoingBack(t *testing.T) {
 	cfg := testConfig(t)
-	clk := clocktest.New(t0)
+	clk := faketime.New(t0)
 	cfg.Now = clk.Now
 	s := openStore(t, cfg)
 	a, _ := s.Put(message("a", 10))

@@ -72,9 +72,9 @@ func (s *Store) Subscribers() []string {
 	return names
 }
 
-// notify hands ev to every subscription; it never blocks on a consumer.
+// publish hands ev to every subscription; it never blocks on a consumer.
 // It is called after the change is durable and outside the store's locks.
-func (s *Store) notify(ev Event) {
+func (s *Store) publish(ev Event) {
 	s.mu.RLock()
 	subs := slices.Clone(s.subs)
 	s.mu.RUnlock()

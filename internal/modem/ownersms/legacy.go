@@ -1,4 +1,4 @@
-package notify
+package ownersms
 
 import (
 	"bufio"
@@ -62,7 +62,7 @@ func (n *Notifier) importLegacy() error {
 		if err := atomicfile.Remove(p, true); err != nil {
 			return err
 		}
-		n.log.Info("notify: moved a queued text into the outbox", "to", e.To)
+		n.log.Info("ownersms: moved a queued text into the outbox", "to", e.To)
 	}
 	return atomicfile.Remove(n.path("sent.log"), true)
 }

@@ -1,7 +1,7 @@
-// Package clocktest is a settable clock for the tests of code that takes
+// Package faketime is a settable clock for the tests of code that takes
 // its time from a "now" function (the store, the inbox, delivery, the
 // rate limiter). It is safe for concurrent use.
-package clocktest
+package faketime
 
 import (
 	"sync"

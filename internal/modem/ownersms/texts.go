@@ -1,4 +1,4 @@
-package notify
+package ownersms
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func (t texts) Send(ctx context.Context, it outbox.Item, step func() error) erro
 			return err
 		}
 	}
-	t.n.log.Info("notify: sent", "to", p.To, "parts", len(pdus))
+	t.n.log.Info("ownersms: sent", "to", p.To, "parts", len(pdus))
 	return nil
 }
 
@@ -49,6 +49,6 @@ func (t texts) Done(it outbox.Item, err error) {
 	if err != nil {
 		var p text
 		json.Unmarshal(it.Payload, &p)
-		t.n.log.Error("notify: dropped", "to", p.To, "text", p.Text, "attempts", it.Attempts+1, "err", err)
+		t.n.log.Error("ownersms: dropped", "to", p.To, "text", p.Text, "attempts", it.Attempts+1, "err", err)
 	}
 }

@@ -1,6 +1,7 @@
-// Package notify texts the owner when a message is stored: it composes the
-// notification, coalesces bursts and keeps a durable outbox that survives
-// restarts and power loss.
+// Package ownersms texts the owner when a message is stored: it composes
+// the text, gathers a burst of messages into one, and hands each text to
+// the appliance's outbox (internal/outbox), which sends it through the
+// modem and survives restarts and power loss.
 //
 // [Notifier.Feed] follows the store (a store.Subscription named "owner
 // SMS") and calls [Notifier.Add] with each stored message on its own
@@ -41,4 +42,4 @@
 //
 //   - 3GPP TS 23.040 §9.2.3.24.1 (concatenation reference per destination)
 //   - 3GPP TS 27.005 §3.2.5 (+CMS ERROR causes; temporary vs permanent)
-package notify
+package ownersms

@@ -1,4 +1,4 @@
-package notify
+package ownersms
 
 import (
 	"context"
@@ -46,7 +46,7 @@ const (
 )
 
 // ErrNoOwner is returned by Open without owner numbers.
-var ErrNoOwner = errors.New("notify: no owner number")
+var ErrNoOwner = errors.New("ownersms: no owner number")
 
 // batch is the items waiting to be coalesced: pending.json.
 type batch struct {
@@ -82,11 +82,11 @@ func Open(cfg Config, s Sender) (*Notifier, error) {
 		return nil, ErrNoOwner
 	}
 	if cfg.Outbox == nil {
-		return nil, errors.New("notify: no outbox")
+		return nil, errors.New("ownersms: no outbox")
 	}
 	for _, o := range cfg.Owners {
 		if _, err := sms.Encode(sms.Message{To: o, Text: "x"}); err != nil {
-			return nil, fmt.Errorf("notify: owner %q: %w", o, err)
+			return nil, fmt.Errorf("ownersms: owner %q: %w", o, err)
 		}
 	}
 	if cfg.Now == nil {
@@ -96,7 +96,7 @@ func Open(cfg Config, s Sender) (*Notifier, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("notify: %w", err)
+		return nil, fmt.Errorf("ownersms: %w", err)
 	}
 	atomicfile.RemoveTemps(cfg.Dir)
 	n := &Notifier{cfg: cfg, log: cfg.Logger, box: cfg.Outbox, wake: make(chan struct{}, 1), notified: map[string]bool{}}
@@ -116,7 +116,7 @@ func (n *Notifier) path(name string) string { return filepath.Join(n.cfg.Dir, na
 // kept.
 func (n *Notifier) load() {
 	if err := atomicfile.ReadJSON(n.path("state.json"), &n.st); err != nil && !errors.Is(err, os.ErrNotExist) {
-		n.log.Error("notify: state unreadable; starting afresh", "err", err)
+		n.log.Error("ownersms: state unreadable; starting afresh", "err", err)
 	}
 	for _, id := range n.st.Notified {
 		n.notified[id] = true
@@ -131,7 +131,7 @@ func (n *Notifier) load() {
 	}
 	var b batch
 	if err := atomicfile.ReadJSON(n.path("pending.json"), &b); err != nil && !errors.Is(err, os.ErrNotExist) {
-		n.log.Error("notify: pending batch unreadable", "err", err)
+		n.log.Error("ownersms: pending batch unreadable", "err", err)
 	}
 	for _, it := range b.Items {
 		if !n.notified[it.ID] {
@@ -163,7 +163,7 @@ func (n *Notifier) Add(it Item) error {
 	}
 	if err := atomicfile.WriteJSON(n.path("pending.json"), n.batch, false); err != nil {
 		n.batch.Items = n.batch.Items[:len(n.batch.Items)-1]
-		return fmt.Errorf("notify: writing pending.json: %w", err)
+		return fmt.Errorf("ownersms: writing pending.json: %w", err)
 	}
 	n.notified[it.ID] = true
 	n.poke()
@@ -241,7 +241,7 @@ func (n *Notifier) flushIfDue() {
 			k = 1
 		}
 		if err := n.queue(n.batch.Items[:k], now); err != nil {
-			n.log.Error("notify: cannot queue", "err", err)
+			n.log.Error("ownersms: cannot queue", "err", err)
 			return
 		}
 		n.batch.Items = n.batch.Items[k:]
@@ -249,7 +249,7 @@ func (n *Notifier) flushIfDue() {
 	n.batch = batch{}
 	n.lastFlush = now
 	if err := n.saveLedger(); err != nil {
-		n.log.Error("notify: cannot save the ledger", "err", err)
+		n.log.Error("ownersms: cannot save the ledger", "err", err)
 	}
 }
 
@@ -274,7 +274,7 @@ func (n *Notifier) queue(items []Item, now time.Time) error {
 		}
 	}
 	n.st.Notified = append(n.st.Notified, ids...)
-	n.log.Info("notify: queued", "messages", len(ids), "text", body)
+	n.log.Info("ownersms: queued", "messages", len(ids), "text", body)
 	return nil
 }
 
@@ -285,7 +285,7 @@ func (n *Notifier) saveLedger() error {
 		n.st.Notified = n.st.Notified[over:]
 	}
 	if err := atomicfile.WriteJSON(n.path("state.json"), n.st, true); err != nil {
-		return fmt.Errorf("notify: writing state.json: %w", err)
+		return fmt.Errorf("ownersms: writing state.json: %w", err)
 	}
 	return atomicfile.Remove(n.path("pending.json"), false)
 }

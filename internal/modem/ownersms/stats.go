@@ -1,4 +1,4 @@
-package notify
+package ownersms
 
 // Stats counts what the notifier did since it opened, for metrics.
 type Stats struct {
