@@ -88,12 +88,14 @@ bench:
 ##       simulated power cuts under the store, kill -9
 ##       under load for 20 rounds, the hostile clients with 1,000,000 tiny
 ##       requests, and 8 clients for SOAK_FOR (30 minutes) while the binary's
-##       memory and open files are sampled; figures are in the -v output
+##       memory and open files are sampled; the siege from 16, 64 and 200
+##       addresses (about 5 minutes); figures are in the -v output
 SOAK_FOR ?= 30m
 soak:
 	$(GO) test -count=1 -v -run '^TestPowerCut$$' ./internal/store -powercuts 200
 	$(GO) test -count=1 -v -run '^TestE2E$$/^Kill9$$' ./cmd/appliance -soak 20
 	$(GO) test -count=1 -v -timeout 0 -run '^(TestFault.*|TestSoak)$$' ./cmd/appliance -soak 20 -soak-for $(SOAK_FOR)
+	$(GO) test -count=1 -v -timeout 0 -run '^TestSiege$$' ./cmd/appliance -soak 1
 
 ## install: install the service on this machine, as root (sudo make install):
 ##          the binary for this board from dist/ (or built), the systemd unit,

@@ -91,6 +91,8 @@ type appliance struct {
 	serving atomic.Bool // the MMSC server runs
 	guards  guard.Config
 	conns   guard.ConnConfig
+	// refusals sums up the guards' and the MMSC's refusals in the log.
+	refusals *guard.Summary
 
 	selftest http.Handler // POST /selftest on the LAN listener (deliver.go); nil = not mounted
 	inbox    http.Handler // the owner's inbox on the LAN listener; nil: none
@@ -98,8 +100,8 @@ type appliance struct {
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
 // builds the metrics and the health check.
-func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box *outbox.Outbox, dlv *deliver.Deliverer, start time.Time, warnings func() []string) *appliance {
-	a := &appliance{display: &display.Watch{}}
+func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box *outbox.Outbox, dlv *deliver.Deliverer, start time.Time, warnings func() []string, log *slog.Logger) *appliance {
+	a := &appliance{display: &display.Watch{}, refusals: guard.NewSummary(log, 0)}
 	a.guards, a.conns = o.lanOpts.guards()
 	var delivery func() deliver.Stats
 	if dlv != nil {
@@ -112,7 +114,8 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box 
 		Delivery: delivery,
 	})
 	conns := a.conns
-	conns.OnRefused = func(string) { a.metrics.ConnRefused() }
+	conns.OnRefused = func(c string) { a.metrics.ConnRefused(); a.refusals.Note(guard.ReasonConnCap, c) }
+	conns.OnEvicted = func(c string) { a.metrics.ConnEvicted(); a.refusals.Note(guard.ReasonEvicted, c) }
 	a.mmscLn = guard.LimitListener(ln, conns)
 	a.health = health.New(health.Config{
 		Stats: st.Stats, Quota: o.quota, Serving: a.serving.Load, Accept: a.mmscLn.LastAcceptError,
@@ -124,13 +127,50 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box 
 // servers are the MMSC server on the guarded listener and, with lan set,
 // the LAN server.
 func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []httpserve.Server {
-	ss := []httpserve.Server{{Name: "MMSC", HTTP: httpserve.NewServer(guard.Wrap(mmscHandler, a.guards, a.metrics.Refused), log), Listener: a.mmscLn, Serving: &a.serving}}
+	srv := httpserve.NewServer(guard.Wrap(mmscHandler, a.guards, a.noteRefused), log)
+	a.mmscLn.Hook(srv) // which connections wait for a request, to evict
+	ss := []httpserve.Server{{Name: "MMSC", HTTP: srv, Listener: a.mmscLn, Serving: &a.serving}}
 	if lan != nil {
-		h := newLANHandler(lanDeps{health: a.health, metrics: a.metrics.Registry, selftest: a.selftest, inbox: a.inbox})
-		ss = append(ss, httpserve.Server{Name: "LAN", HTTP: httpserve.NewServer(h, log), Listener: lan})
+		ln, h := guardLAN(lan, newLANHandler(lanDeps{health: a.health, metrics: a.metrics.Registry, selftest: a.selftest, inbox: a.inbox}), a.refusals)
+		srv := httpserve.NewServer(h, log)
+		ln.Hook(srv)
+		ss = append(ss, httpserve.Server{Name: "LAN", HTTP: srv, Listener: ln})
 		log.Info("homemmsc: LAN listener: /healthz, /metrics", "lan", lan.Addr().String())
 	}
 	return ss
+}
+
+// noteRefused counts a request the guards refused (guard.Wrap's refused)
+// and sums it up in the log.
+func (a *appliance) noteRefused(reason string, r *http.Request) {
+	a.metrics.Refused(reason)
+	a.refusals.Note(reason, guard.ClientKey(r.RemoteAddr))
+}
+
+// noteMMSCRefused is mmsc.Config.OnRefused: it sums the refusal up in the
+// log; mmsc counts it through OnResult.
+func (a *appliance) noteMMSCRefused(result string, r *http.Request) {
+	a.refusals.Note(result, guard.ClientKey(r.RemoteAddr))
+}
+
+// The LAN listener's guards: a household's browsers and a Prometheus,
+// with room; its header limits and timeouts are the MMSC listener's
+// (internal/httpserve).
+const (
+	lanPerClient = 16
+	lanTotal     = 64
+)
+
+// guardLAN caps the LAN listener's connections and header lines,
+// summing up its refusals in the log as "lan_…".
+func guardLAN(ln net.Listener, h http.Handler, s *guard.Summary) (*guard.Listener, http.Handler) {
+	gl := guard.LimitListener(ln, guard.ConnConfig{
+		PerClient: lanPerClient, Total: lanTotal,
+		OnRefused: func(c string) { s.Note("lan_"+guard.ReasonConnCap, c) },
+		OnEvicted: func(c string) { s.Note("lan_"+guard.ReasonEvicted, c) },
+	})
+	h = guard.Wrap(h, guard.Config{}, func(reason string, r *http.Request) { s.Note("lan_"+reason, guard.ClientKey(r.RemoteAddr)) })
+	return gl, h
 }
 
 // lanOptions are the -lan flag and the MMSC listener's protections.
@@ -155,7 +195,7 @@ func (l *lanOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.addr, "lan", "", "LAN listener for /healthz, /metrics and the inbox, e.g. 192.168.1.50:8081 (never port-forward it; empty = off)")
 	fs.Float64Var(&l.rate, "rate", defaultRate, "requests per second per client address on -listen (0 = no limit)")
 	fs.IntVar(&l.burst, "rate-burst", defaultRateBurst, "requests a client may make at once on -listen before -rate applies")
-	fs.IntVar(&l.perClient, "conns-per-client", guard.DefaultPerClient, "open connections per client address on -listen; more are closed at once (0 = no cap)")
+	fs.IntVar(&l.perClient, "conns-per-client", guard.DefaultPerClient, "open connections per client address on -listen; more are refused at once (0 = no cap)")
 	fs.StringVar(&l.allowSpec, "allow", "", "only accept MMS from these sender numbers when not sent with a phone token: +number,... or @/path/to/file (empty = anyone)")
 }
 

@@ -303,7 +303,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopMail()
 	stopReach := startReach(ctx, rc)
 	defer stopReach() // after the servers stop: removes the port mapping
-	a := newAppliance(o, st, ln, mr, box, dlv, start, reachWarnings(rc))
+	a := newAppliance(o, st, ln, mr, box, dlv, start, reachWarnings(rc), log)
 	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
 	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
@@ -315,7 +315,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log, Prefix: prefix,
-		OnResult: a.metrics.OnResult, Allow: o.lanOpts.allowFunc(),
+		OnResult: a.metrics.OnResult, OnRefused: a.noteMMSCRefused, Allow: o.lanOpts.allowFunc(),
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{watch: a.display,

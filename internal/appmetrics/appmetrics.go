@@ -28,6 +28,7 @@ type Metrics struct {
 	receivedBytes *metrics.Counter
 	refused       *metrics.CounterVec // by reason
 	connRefused   *metrics.Counter
+	connEvicted   *metrics.Counter
 }
 
 // Sources are where the scrape-time metrics come from.
@@ -45,6 +46,9 @@ type Sources struct {
 	// Delivery reads delivery's counters (deliver.Deliverer.Stats); nil
 	// when delivery to paired phones is off.
 	Delivery func() deliver.Stats
+	// LogDropped is how many log lines were dropped because the log
+	// sink stalled (internal/logwriter); nil: not reported.
+	LogDropped func() uint64
 }
 
 // New registers every metric of the appliance; the README lists them.
@@ -55,7 +59,8 @@ func New(src Sources) *Metrics {
 		received:      r.Counter("homemmsc_mms_received_total", "MMS stored and acknowledged with Ok."),
 		receivedBytes: r.Counter("homemmsc_mms_received_bytes_total", "Bytes of the MMS stored (PDUs as posted)."),
 		refused:       r.CounterVec("homemmsc_mms_refused_total", "Requests to the MMSC listener refused, by reason.", "reason"),
-		connRefused:   r.Counter("homemmsc_mmsc_connections_refused_total", "Connections to the MMSC listener closed at once for being over a per-client or total cap."),
+		connRefused:   r.Counter("homemmsc_mmsc_connections_refused_total", "Connections to the MMSC listener refused at once for being over a per-client cap (held unread, then closed) or the total cap with no room to make (closed)."),
+		connEvicted:   r.Counter("homemmsc_mmsc_connections_evicted_total", "Connections to the MMSC listener waiting for a request, closed to make room for another client's (see internal/guard)."),
 	}
 	for _, reason := range refusalReasons() {
 		m.refused.With(reason)
@@ -64,6 +69,10 @@ func New(src Sources) *Metrics {
 	r.GaugeFunc("homemmsc_clock_synced", "1 if the system clock is synchronised (NTP), else 0: a Pi has no clock battery.", func() float64 { return b2f(src.Synced()) })
 	if src.Conns != nil {
 		r.GaugeFunc("homemmsc_mmsc_connections_open", "Connections open on the MMSC listener.", func() float64 { return float64(src.Conns()) })
+	}
+	if src.LogDropped != nil {
+		r.Func("homemmsc_log_dropped_lines_total", "Log lines dropped because the log sink (journald) did not keep up.", metrics.TypeCounter, nil,
+			func() []metrics.Sample { return []metrics.Sample{{Value: float64(src.LogDropped())}} })
 	}
 	registerStore(r, src.Stats, src.Quota)
 	registerModem(r, modemReporter(src.Modem, src.Outbox))
@@ -81,8 +90,13 @@ func refusalReasons() []string {
 // Refused counts one request the guards refused, by reason (guard.Wrap's).
 func (m *Metrics) Refused(reason string) { m.refused.With(reason).Inc() }
 
-// ConnRefused counts one connection closed at once for being over a cap.
+// ConnRefused counts one connection refused at once for being over a cap
+// (guard.ConnConfig.OnRefused).
 func (m *Metrics) ConnRefused() { m.connRefused.Inc() }
+
+// ConnEvicted counts one waiting connection closed to make room for
+// another client's (guard.ConnConfig.OnEvicted).
+func (m *Metrics) ConnEvicted() { m.connEvicted.Inc() }
 
 // OnResult counts one mmsc result (mmsc.Config.OnResult).
 func (m *Metrics) OnResult(result string, size int) {

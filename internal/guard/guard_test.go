@@ -195,7 +195,7 @@ func TestLimitListenerPerClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	refusedc := make(chan string, 4)
-	l := LimitListener(ln, ConnConfig{PerClient: 2, OnRefused: func(k string) { refusedc <- k }})
+	l := LimitListener(ln, ConnConfig{PerClient: 2, Tarpit: -1, OnRefused: func(k string) { refusedc <- k }})
 	conns := acceptAll(t, l)
 	addr := ln.Addr().String()
 	dialFrom(t, "127.0.0.1", addr)
@@ -233,7 +233,7 @@ func TestLimitListenerTotal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := LimitListener(ln, ConnConfig{PerClient: 5, Total: 2})
+	l := LimitListener(ln, ConnConfig{PerClient: 5, Total: 2, Tarpit: -1})
 	conns := acceptAll(t, l)
 	addr := ln.Addr().String()
 	dialFrom(t, "127.0.0.1", addr)

@@ -17,7 +17,7 @@ func MaxHeaders(n int, onRefused func(*http.Request), next http.Handler) http.Ha
 			if onRefused != nil {
 				onRefused(r)
 			}
-			refuse(w, http.StatusRequestHeaderFieldsTooLarge, "too many header fields")
+			refuse(w, r, http.StatusRequestHeaderFieldsTooLarge, "too many header fields")
 			return
 		}
 		next.ServeHTTP(w, r)

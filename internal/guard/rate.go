@@ -112,14 +112,14 @@ func (l *RateLimiter) Wrap(next http.Handler) http.Handler {
 		}
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		refuse(w, http.StatusTooManyRequests, "too many requests: slow down")
+		refuse(w, r, http.StatusTooManyRequests, "too many requests: slow down")
 	})
 }
 
-// refuse answers a short text and closes the connection, so that net/http
-// does not read the unread body to reuse it.
-func refuse(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Connection", "close")
+// refuse answers a short text and closes the connection without waiting
+// for the unread body (CloseUnread).
+func refuse(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	CloseUnread(w, r)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(code)

@@ -11,7 +11,7 @@ import (
 func TestWrapReasons(t *testing.T) {
 	var reasons []string
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
-	h := Wrap(ok, Config{Rate: 1, Burst: 1, MaxHeaders: 2}, func(r string) { reasons = append(reasons, r) })
+	h := Wrap(ok, Config{Rate: 1, Burst: 1, MaxHeaders: 2}, func(r string, _ *http.Request) { reasons = append(reasons, r) })
 	do := func(headers int) int {
 		r := httptest.NewRequest(http.MethodPost, "/mms", nil)
 		r.RemoteAddr = "192.0.2.1:1000"
@@ -32,7 +32,7 @@ func TestWrapReasons(t *testing.T) {
 		t.Errorf("reasons %q, want %q", reasons, want)
 	}
 	reasons = nil
-	h = Wrap(ok, Config{MaxHeaders: 2}, func(r string) { reasons = append(reasons, r) })
+	h = Wrap(ok, Config{MaxHeaders: 2}, func(r string, _ *http.Request) { reasons = append(reasons, r) })
 	if code := do(3); code != http.StatusRequestHeaderFieldsTooLarge || !slices.Equal(reasons, []string{ReasonHeaders}) {
 		t.Errorf("3 headers over a cap of 2: %d, reasons %q", code, reasons)
 	}

@@ -102,10 +102,17 @@
 // unknown token, an invalid ?n=) is still answered 200 with an
 // M-Send.conf, so its owner sees the failure and its Response-Text
 // instead of a phone retrying an HTTP error in silence; only the body's
-// first peekLen octets are read (for the Transaction-Id) and nothing is
-// stored. Another media type gets a plain-text 415, another method 405
-// (Allow: POST), another path 404. GET / says in one line what this is.
-// Every reply has Cache-Control: no-cache.
+// first peekLen octets are read (for the Transaction-Id), for 2 s at most
+// (peekWait), and nothing is stored. Another media type gets a plain-text
+// 415, another method 405 (Allow: POST), another path 404. GET / says in
+// one line what this is. Every reply has Cache-Control: no-cache.
+//
+// Every refusal that leaves a body unread says "Connection: close" and
+// lets go of the connection at once (guard.CloseUnread): net/http would
+// otherwise read up to 256 KB of the body, at the client's pace, to keep
+// it. Refusals are logged at debug level only and passed to
+// Config.OnRefused, which the appliance sums up in one log line per kind
+// every 10 s: under attack they come by the thousand.
 //
 // When the public URL phones are given has a path (-public-url
 // http://host/mmsc, behind a reverse proxy), Config.Prefix serves every

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/guard"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -58,6 +59,12 @@ type Config struct {
 	Logger  *slog.Logger     // if nil, logs are discarded
 	Now     func() time.Time // if nil, time.Now; used for the duration logged
 
+	// OnRefused, if set, is called for each POST refused whatever its
+	// body holds (an unknown token, the open endpoint off, an invalid ?n=,
+	// another media type), with its Result; the handler logs these at
+	// debug level only, so that the caller can log a summary (package
+	// guard's Summary). It must not block.
+	OnRefused func(result string, r *http.Request)
 	// OnResult, if set, is called once for each POST to an MMSC endpoint
 	// with its result (one of the Result constants) and the body bytes
 	// read; for metrics, it must not block.
@@ -140,13 +147,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case isRetrievePath(r.URL.Path):
 		h.serveRetrieve(w, r)
 	case ep == epNone:
+		guard.CloseUnread(w, r)
 		writeText(w, http.StatusNotFound, "not found")
 	case ep == epRoot && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		writeText(w, http.StatusOK, h.about())
 	case r.Method != http.MethodPost:
 		w.Header().Set("Allow", http.MethodPost)
+		guard.CloseUnread(w, r)
 		writeText(w, http.StatusMethodNotAllowed, "method not allowed: phones POST MMS here")
 	case ep == epRoot:
+		guard.CloseUnread(w, r)
 		writeText(w, http.StatusNotFound, "not found: phones POST MMS to /mms/<token>")
 	default:
 		h.servePost(w, r, ep, token)
@@ -247,19 +257,46 @@ func (h *handler) servePost(w http.ResponseWriter, r *http.Request, ep endpoint,
 // and version, and nothing is stored. Not an HTTP error: AOSP retries
 // any non-2xx silently, so a phone with a mistyped MMSC URL would retry
 // for ever and its owner would never see why.
+//
+// A phone sends its body at once; an attacker may send it a byte at a
+// time. So the peek waits peekWait at most, and the answer lets go of the
+// connection (guard.CloseUnread); the refusal is logged at debug level
+// only and passed to OnRefused, for the log's summary.
 func (h *handler) refuseConf(w http.ResponseWriter, r *http.Request, o outcome, why string) {
 	start := h.now()
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(peekWait)) //nolint:errcheck // a socket deadline is wall time; unsupported in tests
+	// Evicted first if room is needed meanwhile: the listener then cuts
+	// the peek short (after the deadline above, which it overrides).
+	guard.Refusing(r)
 	buf := make([]byte, peekLen)
 	n, _ := io.ReadFull(http.MaxBytesReader(w, r.Body, peekLen), buf)
-	res := result{peek: peek(buf[:n]), size: n}
+	guard.CloseUnread(w, r)
+	res := result{peek: peek(buf[:n]), size: n, refused: true}
 	res = res.fail(o, fmt.Errorf("mmsc: %s (path %s)", why, redactPath(r.URL.Path)), why)
+	if h.cfg.OnRefused != nil {
+		h.cfg.OnRefused(o.result(), r)
+	}
 	h.answer(w, r, res, start)
 }
 
-// refuse answers plain text and logs why; nothing is read or stored.
+// peekWait bounds the wait for the first peekLen octets of a refused
+// body: a phone on GPRS sends them in well under a second.
+const peekWait = 2 * time.Second
+
+// refuse answers plain text and closes the connection; nothing is read
+// or stored. Each refusal is logged at debug level only and passed to
+// OnRefused: an attacker's flood of them must not flood the log.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, code int, why string) {
-	h.log.Warn("mmsc: refused", "remote", r.RemoteAddr, "path", redactPath(r.URL.Path), "http", code, "why", why)
-	h.report(refusedResult(code), 0) // before the answer: a client that saw it sees it counted
+	if h.log.Enabled(r.Context(), slog.LevelDebug) {
+		h.log.Debug("mmsc: refused", "remote", r.RemoteAddr, "path", redactPath(r.URL.Path), "http", code, "why", why)
+	}
+	result := refusedResult(code)
+	if h.cfg.OnRefused != nil {
+		h.cfg.OnRefused(result, r)
+	}
+	h.report(result, 0) // before the answer: a client that saw it sees it counted
+	guard.CloseUnread(w, r)
 	writeText(w, code, why)
 }
 
@@ -315,6 +352,7 @@ type result struct {
 	meta    store.Meta // set when out == outStored
 	err     error      // why, for the log
 	message string     // X-Mms-Response-Text
+	refused bool       // refused whatever the body held: logged at debug level (refuseConf)
 }
 
 // receive reads the body (capped), decides, stores, and answers.
@@ -325,6 +363,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request, phone *phones.
 	if err != nil {
 		h.log.Warn("mmsc: body not read", "remote", r.RemoteAddr, "err", err)
 		h.report(ResultBadRequest, len(body))
+		guard.CloseUnread(w, r)
 		writeText(w, http.StatusBadRequest, "incomplete body")
 		return
 	}
@@ -477,6 +516,9 @@ func (h *handler) logResult(r *http.Request, res result, c conf, d time.Duration
 	}
 	if res.out == outTransient {
 		level = slog.LevelError
+	}
+	if res.refused {
+		level = slog.LevelDebug // summed up by OnRefused's caller
 	}
 	if !h.log.Enabled(r.Context(), level) {
 		return // the attributes cost allocations on every request

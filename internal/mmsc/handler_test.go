@@ -1,14 +1,18 @@
 package mmsc
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -482,5 +486,50 @@ func TestTokenPostRecordsVisit(t *testing.T) {
 	}
 	if _, ok := reg.LastVisit(tokB); ok {
 		t.Fatal("visit recorded for a phone that did not post")
+	}
+}
+
+// TestRefusalClosesConnection: a refused POST's unread body is not read
+// to keep the connection (net/http would read up to 256 KB of it, at the
+// client's pace): the answer says Connection: close and the server hangs
+// up without waiting for the body; a refusal that peeks for the
+// Transaction-Id (an unknown token, the open endpoint off) waits
+// peekWait for it at most. OnRefused sees each refusal.
+func TestRefusalClosesConnection(t *testing.T) {
+	var refused []string
+	var mu sync.Mutex
+	h := NewHandler(Config{Store: &fakeStore{}, Phones: testPhones, OnRefused: func(result string, r *http.Request) {
+		mu.Lock()
+		refused = append(refused, result)
+		mu.Unlock()
+	}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, path := range []string{"/mms/" + tokA + "x", "/mms", "/elsewhere"} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The head of a 100,000-byte body, and not a byte of it.
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 100000\r\n\r\n", path, ContentType)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		if !resp.Close {
+			t.Errorf("%s: HTTP %d without Connection: close", path, resp.StatusCode)
+		}
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Errorf("%s: after the answer, read %v; want EOF: the server kept the connection for the body", path, err)
+		}
+		c.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{ResultForbidden, ResultForbidden}; !slices.Equal(refused, want) {
+		t.Errorf("OnRefused saw %q, want %q (404 is not an MMSC refusal)", refused, want)
 	}
 }
