@@ -110,8 +110,9 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box 
 	a.metrics = appmetrics.New(appmetrics.Sources{
 		Start: start, Version: version, Stats: st.Stats, Quota: o.quota, Synced: clock.Synced,
 		Modem: mr.modem, Outbox: mr.outbox, Box: box, Display: a.display,
-		Conns:    func() int { total, _ := a.mmscLn.Open(""); return total },
-		Delivery: delivery,
+		Conns:      func() int { total, _ := a.mmscLn.Open(""); return total },
+		Delivery:   delivery,
+		LogDropped: o.logDropped,
 	})
 	conns := a.conns
 	conns.OnRefused = func(c string) { a.metrics.ConnRefused(); a.refusals.Note(guard.ReasonConnCap, c) }

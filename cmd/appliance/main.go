@@ -29,6 +29,7 @@ import (
 	"github.com/homemmsc/homemmsc/internal/httpserve"
 	"github.com/homemmsc/homemmsc/internal/inbox"
 	"github.com/homemmsc/homemmsc/internal/logring"
+	"github.com/homemmsc/homemmsc/internal/logwriter"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
 	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/phones"
@@ -78,7 +79,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case o.deliverOpts.selfTest != "":
 		return runSelfTest(context.Background(), o.deliverOpts, stdout)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	// A stalled journald must not stall the handlers that log.
+	lw := logwriter.New(stderr, 0)
+	defer lw.Close()
+	o.logDropped = lw.Dropped
+	log := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: o.logLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := serve(ctx, o, log); err != nil {
@@ -110,6 +115,7 @@ type options struct {
 	mailOpts    mailOptions  // -mail-*: e-mail forwarding, see mail.go
 	showVersion bool
 	getenv      func(string) string // for systemd's NOTIFY_SOCKET and WATCHDOG_* (internal/watchdog)
+	logDropped  func() uint64       // log lines dropped (internal/logwriter); nil in tests
 }
 
 // parseOptions declares the flags, applies the environment as defaults,
