@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/adapt"
+	"github.com/homemmsc/homemmsc/internal/clock"
 	"github.com/homemmsc/homemmsc/internal/deliver"
 	"github.com/homemmsc/homemmsc/internal/flagvalue"
 	"github.com/homemmsc/homemmsc/internal/inbox"
@@ -65,7 +66,7 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 	d, err := deliver.Open(deliver.Config{
 		Dir: filepath.Join(dataDir, "deliver"), PublicURL: o.publicURL, Store: st, Phones: reg, Pusher: mr.pusher, Outbox: box, Ready: mr.ready,
 		EncodeNotification: push.Notification, Temporary: push.Temporary, Absent: push.Absent, Expiry: o.expiry,
-		Schedule: deliver.Schedule{Renotify: o.renotify}, Fit: fit, Logger: log,
+		Schedule: deliver.Schedule{Renotify: o.renotify}, Fit: fit, Synced: clock.Synced, Logger: log,
 	})
 	if err != nil {
 		log.Error("delivery to paired phones off", "err", err)

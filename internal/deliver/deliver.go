@@ -87,9 +87,14 @@ type Config struct {
 	Expiry   time.Duration // longest a message waits for retrieval; if zero, DefaultExpiry
 	Schedule Schedule      // if Renotify is empty, DefaultSchedule
 
-	Now    func() time.Time // if nil, time.Now
-	Rand   io.Reader        // keys and transaction ids; if nil, crypto/rand
-	Logger *slog.Logger     // if nil, logs are discarded
+	Now func() time.Time // if nil, time.Now
+	// Synced reports whether the system clock is synchronised
+	// (clock.Synced). A message received while it was not has its expiry
+	// counted again from when it is (see settle). If nil, stamps are
+	// taken as they are.
+	Synced func() bool
+	Rand   io.Reader    // keys and transaction ids; if nil, crypto/rand
+	Logger *slog.Logger // if nil, logs are discarded
 }
 
 // DefaultExpiry is how long a message waits for retrieval unless its
@@ -186,7 +191,9 @@ func setDefaults(cfg *Config) {
 // Called with d.mu held, or before the Deliverer is shared.
 func (d *Deliverer) index(r *Record) {
 	d.recs[r.ID] = r
-	live := d.cfg.Now().Before(r.Expires)
+	now := d.cfg.Now()
+	d.settle(r, now)
+	live := now.Before(r.Expires)
 	d.live[r.ID] = live
 	for i, rc := range r.Recipients {
 		if rc.Key != "" && live {
@@ -225,14 +232,16 @@ func (d *Deliverer) Stored(id string) {
 
 // Recover queues the stored messages a crash or a full queue kept from
 // being looked at: those received since delivery was turned on, not yet
-// expired, without a record. metas is the store's list.
+// expired, without a record. metas is the store's list. A message
+// received while the clock was not synchronised is not judged by its
+// time: NTP may have moved the clock since (see settle).
 func (d *Deliverer) Recover(metas []store.Meta) {
 	now := d.cfg.Now()
 	for _, m := range metas {
 		d.mu.Lock()
 		_, known := d.recs[m.ID]
 		d.mu.Unlock()
-		if known || m.Received.Before(d.since) || !now.Before(m.Received.Add(d.cfg.Expiry)) {
+		if known || m.ClockSynced && (m.Received.Before(d.since) || !now.Before(m.Received.Add(d.cfg.Expiry))) {
 			continue
 		}
 		if err := d.add(m.ID); err != nil {
@@ -412,7 +421,8 @@ func (d *Deliverer) newRecord(meta store.Meta, msg *mms.Message) (*Record, error
 	r := &Record{
 		ID: meta.ID, Received: meta.Received, From: meta.Sender.Number, FromName: meta.Sender.Name,
 		Subject: msg.Subject.Text(), Size: meta.Size,
-		Expires: meta.Received.Add(expiry(msg.Expiry, d.cfg.Expiry, meta.Received)),
+		Expires:  meta.Received.Add(expiry(msg.Expiry, d.cfg.Expiry, meta.Received)),
+		Unsynced: !meta.ClockSynced,
 	}
 	if msg.DeliveryReport == mms.Yes && r.From != "" {
 		if p, ok := d.cfg.Phones.ByNumber(r.From); ok {

@@ -446,3 +446,44 @@ func TestSetPublicURL(t *testing.T) {
 		t.Errorf("GET %s: HTTP %d", path, w.Code)
 	}
 }
+
+// TestClockJump: a message received while the clock was not synchronised
+// (a Pi boots without a clock battery) is not expired when NTP's first
+// sync moves the clock years on: its wait counts from then, in the run
+// that saw the jump and after a restart. Just before the end of that wait
+// the phone can still fetch it; just after, it has expired.
+func TestClockJump(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		for _, fetch := range []bool{false, true} {
+			e := newEnv(t)
+			e.clock.Set(time.Date(1970, 1, 1, 0, 5, 0, 0, time.UTC)) // booted at the epoch
+			e.track = true
+			e.open()
+			id := e.put(sendReq(nil))
+			e.drain()
+			n := e.pusher.pushes(t, numB)[0]
+			e.clock.Set(t0) // NTP's first sync
+			e.synced.Store(true)
+			if restart {
+				e.open()
+			}
+			e.drain()
+			if got := e.state(id, 0); got.State != Notified {
+				t.Fatalf("restart %v: after the clock's jump the state is %q, want notified", restart, got.State)
+			}
+			e.clock.Add(DefaultExpiry - time.Minute)
+			e.drain()
+			if fetch {
+				if conf := e.retrieve(n.ContentLocation); conf.RetrieveStatus != 0 || conf.MessageID != id {
+					t.Errorf("restart %v: a minute before the end of its wait after the jump, the URL gives status 0x%02X", restart, conf.RetrieveStatus)
+				}
+				continue
+			}
+			e.clock.Add(2 * time.Minute)
+			e.drain()
+			if got := e.state(id, 0); got.State != Expired {
+				t.Errorf("restart %v: state %q a full wait after the jump, want expired", restart, got.State)
+			}
+		}
+	}
+}

@@ -40,7 +40,12 @@
 // is not retrieved, rejected or expired is notified again on the
 // Schedule (by default after 10 min, 1 h, 6 h, then daily) with the same
 // key and Transaction-Id, until the message expires: the configured
-// expiry, or sooner when the M-Send.req's X-Mms-Expiry asks. Run only
+// expiry, or sooner when the M-Send.req's X-Mms-Expiry asks. (A message
+// received while the system clock was not synchronised, as on a Pi that
+// has just booted without a clock battery, has its wait counted again
+// from the moment Config.Synced says it is: NTP's first sync may move the
+// clock by years, which would otherwise expire it at once. Record.Unsynced
+// marks such a record until then.) Run only
 // decides what is due: each notification and each delivery report is an
 // item in the appliance's one outbox (internal/outbox, kinds KindPush and
 // KindReport, beside the owner's texts), which sends it through the modem,

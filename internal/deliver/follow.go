@@ -55,9 +55,10 @@ func (d *Deliverer) forgetGone() {
 }
 
 // recent is the messages that may still wait for a paired phone at now,
-// those received within the expiry: Recover looks at no older one, so the
-// metadata of the others is not read from the store's journal.
+// those received within the expiry or while the clock was not
+// synchronised: Recover looks at no other, so the metadata of the others
+// is not read from the store's journal.
 func recent(st *store.Store, now time.Time, expiry time.Duration) []store.Meta {
-	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return now.Before(m.Received.Add(expiry)) }})
+	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return !m.ClockSynced || now.Before(m.Received.Add(expiry)) }})
 	return page
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,13 +113,15 @@ type env struct {
 	dir    string
 	d      *Deliverer
 	fit    func(id string, limit int, conf *mms.Message, size int) (*mms.Message, error) // Config.Fit
+	synced atomic.Bool                                                                   // the store's ClockSynced
+	track  bool                                                                          // the Deliverer's Synced is synced.Load; else nil
 	box    *outbox.Outbox                                                                // the sends wait here; drain sends them
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, clock: faketime.New(t0), pusher: &fakePusher{}, phones: testPhones(t), dir: t.TempDir()}
-	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1, Now: e.clock.Now})
+	st, err := store.Open(store.Config{Dir: t.TempDir(), MinFree: -1, Now: e.clock.Now, ClockSynced: e.synced.Load})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,12 +140,16 @@ func newEnv(t *testing.T) *env {
 // open (re)opens the Deliverer on the same state directory.
 func (e *env) open() {
 	e.t.Helper()
-	d, err := Open(Config{
+	cfg := Config{
 		Dir: e.dir, PublicURL: "http://mms.example.org:8080/", Store: e.st, Phones: e.phones, Pusher: e.pusher, Outbox: e.box,
 		Temporary: func(err error) bool { return !errors.Is(err, errPermanent) },
 		Now:       e.clock.Now,
 		Fit:       e.fit,
-	})
+	}
+	if e.track {
+		cfg.Synced = e.synced.Load
+	}
+	d, err := Open(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

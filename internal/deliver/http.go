@@ -82,6 +82,7 @@ func (d *Deliverer) lookup(key string, f *fetch) (found, bool) {
 		return found{test: t}, true
 	}
 	r := d.recs[s.id]
+	d.settle(r, now)
 	rc := &r.Recipients[s.rcp]
 	switch {
 	case !now.Before(r.Expires), rc.State == Rejected, rc.State == Expired, rc.State == Failed:

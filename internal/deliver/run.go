@@ -41,6 +41,7 @@ func (d *Deliverer) due() (job, bool) {
 	defer d.mu.Unlock()
 	now := d.cfg.Now()
 	for _, r := range d.recs {
+		d.settle(r, now)
 		d.expire(r, now)
 		for i := range r.Recipients {
 			rc := &r.Recipients[i]
@@ -59,6 +60,24 @@ func (d *Deliverer) due() (job, bool) {
 		}
 	}
 	return job{}, false
+}
+
+// settle restarts the expiry of a record stamped while the clock was not
+// synchronised, once it is. A Pi has no clock battery: it boots at the
+// epoch or at the time fake-hwclock saved, and NTP's first sync moves the
+// clock by hours or years. Expiry compared with the new time would end at
+// once the wait of every message received before it; instead the
+// message's full wait counts from now. (Within a run, times from
+// time.Now compare by the monotonic clock, but records read back from
+// disk have no monotonic reading.) Called with d.mu held, or before the
+// Deliverer is shared.
+func (d *Deliverer) settle(r *Record, now time.Time) {
+	if !r.Unsynced || d.cfg.Synced == nil || !d.cfg.Synced() { // no Synced: stamps are taken as they are
+		return
+	}
+	r.Expires, r.Unsynced = now.Add(r.Expires.Sub(r.Received)), false
+	d.log.Info("deliver: clock synchronised; expiry counted from now", "id", r.ID, "expires", r.Expires)
+	d.write(r)
 }
 
 // expire ends the waiting recipients of a record past its expiry, and

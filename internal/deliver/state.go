@@ -82,10 +82,14 @@ type Record struct {
 	ID       string    `json:"id"` // the store's message id, also the MMS Message-ID
 	Received time.Time `json:"received"`
 	Expires  time.Time `json:"expires"`
-	From     string    `json:"from,omitempty"`     // the sender's number, when known
-	FromName string    `json:"fromName,omitempty"` // the sender phone's name
-	Subject  string    `json:"subject,omitempty"`
-	Size     int64     `json:"size"`
+	// Unsynced says Received and Expires were stamped while the system
+	// clock was not synchronised: they are counted again from the first
+	// moment it is (Deliverer.settle).
+	Unsynced bool   `json:"unsynced,omitempty"`
+	From     string `json:"from,omitempty"`     // the sender's number, when known
+	FromName string `json:"fromName,omitempty"` // the sender phone's name
+	Subject  string `json:"subject,omitempty"`
+	Size     int64  `json:"size"`
 	// ReportTo is the sender's number when it asked for delivery reports
 	// and is a paired phone; empty otherwise.
 	ReportTo   string      `json:"reportTo,omitempty"`
