@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type reachOptions struct {
 	dyndnsSpec     string
 	dns            *dyndns.Service // parsed -dyndns
 	selfTestPhones string
+	outsideURL     string // -public-ip-check
 }
 
 // register declares the flags on fs.
@@ -42,6 +44,8 @@ func (r *reachOptions) register(fs *flag.FlagSet) {
 	fs.UintVar(&r.port, "portmap-port", 0, "port asked for on the router (0 = the MMSC listener's port)")
 	fs.BoolVar(&r.ipv6, "portmap-ipv6", true, "with -portmap, also open an IPv6 pinhole for the MMSC port (UPnP IGD:2)")
 	fs.StringVar(&r.dyndnsSpec, "dyndns", "", "keep a DNS name on the public address: dyndns2:URL or duckdns:URL, or @file holding it (needs -portmap)")
+	fs.Var(flagvalue.BaseURL{P: &r.outsideURL}, "public-ip-check",
+		"a URL that answers the caller's address as plain text, asked after each change of the router's address to spot a NAT in front of it (empty = none: no outside service is asked)")
 	fs.StringVar(&r.selfTestPhones, "self-test-phones", "", "paired phones (names, comma-separated) that allow an automatic self-test after each change of address or mapping")
 }
 
@@ -107,6 +111,9 @@ func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, erro
 				dlv.SetPublicURL(u)
 			}
 		},
+	}
+	if o.outsideURL != "" {
+		cfg.OutsideCheck = reach.OutsideAddr(&http.Client{}, o.outsideURL)
 	}
 	if o.dns != nil {
 		cfg.DNS = &dyndns.Config{Service: *o.dns, UserAgent: "homemmsc - appliance - " + version, Logger: log}

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -212,8 +213,16 @@ func testReachPublic(t *testing.T, bin string) {
 	dns := &dyn2Updates{}
 	ln := r.Listen(t, r.LAN, "127.0.0.1:0")
 	go http.Serve(ln, dns)
+	// The outside check: a server on the internet side answering the
+	// address a request comes from, which the router's NAT makes its own.
+	check := r.Listen(t, r.Internet, r.Peer().String()+":0")
+	go http.Serve(check, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		host, _, _ := net.SplitHostPort(req.RemoteAddr)
+		io.WriteString(w, host+"\n")
+	}))
 	p := startReachProc(t, r, bin, "-portmap", "upnp", "-portmap-lease", "4s",
-		"-dyndns", "dyndns2:http://owner:pw@"+ln.Addr().String()+"/nic/update?hostname=mms.example.org")
+		"-dyndns", "dyndns2:http://owner:pw@"+ln.Addr().String()+"/nic/update?hostname=mms.example.org",
+		"-public-ip-check", "http://"+check.Addr().String())
 	dnat := "dnat ip to " + routertest.LANHost.String() + ":8080"
 	p.waitFor("mapping in the router's firewall", func() bool { return strings.Contains(r.Rules(t), dnat) })
 	if got := p.curl(r.Internet, "-o", "/dev/null", "-w", "%{http_code}", "http://"+r.WAN.Addr().String()+":8080/mms"); got == "000" {
@@ -231,12 +240,14 @@ func testReachPublic(t *testing.T, bin string) {
 	p.waitFor("mapped status", func() bool { return strings.Contains(p.statusPage(), "UPnP IGD:2") })
 	page := p.statusPage()
 	p.waitFor("the DNS update", func() bool { return dns.last() == r.WAN.Addr().String() })
+	p.waitFor("the outside check", func() bool { return strings.Contains(p.statusPage(), "the internet sees this home as") })
 	page = p.statusPage()
 	for _, want := range []string{
 		"Public URL http://mms.example.org:8080",
 		"Dynamic DNS mms.example.org: up to date (11.218.0.2, 2001:db8:218:1::2",
 		"Public address 11.218.0.2 (public address)",
 		"pinhole open for port 8080",
+		"Outside check the internet sees this home as 11.218.0.2, as the router says",
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(page), " "), want) {
 			t.Errorf("status page lacks %q:\n%s", want, strings.Join(strings.Fields(page), " "))

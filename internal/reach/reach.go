@@ -37,8 +37,12 @@ type Config struct {
 	// (never when PublicURL is set).
 	OnPublicURL func(string)
 	IPv6        func() (netip.Addr, error) // this host's global IPv6 address; if nil, portmap.GlobalIPv6
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// OutsideCheck, if set, says which address the internet sees this
+	// home's requests come from (OutsideAddr): asked after each change
+	// of the router's address, a second opinion on double NAT.
+	OutsideCheck func(context.Context) (netip.Addr, error)
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Check is the outcome of an automatic self-test.
@@ -56,10 +60,14 @@ type Reach struct {
 	mapper  *portmap.Mapper
 	dns     *dyndns.Updater
 	changed chan struct{}
+	recheck chan struct{} // the router's address changed: ask OutsideCheck
 
-	mu    sync.Mutex
-	check Check
-	url   string // the public URL found
+	mu         sync.Mutex
+	check      Check
+	url        string     // the public URL found
+	external   netip.Addr // the router's address the outside check was last asked for
+	outside    netip.Addr // what OutsideCheck saw
+	outsideErr string
 }
 
 // ErrDNSNeedsPortmap is returned by New for a DNS updater without port
@@ -72,7 +80,7 @@ func New(cfg Config) (*Reach, error) {
 		return nil, ErrDNSNeedsPortmap
 	}
 	setDefaults(&cfg)
-	r := &Reach{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1)}
+	r := &Reach{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1), recheck: make(chan struct{}, 1)}
 	if cfg.DNS != nil {
 		dc := *cfg.DNS
 		dc.OnChange = r.dnsChanged
@@ -126,6 +134,9 @@ func (r *Reach) Run(ctx context.Context) {
 	if r.cfg.SelfTest != nil {
 		wg.Go(func() { r.selfTests(ctx) })
 	}
+	if r.cfg.OutsideCheck != nil {
+		wg.Go(func() { r.outsideChecks(ctx) })
+	}
 	wg.Wait()
 }
 
@@ -140,7 +151,14 @@ func (r *Reach) mapped(s portmap.Status) {
 	r.mu.Lock()
 	old := r.url
 	r.url = url
+	newAddr := s.State == portmap.Mapped && s.External != r.external
+	if newAddr {
+		r.external = s.External
+	}
 	r.mu.Unlock()
+	if newAddr {
+		kick(r.recheck)
+	}
 	if url != old && r.cfg.OnPublicURL != nil && r.cfg.PublicURL == "" {
 		r.cfg.OnPublicURL(url)
 	}
@@ -156,9 +174,12 @@ func (r *Reach) dnsChanged(s dyndns.Status) {
 	}
 }
 
-func (r *Reach) poke() {
+func (r *Reach) poke() { kick(r.changed) }
+
+// kick wakes the reader of c, once however often it is kicked.
+func kick(c chan struct{}) {
 	select {
-	case r.changed <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
@@ -250,7 +271,8 @@ func (r *Reach) Status() Status {
 	}
 	s.IPv6, _ = r.cfg.IPv6()
 	r.mu.Lock()
-	s.Check = r.check
+	s.Check, s.Outside, s.OutsideErr = r.check, r.outside, r.outsideErr
+	s.OutsideCheck = r.cfg.OutsideCheck != nil
 	r.mu.Unlock()
 	return s
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -162,4 +164,64 @@ func TestRows(t *testing.T) {
 	if p := (Status{Mapping: &cg}).Problems(); len(p) != 1 || !strings.Contains(p[0], "Carrier-grade NAT") {
 		t.Errorf("problems %q", p)
 	}
+}
+
+// TestOutsideCheck: after the router reports an address, the outside
+// check runs; an address the internet sees differently is a double
+// NAT, in the rows, the problems and the verdict.
+func TestOutsideCheck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		seen := netip.MustParseAddr("12.0.0.5")
+		calls := 0
+		r, err := New(Config{Portmap: &portmap.Config{Port: 8080}, IPv6: noIPv6, Logger: quiet,
+			OutsideCheck: func(context.Context) (netip.Addr, error) { calls++; return seen, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go r.outsideChecks(ctx)
+		st := mappedAt("11.218.0.2", 8080, time.Now())
+		r.mapped(st)
+		synctest.Wait()
+		r.mapped(st) // a renewal with the same address: no second check
+		synctest.Wait()
+		if calls != 1 {
+			t.Fatalf("%d outside checks, want 1", calls)
+		}
+		s := r.Status()
+		s.Mapping = &st // the Mapper itself is not running here
+		if s.Verdict() != Unreachable || s.Trouble() != "DOUBLE NAT" || len(s.Problems()) != 1 || !strings.Contains(s.Problems()[0], "12.0.0.5") {
+			t.Errorf("verdict %v, trouble %q, problems %q", s.Verdict(), s.Trouble(), s.Problems())
+		}
+		seen = st.External
+		r.mapped(mappedAt("11.218.0.3", 8080, time.Now()))
+		r.mapped(st)
+		synctest.Wait()
+		s = r.Status()
+		s.Mapping = &st
+		if s.Verdict() != Unknown || len(s.Problems()) != 0 {
+			t.Errorf("same address: verdict %v, problems %q", s.Verdict(), s.Problems())
+		}
+	})
+}
+
+// TestOutsideAddr reads a plain-text address and refuses anything else.
+func TestOutsideAddr(t *testing.T) {
+	for body, want := range map[string]string{"11.218.0.2\n": "11.218.0.2", "<html>": "", "": ""} {
+		c := &http.Client{Transport: answer(body)}
+		got, err := OutsideAddr(c, "http://check.example/")(t.Context())
+		if (want == "") != (err != nil) || want != "" && got.String() != want {
+			t.Errorf("%q: %v, %v", body, got, err)
+		}
+	}
+}
+
+// answer is a transport whose every reply is body.
+type answer string
+
+func (a answer) RoundTrip(*http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	rec.WriteString(string(a))
+	return rec.Result(), nil
 }

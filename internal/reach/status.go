@@ -19,6 +19,16 @@ type Status struct {
 	IPv6      netip.Addr      // this host's global IPv6 address; invalid: none
 	SelfTests bool            // automatic self-tests are on
 	Check     Check           // the last automatic self-test; zero Time: none yet
+
+	OutsideCheck bool       // an outside check is configured
+	Outside      netip.Addr // the address the internet sees; invalid: not known (yet)
+	OutsideErr   string     // why the last outside check failed
+}
+
+// behindAnotherNAT says the outside check sees another address than the
+// router reports: a NAT in front of the router.
+func (s Status) behindAnotherNAT() bool {
+	return s.Mapping != nil && s.Mapping.External.IsValid() && s.Outside.IsValid() && s.Outside != s.Mapping.External.Unmap()
 }
 
 // Verdict is whether phones on the internet reach the MMSC, as far as
@@ -49,7 +59,7 @@ func (s Status) Verdict() Verdict {
 	if s.Mapping == nil {
 		return Off
 	}
-	if s.Mapping.Problem() != "" {
+	if s.Mapping.Problem() != "" || s.behindAnotherNAT() {
 		return Unreachable
 	}
 	return Unknown
@@ -68,6 +78,9 @@ func (s Status) Trouble() string {
 			return "NO PORT MAP"
 		}
 	}
+	if s.behindAnotherNAT() {
+		return "DOUBLE NAT"
+	}
 	if s.Verdict() == Unreachable {
 		return "UNREACHABLE"
 	}
@@ -82,6 +95,9 @@ func (s Status) Problems() []string {
 		if t := s.Mapping.Problem(); t != "" {
 			p = append(p, t)
 		}
+	}
+	if s.behindAnotherNAT() {
+		p = append(p, s.outsideText())
 	}
 	if s.DNS != nil && (s.DNS.State == dyndns.Stopped || s.DNS.State == dyndns.Retrying) {
 		p = append(p, fmt.Sprintf("Dynamic DNS %s not updated: %s", s.DNS.Name, s.DNS.Err))
@@ -110,7 +126,27 @@ func (s Status) Rows() []Row {
 	if s.DNS != nil {
 		rows = append(rows, dnsRow(*s.DNS))
 	}
+	if s.OutsideCheck {
+		rows = append(rows, Row{Label: "Outside check", Value: s.outsideText(), Bad: s.behindAnotherNAT() || s.OutsideErr != ""})
+	}
 	return append(rows, s.checkRow())
+}
+
+// outsideText says what the outside check saw, against the router.
+func (s Status) outsideText() string {
+	switch {
+	case s.OutsideErr != "":
+		return "failed: " + s.OutsideErr
+	case !s.Outside.IsValid():
+		return "not run yet: it runs once the router reports its address"
+	case s.behindAnotherNAT():
+		return fmt.Sprintf("Double NAT: the internet sees this home as %s, but the router says its address is %s, so another NAT "+
+			"(the provider's, or a modem in front of the router) is in between and phones cannot reach the mapping. "+
+			"Put that device in bridge mode, or ask the provider for a public IPv4 address.", s.Outside, s.Mapping.External)
+	case s.Mapping == nil || !s.Mapping.External.IsValid():
+		return "the internet sees this home as " + s.Outside.String() + "; the router reports no address of its own"
+	}
+	return "the internet sees this home as " + s.Outside.String() + ", as the router says"
 }
 
 func (s Status) urlRow() Row {
