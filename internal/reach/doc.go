@@ -26,6 +26,15 @@
 // Unreachable after none; without one, a NAT or a failed mapping is
 // Unreachable and a mapping is Unknown.
 //
+// # Outside check
+//
+// The router's own answer is the public address; no outside service is
+// asked unless the owner names one (Config.OutsideCheck, OutsideAddr: a
+// URL that answers the caller's address as plain text). Then it is asked
+// after each change of the router's address, and an address the
+// internet sees other than the router's is a NAT in front of the router:
+// double NAT, Unreachable. The answer is read up to 64 bytes.
+//
 // When the owner configures the router by hand (no port mapping), all of
 // this is off but -public-url and the self-test the owner starts.
 package reach
