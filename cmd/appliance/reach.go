@@ -5,11 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -57,27 +55,12 @@ func (r *reachOptions) load() error {
 	if r.dyndnsSpec == "" {
 		return nil
 	}
-	svc, err := flagvalue.Load("dyndns", r.dyndnsSpec, dyndns.Parse, readDynDNS)
+	svc, err := flagvalue.Load("dyndns", r.dyndnsSpec, dyndns.Parse, dyndns.ReadSetting)
 	if err != nil {
 		return err
 	}
 	r.dns = &svc
 	return nil
-}
-
-// readDynDNS reads a -dyndns file: the setting on its first line that is
-// not blank or a # comment.
-func readDynDNS(f io.Reader) (dyndns.Service, error) {
-	b, err := io.ReadAll(io.LimitReader(f, 4096))
-	if err != nil {
-		return dyndns.Service{}, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			return dyndns.Parse(line)
-		}
-	}
-	return dyndns.Service{}, errors.New("no setting in the file")
 }
 
 // reachDeps is what reachability needs from the rest of the appliance.
@@ -98,7 +81,7 @@ func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, erro
 		}
 		return nil, nil
 	}
-	port, err := mappablePort(d.listen)
+	port, err := portmap.ListenerPort(d.listen)
 	if err != nil {
 		return nil, err
 	}
@@ -120,23 +103,15 @@ func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, erro
 	}
 	if names := splitNames(o.selfTestPhones); len(names) > 0 {
 		cfg.SelfTest = func(ctx context.Context) (reach.Check, bool) {
-			return autoSelfTest(ctx, d.delivery(), d.phones, names, d.wait)
+			dlv := d.delivery()
+			if dlv == nil { // delivery off: nothing to test with
+				return reach.Check{}, false
+			}
+			ok, text := dlv.SelfTestPhones(ctx, d.phones, names, d.wait)
+			return reach.Check{Reachable: ok, Text: text}, true
 		}
 	}
 	return reach.New(cfg)
-}
-
-// mappablePort is the MMSC listener's port, refusing a listener bound
-// to one address that the router cannot forward to (loopback).
-func mappablePort(a net.Addr) (uint16, error) {
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
-		return 0, fmt.Errorf("-portmap: listener %s: %w", a, err)
-	}
-	if ap.Addr().IsLoopback() {
-		return 0, fmt.Errorf("-portmap: -listen %s serves this machine only; listen on :%d to have the router forward to it", a, ap.Port())
-	}
-	return ap.Port(), nil
 }
 
 func splitNames(s string) []string {
@@ -147,44 +122,6 @@ func splitNames(s string) []string {
 		}
 	}
 	return out
-}
-
-// autoSelfTest runs deliver's self-test on each named phone in turn;
-// reachable when one fetched. Not run while delivery is off.
-func autoSelfTest(ctx context.Context, dlv *deliver.Deliverer, reg *phones.Registry, names []string, wait time.Duration) (reach.Check, bool) {
-	if dlv == nil {
-		return reach.Check{}, false
-	}
-	var c reach.Check
-	var texts []string
-	for _, name := range names {
-		p, ok := phoneNamed(reg, name)
-		if !ok {
-			texts = append(texts, name+": no such paired phone")
-			continue
-		}
-		r, err := dlv.SelfTest(ctx, p, wait)
-		switch {
-		case err != nil:
-			texts = append(texts, name+": not sent: "+err.Error())
-		case r.Fetched:
-			c.Reachable = true
-			texts = append(texts, fmt.Sprintf("%s fetched the test message after %s from %s", name, r.After.Round(time.Second), r.Remote))
-		default:
-			texts = append(texts, name+" did not fetch the test message in "+wait.String())
-		}
-	}
-	c.Text = strings.Join(texts, "; ")
-	return c, true
-}
-
-func phoneNamed(reg *phones.Registry, name string) (phones.Phone, bool) {
-	for _, p := range reg.List() {
-		if strings.EqualFold(p.Name, name) {
-			return p, true
-		}
-	}
-	return phones.Phone{}, false
 }
 
 // startReach runs r until ctx is done; stop waits for it to remove the

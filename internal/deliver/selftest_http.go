@@ -131,3 +131,28 @@ func AskSelfTest(ctx context.Context, lan, phone string, wait time.Duration) (an
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return string(body), resp.StatusCode == http.StatusOK && strings.Contains(string(body), "\nOK:"), nil
 }
+
+// SelfTestPhones runs the self-test on each phone named in turn (the
+// automatic test after a change of address or mapping): reachable when
+// one fetched, and a line for the owner saying how each went.
+func (d *Deliverer) SelfTestPhones(ctx context.Context, reg *phones.Registry, names []string, wait time.Duration) (reachable bool, text string) {
+	var texts []string
+	for _, name := range names {
+		p, ok := phoneByName(reg, name)
+		if !ok {
+			texts = append(texts, name+": no such paired phone")
+			continue
+		}
+		r, err := d.SelfTest(ctx, p, wait)
+		switch {
+		case err != nil:
+			texts = append(texts, name+": not sent: "+err.Error())
+		case r.Fetched:
+			reachable = true
+			texts = append(texts, fmt.Sprintf("%s fetched the test message after %s from %s", name, r.After.Round(time.Second), r.Remote))
+		default:
+			texts = append(texts, name+" did not fetch the test message in "+wait.String())
+		}
+	}
+	return reachable, strings.Join(texts, "; ")
+}

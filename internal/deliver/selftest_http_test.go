@@ -162,3 +162,15 @@ func TestSelfTestOverLAN(t *testing.T) {
 		t.Errorf("from loopback: HTTP %d, want 503 (past the check)", resp.StatusCode)
 	}
 }
+
+// SelfTestPhones: reachable when a named phone fetched; an unknown name
+// is said, not fatal.
+func TestSelfTestPhones(t *testing.T) {
+	fp := &fetchingPusher{}
+	d, reg := benDeliverer(t, fp)
+	fp.d = d
+	ok, text := d.SelfTestPhones(t.Context(), reg, []string{"Nobody", "ben"}, time.Minute)
+	if !ok || !strings.Contains(text, "Nobody: no such paired phone") || !strings.Contains(text, "ben fetched the test message") {
+		t.Errorf("SelfTestPhones = %v, %q", ok, text)
+	}
+}

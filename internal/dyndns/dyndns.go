@@ -302,3 +302,18 @@ func firstValid(a, b netip.Addr) netip.Addr {
 	}
 	return b
 }
+
+// ReadSetting reads a settings file (-dyndns @file): the setting on its
+// first line that is not blank or a # comment, as Parse reads it.
+func ReadSetting(f io.Reader) (Service, error) {
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return Service{}, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			return Parse(line)
+		}
+	}
+	return Service{}, errors.New("no setting in the file")
+}

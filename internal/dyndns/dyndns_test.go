@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -247,5 +248,20 @@ func TestParse(t *testing.T) {
 	s, err = dyndns.Parse(dyn2Spec)
 	if err != nil || s.Protocol != dyndns.DynDNS2 || s.Name() != "mms.example.org" {
 		t.Errorf("Parse dyndns2 = %+v, %v", s, err)
+	}
+}
+
+// ReadSetting takes the first line that is not blank or a comment.
+func TestReadSetting(t *testing.T) {
+	want, err := dyndns.Parse("duckdns:https://www.duckdns.org/update?domains=x&token=t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dyndns.ReadSetting(strings.NewReader("# the owner's name\n\n  duckdns:https://www.duckdns.org/update?domains=x&token=t\nignored\n"))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadSetting = %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := dyndns.ReadSetting(strings.NewReader("# nothing\n")); err == nil {
+		t.Error("a file without a setting accepted")
 	}
 }
