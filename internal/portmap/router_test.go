@@ -177,6 +177,26 @@ func leaseExpiry(r *routertest.Router, port int) (int64, bool) {
 	return n, true
 }
 
+// waitRenewed waits for the lease of port to be renewed (at half the
+// 4 s lease): its expiry in miniupnpd's lease file moves on.
+func waitRenewed(t *testing.T, r *routertest.Router, port int) {
+	t.Helper()
+	first, ok := leaseExpiry(r, port)
+	if !ok {
+		t.Fatalf("no lease for port %d:\n%s", port, r.Leases())
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if e, _ := leaseExpiry(r, port); e > first {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lease not renewed in 15 s: %d then\n%s", first, r.Leases())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // nftAddr6 is an IPv6 address as nft lists miniupnpd's pinhole rules:
 // a raw 128-bit match in hex.
 func nftAddr6(a netip.Addr) string {
@@ -217,21 +237,7 @@ func TestUPnP(t *testing.T) {
 	if got := dial(t, r, netip.AddrPortFrom(routertest.LANHost6, port)); got != "hello" {
 		t.Errorf("IPv6 from the internet through the pinhole: %q", got)
 	}
-	first, ok := leaseExpiry(r, port)
-	if !ok {
-		t.Fatalf("no lease for port %d:\n%s", port, r.Leases())
-	}
-	// Renewed at half the 4 s lease: the expiry moves on.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if e, _ := leaseExpiry(r, port); e > first {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lease not renewed in 15 s: %d then\n%s", first, r.Leases())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitRenewed(t, r, port)
 	last := h.stop(t)
 	if last.State != portmap.Removed {
 		t.Errorf("last status %v, want removed", last.State)
@@ -268,20 +274,7 @@ func TestNATPMP(t *testing.T) {
 	if got := dial(t, r, wantExt); got != "hello" {
 		t.Errorf("IPv4 from the internet through the mapping: %q", got)
 	}
-	first, ok := leaseExpiry(r, port)
-	if !ok {
-		t.Fatalf("no lease for port %d:\n%s", port, r.Leases())
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if e, _ := leaseExpiry(r, port); e > first {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lease not renewed in 15 s: %d then\n%s", first, r.Leases())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitRenewed(t, r, port)
 	if last := h.stop(t); last.State != portmap.Removed {
 		t.Errorf("last status %v, want removed", last.State)
 	}
