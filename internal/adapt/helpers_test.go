@@ -2,6 +2,8 @@ package adapt
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -40,6 +42,19 @@ func jpegOf(t testing.TB, img image.Image, q int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// pngHeader is the start of a PNG that claims w×h pixels: signature and
+// IHDR, all image.DecodeConfig reads.
+func pngHeader(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 0, 0, 0, 0) // 8-bit grey, no interlace
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	b = append(b, chunk...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(chunk))
 }
 
 func pngOf(t testing.TB, img image.Image) []byte {
