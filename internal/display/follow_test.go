@@ -6,10 +6,8 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,19 +30,11 @@ func testMessage(subject string) store.Incoming {
 
 func readScreen(t *testing.T, path string) []bool {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, path)
 	var bits []bool
 	for y := 0; y < img.Bounds().Dy(); y++ {
 		for x := 0; x < img.Bounds().Dx(); x++ {
-			bits = append(bits, color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y >= 0x80)
+			bits = append(bits, grey(img, x, y) >= 0x80)
 		}
 	}
 	return bits

@@ -14,6 +14,9 @@ import (
 // the phone fetch the test message after its notification, how long it
 // took, and from where with which client.
 type ReachResult struct {
+	Phone     string    // its name
+	Number    string    //
+	Sent      time.Time // when the notification went to the modem
 	Fetched   bool
 	After     time.Duration // from the notification to the fetch
 	Remote    string        // the address the fetch came from
