@@ -163,19 +163,25 @@
 //
 // # Compaction and deletion
 //
-// Delete appends a del line — its commit point —, syncs, and then drops
-// the index entry; the message's bytes stay in the log, unlisted. Open
-// compacts the log — writes each live message as one record with its
-// latest metadata to a temporary file, the sequence mark last with a W
-// covering all of it, fdatasync, rename, fsync the directory, and
+// Delete appends a del line — its commit point —, syncs, drops the
+// index entry, and then punches a hole over the whole 4 KB blocks of the
+// message's PDU (fallocate(2) FALLOC_FL_PUNCH_HOLE, the file's size
+// kept), so the card's blocks come back at once and writing nothing: a
+// 200 KB message frees all but the partial blocks at its ends
+// (TestDeleteFreesBlocks). The hole reads as zeros; the del line, durable
+// before it, keeps Open from listing or checking the message. A
+// filesystem that cannot punch holes keeps the bytes until compaction.
+// Open compacts the log — writes each live message as one record with
+// its latest metadata to a temporary file, the sequence mark last with a
+// W covering all of it, fdatasync, rename, fsync the directory, and
 // points the index at the new offsets — when it set damage aside, or
 // when the dead bytes (deleted messages, superseded metadata) outnumber
 // the live ones and the filesystem has room for the live part beside
 // the old log. Rewriting costs the card the live bytes once, which is
-// why it waits until at least as many dead bytes would be freed; until
-// then deleting a message frees no space on the card. (Segments of the
-// log, compacted one at a time, would free space sooner and need less
-// room; not built.)
+// why it waits until at least as many dead bytes would be freed; what
+// it frees beyond the holes is the lines of deleted messages and of
+// superseded metadata. (Segments of the log, compacted one at a time,
+// would need less room; not built.)
 //
 // # The earlier layouts
 //
