@@ -92,7 +92,7 @@ bench:
 ##       addresses (about 5 minutes); figures are in the -v output
 SOAK_FOR ?= 30m
 soak:
-	$(GO) test -count=1 -v -run '^TestPowerCut$$' ./internal/store -powercuts 200
+	$(GO) test -count=1 -v -timeout 0 -run '^TestPowerCut$$' ./internal/store -powercuts 200
 	$(GO) test -count=1 -v -run '^TestE2E$$/^Kill9$$' ./cmd/appliance -soak 20
 	$(GO) test -count=1 -v -timeout 0 -run '^(TestFault.*|TestSoak)$$' ./cmd/appliance -soak 20 -soak-for $(SOAK_FOR)
 	$(GO) test -count=1 -v -timeout 0 -run '^TestSiege$$' ./cmd/appliance -soak 1
