@@ -64,7 +64,12 @@ func TestPowerCut(t *testing.T) {
 	for round := range rounds {
 		f, err := newCutFS(dir, seed+uint64(round))
 		must(t, err)
-		if round%2 == 1 {
+		switch {
+		case round%5 == 0 && round > 0:
+			// The round before deleted nearly everything: Open compacts
+			// the log, and the power goes in the middle of it.
+			f.cutAfter = 1 + rng.IntN(3)
+		case round%2 == 1:
 			f.cutAfter = 1 + rng.IntN(60)
 		}
 		n := powerCutRound(t, f, round, time.Duration(rng.IntN(20_000))*time.Microsecond, acked, sent, deleted)
@@ -85,7 +90,8 @@ func TestPowerCut(t *testing.T) {
 // powerCutRound opens the store over f, checks it, stores from 8
 // goroutines, one of which also marks messages seen and deletes them
 // (every fifth round, all do, and what earlier rounds stored is deleted
-// too), until the power is cut (after wait, unless f cuts at a sync) and
+// first, so that the next round's Open compacts the log, cut short by
+// the power), until the power is cut (after wait, unless f cuts at a sync) and
 // returns how many Puts were acknowledged.
 func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked, sent map[string]string, deleted map[string]bool) int {
 	t.Helper()
@@ -99,24 +105,36 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked,
 		}
 	}
 	checkAfterCut(t, s, f.root, acked, sent, deleted, round)
-	if f.cutAfter == 0 {
+	var mu sync.Mutex
+	if round%5 == 4 {
+		// Delete what earlier rounds stored before the power can go,
+		// so that the next Open has more dead bytes than live ones.
+		f.mu.Lock()
+		armed := f.cutAfter
+		f.cutAfter = 0
+		f.mu.Unlock()
+		for _, id := range s.IDs(Query{}) {
+			mu.Lock()
+			churn(s, id, &mu, acked, deleted)
+			mu.Unlock()
+		}
+		if armed > 0 {
+			f.mu.Lock()
+			f.cutAfter = f.syncs + armed
+			f.mu.Unlock()
+		}
+	}
+	f.mu.Lock()
+	timed := f.cutAfter == 0
+	f.mu.Unlock()
+	if timed {
 		timer := time.AfterFunc(wait, f.cut)
 		defer timer.Stop()
 	}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	n := 0
 	for g := range 8 {
 		wg.Go(func() {
-			if g == 0 && round%5 == 4 {
-				// Delete what earlier rounds stored, so that the next
-				// Open compacts the log (and may be cut doing it).
-				for _, id := range s.IDs(Query{}) {
-					mu.Lock()
-					churn(s, id, &mu, acked, deleted)
-					mu.Unlock()
-				}
-			}
 			for i := 0; ; i++ {
 				in := message(fmt.Sprintf("r%d-g%d-%d", round, g, i), 2_000+(g*7919+i*104729)%30_000)
 				sum := sha(in.PDU)
