@@ -117,6 +117,10 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box 
 	conns := a.conns
 	conns.OnRefused = func(c string) { a.metrics.ConnRefused(); a.refusals.Note(guard.ReasonConnCap, c) }
 	conns.OnEvicted = func(c string) { a.metrics.ConnEvicted(); a.refusals.Note(guard.ReasonEvicted, c) }
+	conns.OnTooLarge = func(c string) {
+		a.metrics.Refused(guard.ReasonHeaderBytes)
+		a.refusals.Note(guard.ReasonHeaderBytes, c)
+	}
 	a.mmscLn = guard.LimitListener(ln, conns)
 	a.health = health.New(health.Config{
 		Stats: st.Stats, Quota: o.quota, Serving: a.serving.Load, Accept: a.mmscLn.LastAcceptError,
@@ -167,8 +171,9 @@ const (
 func guardLAN(ln net.Listener, h http.Handler, s *guard.Summary) (*guard.Listener, http.Handler) {
 	gl := guard.LimitListener(ln, guard.ConnConfig{
 		PerClient: lanPerClient, Total: lanTotal,
-		OnRefused: func(c string) { s.Note("lan_"+guard.ReasonConnCap, c) },
-		OnEvicted: func(c string) { s.Note("lan_"+guard.ReasonEvicted, c) },
+		OnRefused:  func(c string) { s.Note("lan_"+guard.ReasonConnCap, c) },
+		OnEvicted:  func(c string) { s.Note("lan_"+guard.ReasonEvicted, c) },
+		OnTooLarge: func(c string) { s.Note("lan_"+guard.ReasonHeaderBytes, c) },
 	})
 	h = guard.Wrap(h, guard.Config{}, func(reason string, r *http.Request) { s.Note("lan_"+reason, guard.ClientKey(r.RemoteAddr)) })
 	return gl, h

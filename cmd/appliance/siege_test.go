@@ -274,6 +274,12 @@ func checkSiegeLog(t *testing.T, log string, phonePosts int) {
 	if summaries == 0 {
 		t.Error("no refusal summary in the log")
 	}
+	// net/http answers the 64 KB header lines itself; those count too.
+	for _, what := range []string{"what=header_too_large", "what=too_many_headers", "what=forbidden"} {
+		if !strings.Contains(log, what) {
+			t.Errorf("no refusal summary with %s in the log", what)
+		}
+	}
 	if lines > phonePosts+40+4*summaries {
 		t.Errorf("log has %d lines for %d posts of the phone and %d summaries: refusals are logged one by one", lines, phonePosts, summaries)
 	}

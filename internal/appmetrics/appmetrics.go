@@ -84,7 +84,7 @@ func New(src Sources) *Metrics {
 
 // refusalReasons lists every refused_total reason (the guards' and mmsc's), so each starts at 0.
 func refusalReasons() []string {
-	return append([]string{guard.ReasonRateLimited, guard.ReasonHeaders}, mmsc.Results...)
+	return append([]string{guard.ReasonRateLimited, guard.ReasonHeaders, guard.ReasonHeaderBytes}, mmsc.Results...)
 }
 
 // Refused counts one request the guards refused, by reason (guard.Wrap's).

@@ -84,6 +84,11 @@
 // declared 1,000,000 bytes and sent at a byte a second held its
 // connection for the 5-minute read timeout). Wrap's 429 and 431 do.
 //
+// net/http answers a header block over the server's MaxHeaderBytes with
+// 431 itself, before any handler; the Listener learns of it from the
+// CloseWrite net/http calls next, on a request no handler had, and tells
+// ConnConfig.OnTooLarge.
+//
 // Summary logs refusals as one warning line per kind per 10 s: what, how
 // many, from how many clients. A flood of refusals is a few lines, not a
 // line each (a line per refusal was 7,000 lines in 24 s of siege).

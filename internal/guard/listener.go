@@ -26,7 +26,12 @@ type ConnConfig struct {
 	// connection closed to make room for another client's; it must not
 	// block.
 	OnEvicted func(client string)
-	Now       func() time.Time // if nil, time.Now; stamps accept errors and idle times
+	// OnTooLarge, if set, is called with the client of each request
+	// net/http itself answered 431, its header block being over the
+	// server's MaxHeaderBytes: no handler sees those (needs Hook). It
+	// must not block.
+	OnTooLarge func(client string)
+	Now        func() time.Time // if nil, time.Now; stamps accept errors and idle times
 	// Tarpit is how many refused or evicted connections are held open,
 	// unread, for TarpitFor before they are closed (see tarpit.go); if
 	// zero, DefaultTarpit; if negative, none: they are closed at once.
@@ -227,9 +232,16 @@ func (l *Listener) release(c *conn) {
 // Hook sets srv's ConnState and ConnContext (keeping any it had) so that
 // the listener knows which connections serve a request and which wait for
 // one, and so that CloseUnread can mark a refused request's connection as
-// done.
+// done; and wraps srv.Handler (set it first) to know a request net/http
+// answered itself.
 func (l *Listener) Hook(srv *http.Server) {
-	state, ctx := srv.ConnState, srv.ConnContext
+	state, ctx, next := srv.ConnState, srv.ConnContext, srv.Handler
+	srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(*conn); ok {
+			c.handled.Store(true)
+		}
+		next.ServeHTTP(w, r)
+	})
 	srv.ConnState = func(c net.Conn, s http.ConnState) {
 		l.connState(c, s)
 		if state != nil {
@@ -279,6 +291,7 @@ func (l *Listener) connState(nc net.Conn, s http.ConnState) {
 		c.busy, c.served = true, true
 	case http.StateIdle:
 		c.busy, c.since = false, l.cfg.Now()
+		c.handled.Store(false) // for the next request
 	}
 }
 
@@ -310,11 +323,12 @@ type conn struct {
 	key      string
 	accepted time.Time
 	// Under l.mu:
-	busy   bool         // serving a request (or hijacked)
-	served bool         // it has had a request
-	fate   atomic.Int32 // fateNone until evicted
-	done   bool         // its request was refused: it is closed after the answer
-	since  time.Time    // when it started waiting for a request, or was done
+	busy    bool         // serving a request (or hijacked)
+	served  bool         // it has had a request
+	fate    atomic.Int32 // fateNone until evicted
+	handled atomic.Bool  // a handler has the current request (see Hook)
+	done    bool         // its request was refused: it is closed after the answer
+	since   time.Time    // when it started waiting for a request, or was done
 }
 
 // Close gives the slot back and closes the socket, or leaves it to the
@@ -337,7 +351,13 @@ func (c *conn) Close() error {
 
 // CloseWrite shuts down the sending side, if the connection has one, and
 // gives the slot back.
+//
+// net/http also calls it after answering 431 itself, before any handler:
+// that is how OnTooLarge learns of those.
 func (c *conn) CloseWrite() error {
+	if !c.handled.Load() && c.l.hooked.Load() && c.l.cfg.OnTooLarge != nil {
+		c.l.cfg.OnTooLarge(c.key)
+	}
 	c.l.release(c)
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()

@@ -308,3 +308,38 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestTooLarge: a request whose header block net/http itself refuses
+// with 431 (over MaxHeaderBytes) reaches OnTooLarge; a served one, and
+// the next request of a kept connection, do not.
+func TestTooLarge(t *testing.T) {
+	big := make(chan string, 4)
+	l, addr := newLimit(t, ConnConfig{OnTooLarge: func(c string) { big <- c }})
+	srv := &http.Server{MaxHeaderBytes: 1024, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})}
+	l.Hook(srv)
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	kept := dialFrom(t, "127.0.0.2", addr)
+	for range 2 {
+		if code, err := get(kept, ""); err != nil || code != 200 {
+			t.Fatalf("small request: %d %v", code, err)
+		}
+	}
+	c := dialFrom(t, "127.0.0.3", addr)
+	if code, err := get(c, "X-Big: "+strings.Repeat("x", 8<<10)+"\r\n"); err != nil || code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("8 KiB header: %d %v, want 431", code, err)
+	}
+	select {
+	case got := <-big:
+		if got != "127.0.0.3" {
+			t.Errorf("OnTooLarge got %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnTooLarge not called for net/http's 431")
+	}
+	select {
+	case got := <-big:
+		t.Errorf("OnTooLarge called again, for %q", got)
+	default:
+	}
+}

@@ -7,6 +7,7 @@ import "net/http"
 const (
 	ReasonRateLimited = "rate_limited"
 	ReasonHeaders     = "too_many_headers"
+	ReasonHeaderBytes = "header_too_large"   // net/http's own 431: over MaxHeaderBytes (ConnConfig.OnTooLarge)
 	ReasonConnCap     = "connection_cap"     // a connection refused at once: over a cap or the rate
 	ReasonEvicted     = "connection_evicted" // a waiting connection closed to make room
 )
