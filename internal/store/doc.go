@@ -201,12 +201,15 @@
 // what was synced and what was only written, and per directory the
 // names synced and the changes since; a cut keeps what was synced plus
 // a random part of the rest, torn at a random byte or zeroed. Cuts fall
-// at random moments under 8 writers and right after a chosen sync
-// (also inside Open's own repairs). After every cut: every acknowledged
+// at random moments under 8 writers (one of which also marks messages
+// seen and deletes them) and right after a chosen sync, also inside
+// Open's own repairs and inside the compaction that follows a round
+// that deleted nearly everything. After every cut: every acknowledged
 // message present and byte for byte intact (sha256), every listed
-// message one that was sent, whole; no temporary file. 12 cuts in make
-// test, 200 in make soak. Removing the log's fdatasync fails it at the
-// first cut. TestKill9KeepsAcknowledged kills a process storing from 8
+// message one that was sent, whole; no deleted message back; no
+// temporary file. 12 cuts in make test, 200 in make soak (15 s; 42
+// compactions and 10 torn ends in one run). Removing the log's
+// fdatasync fails it at the first cut. TestKill9KeepsAcknowledged kills a process storing from 8
 // goroutines with SIGKILL three times (the page cache survives that;
 // the power-cut test is the one that tests the syncs).
 //
