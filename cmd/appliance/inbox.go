@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 
 	"github.com/homemmsc/homemmsc/internal/inbox"
@@ -21,32 +22,42 @@ func (i *inboxOptions) register(fs *flag.FlagSet) {
 		"file holding the inbox password, or better its hash (pbkdf2-sha256$...); empty = chosen on the first visit from the LAN")
 }
 
-// startInbox builds the inbox for the LAN listener and gives it to a;
-// without a LAN listener there is no inbox. Its state lives in
-// <data>/inbox. stop releases it.
-func startInbox(o options, lan net.Listener, cfg inbox.Config, a *appliance, log *slog.Logger) (stop func(), err error) {
+// startInbox builds the inbox for the LAN listener; without a LAN
+// listener there is none (nil). Its state lives in <data>/inbox. stop
+// releases it.
+func startInbox(o options, lan net.Listener, cfg inbox.Config, log *slog.Logger) (h *inbox.Handler, stop func(), err error) {
 	if lan == nil {
 		log.Info("inbox off: it is served on the LAN listener only (-lan)")
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	cfg.Dir, cfg.Version, cfg.Logger = filepath.Join(o.data, "inbox"), version, log
 	if cfg.PasswordHash, err = inbox.ReadPasswordFile(o.inboxOpts.passwordFile, log); err != nil {
-		return nil, fmt.Errorf("inbox: %w", err)
+		return nil, nil, fmt.Errorf("inbox: %w", err)
 	}
-	h, err := inbox.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("inbox: %w", err)
+	if h, err = inbox.New(cfg); err != nil {
+		return nil, nil, fmt.Errorf("inbox: %w", err)
 	}
-	a.inbox = h
 	log.Info("inbox on the LAN listener", "url", "http://"+netaddr.WithHost(lan.Addr().String(), "<this-host>")+"/")
-	return h.Close, nil
+	return h, h.Close, nil
+}
+
+// lanRoutes are the LAN listener's routes besides /healthz and /metrics:
+// the self-test endpoint and, when there is one, the inbox.
+func lanRoutes(selftest http.Handler, ib *inbox.Handler) lanDeps {
+	d := lanDeps{selftest: selftest}
+	if ib != nil { // a nil *inbox.Handler in the interface would not be nil
+		d.inbox = ib
+	}
+	return d
 }
 
 // setupCode is the inbox's one-time setup code for the OLED; "" without
 // an inbox or once a password is set.
-func (a *appliance) setupCode() string {
-	if h, ok := a.inbox.(*inbox.Handler); ok {
-		return h.SetupCode()
+func setupCode(ib *inbox.Handler) func() string {
+	return func() string {
+		if ib == nil {
+			return ""
+		}
+		return ib.SetupCode()
 	}
-	return ""
 }

@@ -93,9 +93,6 @@ type appliance struct {
 	conns   guard.ConnConfig
 	// refusals sums up the guards' and the MMSC's refusals in the log.
 	refusals *guard.Summary
-
-	selftest http.Handler // POST /selftest on the LAN listener (deliver.go); nil = not mounted
-	inbox    http.Handler // the owner's inbox on the LAN listener; nil: none
 }
 
 // newAppliance wraps the MMSC listener ln in its connection caps and
@@ -130,13 +127,14 @@ func newAppliance(o options, st *store.Store, ln net.Listener, mr modemRun, box 
 }
 
 // servers are the MMSC server on the guarded listener and, with lan set,
-// the LAN server.
-func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, log *slog.Logger) []httpserve.Server {
+// the LAN server with /healthz, /metrics and routes (lanRoutes).
+func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, routes lanDeps, log *slog.Logger) []httpserve.Server {
 	srv := httpserve.NewServer(guard.Wrap(mmscHandler, a.guards, a.noteRefused), log)
 	a.mmscLn.Hook(srv) // which connections wait for a request, to evict
 	ss := []httpserve.Server{{Name: "MMSC", HTTP: srv, Listener: a.mmscLn, Serving: &a.serving}}
 	if lan != nil {
-		ln, h := guardLAN(lan, newLANHandler(lanDeps{health: a.health, metrics: a.metrics.Registry, selftest: a.selftest, inbox: a.inbox}), a.refusals)
+		routes.health, routes.metrics = a.health, a.metrics.Registry
+		ln, h := guardLAN(lan, newLANHandler(routes), a.refusals)
 		srv := httpserve.NewServer(h, log)
 		ln.Hook(srv)
 		ss = append(ss, httpserve.Server{Name: "LAN", HTTP: srv, Listener: ln})

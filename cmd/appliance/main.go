@@ -310,10 +310,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	stopReach := startReach(ctx, rc)
 	defer stopReach() // after the servers stop: removes the port mapping
 	a := newAppliance(o, st, ln, mr, box, dlv, start, reachWarnings(rc), log)
-	a.selftest = deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait)
-	stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
+	ib, stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
-		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reachStatus(rc), Mail: mailStatus}.Rows}, a, log)
+		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reachStatus(rc), Mail: mailStatus}.Rows}, log)
 	if err != nil {
 		return err
 	}
@@ -325,13 +324,14 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{watch: a.display,
-		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: addrOf(lanLn), Modem: mr.status, SetupCode: a.setupCode, Net: reachMark(rc)}}, log)
+		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: addrOf(lanLn), Modem: mr.status, SetupCode: setupCode(ib), Net: reachMark(rc)}}, log)
 	defer stopDisplay()
 	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
 	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,
 		Listen: ln.Addr().String(), Probe: netaddr.Loopback(ln.Addr().String()), Logger: log})
 	defer stopService()
-	return httpserve.Run(ctx, log, a.servers(h, lanLn, log)...)
+	routes := lanRoutes(deliver.SelfTestHandler(dlv, reg, o.deliverOpts.selfTestWait), ib)
+	return httpserve.Run(ctx, log, a.servers(h, lanLn, routes, log)...)
 }
 
 // logStartup says what runs and what to put in a phone's MMSC setting.

@@ -19,12 +19,13 @@ import (
 	"testing"
 	"time"
 
+	"periph.io/x/devices/v3/ssd1306/image1bit"
+
 	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/health"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/modem/modemtest"
 	"github.com/homemmsc/homemmsc/internal/portmap/routertest"
-	"periph.io/x/devices/v3/ssd1306/image1bit"
 )
 
 // reachProc is the binary running in the LAN namespace of a real
