@@ -134,7 +134,7 @@ func (a *appliance) servers(mmscHandler http.Handler, lan net.Listener, routes l
 	ss := []httpserve.Server{{Name: "MMSC", HTTP: srv, Listener: a.mmscLn, Serving: &a.serving}}
 	if lan != nil {
 		routes.health, routes.metrics = a.health, a.metrics.Registry
-		ln, h := guardLAN(lan, newLANHandler(routes), a.refusals)
+		ln, h := guardLAN(lan, newLANHandler(routes), a.noteLAN)
 		srv := httpserve.NewServer(h, log)
 		ln.Hook(srv)
 		ss = append(ss, httpserve.Server{Name: "LAN", HTTP: srv, Listener: ln})
@@ -165,16 +165,23 @@ const (
 )
 
 // guardLAN caps the LAN listener's connections and header lines,
-// summing up its refusals in the log as "lan_…".
-func guardLAN(ln net.Listener, h http.Handler, s *guard.Summary) (*guard.Listener, http.Handler) {
+// passing each refusal's reason and client to note.
+func guardLAN(ln net.Listener, h http.Handler, note func(reason, client string)) (*guard.Listener, http.Handler) {
 	gl := guard.LimitListener(ln, guard.ConnConfig{
 		PerClient: lanPerClient, Total: lanTotal,
-		OnRefused:  func(c string) { s.Note("lan_"+guard.ReasonConnCap, c) },
-		OnEvicted:  func(c string) { s.Note("lan_"+guard.ReasonEvicted, c) },
-		OnTooLarge: func(c string) { s.Note("lan_"+guard.ReasonHeaderBytes, c) },
+		OnRefused:  func(c string) { note(guard.ReasonConnCap, c) },
+		OnEvicted:  func(c string) { note(guard.ReasonEvicted, c) },
+		OnTooLarge: func(c string) { note(guard.ReasonHeaderBytes, c) },
 	})
-	h = guard.Wrap(h, guard.Config{}, func(reason string, r *http.Request) { s.Note("lan_"+reason, guard.ClientKey(r.RemoteAddr)) })
+	h = guard.Wrap(h, guard.Config{}, func(reason string, r *http.Request) { note(reason, guard.ClientKey(r.RemoteAddr)) })
 	return gl, h
+}
+
+// noteLAN counts a refusal of the LAN listener's guards and sums it up in
+// the log as "lan_…".
+func (a *appliance) noteLAN(reason, client string) {
+	a.metrics.LANRefused(reason)
+	a.refusals.Note("lan_"+reason, client)
 }
 
 // lanOptions are the -lan flag and the MMSC listener's protections.

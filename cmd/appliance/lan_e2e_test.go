@@ -37,6 +37,36 @@ func TestLANE2E(t *testing.T) {
 	t.Run("HealthzAndMetrics", func(t *testing.T) { testLANEndpoints(t, bin, corpus) })
 	t.Run("HealthzFailing", func(t *testing.T) { testHealthzFailing(t, bin) })
 	t.Run("Inbox", func(t *testing.T) { testInbox(t, bin, corpus) }) // inbox_e2e_test.go
+	t.Run("LANGuards", func(t *testing.T) { testLANGuards(t, bin) })
+}
+
+// testLANGuards: the LAN listener has caps of its own: a 17th connection
+// from one address is refused and counted, and another address is still
+// served.
+func testLANGuards(t *testing.T, bin string) {
+	_, cwd, data := dirs(t)
+	lan := freeAddr(t)
+	e2eStart(t, bin, cwd, data, "-lan", lan)
+	waitHealthy(t, lan)
+	for range 16 {
+		c, err := dialFrom("127.0.0.5", lan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	c, err := dialFrom("127.0.0.5", lan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for value(t, scrape(t, lan), `homemmsc_lan_refused_total{reason="connection_cap"}`) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("a 17th LAN connection from one address was not refused")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // testLANEndpoints: /healthz and /metrics on -lan, 404 on -listen; the

@@ -29,6 +29,7 @@ type Metrics struct {
 	refused       *metrics.CounterVec // by reason
 	connRefused   *metrics.Counter
 	connEvicted   *metrics.Counter
+	lanRefused    *metrics.CounterVec // by reason
 }
 
 // Sources are where the scrape-time metrics come from.
@@ -60,10 +61,14 @@ func New(src Sources) *Metrics {
 		receivedBytes: r.Counter("homemmsc_mms_received_bytes_total", "Bytes of the MMS stored (PDUs as posted)."),
 		refused:       r.CounterVec("homemmsc_mms_refused_total", "Requests to the MMSC listener refused, by reason.", "reason"),
 		connRefused:   r.Counter("homemmsc_mmsc_connections_refused_total", "Connections to the MMSC listener refused at once for being over a per-client cap (held unread, then closed) or the total cap with no room to make (closed)."),
+		lanRefused:    r.CounterVec("homemmsc_lan_refused_total", "Connections and requests the LAN listener's guards refused, by reason.", "reason"),
 		connEvicted:   r.Counter("homemmsc_mmsc_connections_evicted_total", "Connections to the MMSC listener waiting for a request, closed to make room for another client's (see internal/guard)."),
 	}
 	for _, reason := range refusalReasons() {
 		m.refused.With(reason)
+	}
+	for _, reason := range []string{guard.ReasonConnCap, guard.ReasonEvicted, guard.ReasonHeaders, guard.ReasonHeaderBytes} {
+		m.lanRefused.With(reason)
 	}
 	registerProcess(r, src.Start, src.Version)
 	r.GaugeFunc("homemmsc_clock_synced", "1 if the system clock is synchronised (NTP), else 0: a Pi has no clock battery.", func() float64 { return b2f(src.Synced()) })
@@ -93,6 +98,10 @@ func (m *Metrics) Refused(reason string) { m.refused.With(reason).Inc() }
 // ConnRefused counts one connection refused at once for being over a cap
 // (guard.ConnConfig.OnRefused).
 func (m *Metrics) ConnRefused() { m.connRefused.Inc() }
+
+// LANRefused counts one connection or request the LAN listener's guards
+// refused, by reason (guard.Reason*).
+func (m *Metrics) LANRefused(reason string) { m.lanRefused.With(reason).Inc() }
 
 // ConnEvicted counts one waiting connection closed to make room for
 // another client's (guard.ConnConfig.OnEvicted).

@@ -43,6 +43,7 @@ func TestAppMetrics(t *testing.T) {
 	m.OnResult(mmsc.ResultStored, 66)
 	m.OnResult(mmsc.ResultCorrupt, 10)
 	m.Refused(guard.ReasonRateLimited)
+	m.LANRefused(guard.ReasonConnCap)
 	var b bytes.Buffer
 	m.Registry.WriteText(&b)
 	text := b.String()
@@ -53,6 +54,7 @@ func TestAppMetrics(t *testing.T) {
 		"homemmsc_mms_received_total 2", "homemmsc_mms_received_bytes_total 1300",
 		`homemmsc_mms_refused_total{reason="corrupt"} 1`, `homemmsc_mms_refused_total{reason="rate_limited"} 1`,
 		`homemmsc_mms_refused_total{reason="not_allowed"} 0`, `homemmsc_mms_refused_total{reason="too_many_headers"} 0`,
+		`homemmsc_lan_refused_total{reason="connection_cap"} 1`, `homemmsc_lan_refused_total{reason="header_too_large"} 0`,
 		"homemmsc_store_messages 3", "homemmsc_store_unseen_messages 1", "homemmsc_store_bytes 4096",
 		"homemmsc_store_free_bytes 1073741824", "homemmsc_store_quota_bytes 1073741824",
 		"homemmsc_clock_synced 1", "homemmsc_mmsc_connections_open 2",
