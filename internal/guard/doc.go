@@ -2,8 +2,9 @@
 // that send too much, too often or too slowly: a per-client rate limit and
 // a header-count cap (HTTP middleware), caps on open connections that
 // make room for newcomers and a tarpit (a net.Listener wrapper), and a
-// summary of refusals for the log. Under
-// siege from hundreds of addresses, a paired phone still gets through.
+// summary of refusals for the log. Under siege from hundreds of
+// addresses, a paired phone still gets through (cmd/appliance's
+// TestSiege).
 //
 // # Who is a client
 //
@@ -49,9 +50,9 @@
 // A newcomer whose client holds as many as any other is refused. (One
 // whose client holds none is refused only when every slot serves a
 // request; it is closed at once, not tarpitted: it is not its doing, and
-// it may try again soon.) The
-// shares thus even out towards the total divided by the clients, and a
-// phone, which holds one connection at a time, always finds room: an
+// it may try again soon.) The shares thus even out towards the total
+// divided by the clients, and a phone, which holds one connection at a
+// time, always finds room: an
 // attacker must make every one of its connections busy to keep it out,
 // and busy means a request that passed the rate limit, the header caps
 // and the token check, which an attacker without a token cannot make
@@ -62,8 +63,8 @@
 // A connection refused for its client's cap, one evicted that never had a
 // request, and one whose request was refused once it is answered, is not
 // closed at once but held in a tarpit, unread, until TarpitFor (10 s)
-// after it was accepted or answered; a full tarpit (DefaultTarpit, 4096, or a quarter of the file
-// descriptor limit) closes its oldest. An attacker whose connection is
+// after it was accepted or answered; a full tarpit (DefaultTarpit, 4096,
+// or a quarter of the file descriptor limit) closes its oldest. An attacker whose connection is
 // closed opens the next one at once: with thousands of them, the kernel's
 // accept queue is always full of attackers and the phone's connection
 // waits behind them (a post's median went from 3-5 ms to 0.8 s under a
@@ -80,9 +81,10 @@
 // A handler that refuses a request without reading its body calls
 // CloseUnread first: "Connection: close", and a read deadline in the past,
 // because net/http otherwise reads up to 256 KB of the unread body to
-// keep the connection, at whatever pace the client sends it (a body
-// declared 1,000,000 bytes and sent at a byte a second held its
-// connection for the 5-minute read timeout). Wrap's 429 and 431 do.
+// keep the connection, at whatever pace the client sends it: a refused
+// POST that declared 100,000 bytes and sent none kept its connection
+// until the client gave up (mmsc's TestRefusalClosesConnection, before
+// CloseUnread). Wrap's 429 and 431 call it.
 //
 // net/http answers a header block over the server's MaxHeaderBytes with
 // 431 itself, before any handler; the Listener learns of it from the
