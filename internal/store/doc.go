@@ -294,6 +294,7 @@
 //	"delivery"         internal/deliver (Deliverer.Follow): WAP push to paired recipients; recovers those received within the expiry
 //	"display"          internal/display (Follow): redraws the OLED; reads the store afresh at each redraw
 //	"inbox thumbnails" internal/inbox: removes a deleted message's thumbnails; a Resync sweeps them
+//	"e-mail"           internal/mm3 (Ledger.Feed): forwards it by e-mail; recovers those stored since forwarding was on that its ledger lacks
 //
 // # Limits
 //
