@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
 const boardDir = "../../board"
@@ -66,12 +68,12 @@ func TestEveryFlagHasADefaultsLine(t *testing.T) {
 	entries := defaultsEntries(t)
 	flags := flagNames(t)
 	for _, f := range flags {
-		_, ok := entries[envName(f)]
+		_, ok := entries[flagEnv.Name(f)]
 		switch {
-		case oneShot(f) && ok:
-			t.Errorf("homemmsc.default sets %s, but -%s is a one-shot flag with no variable", envName(f), f)
-		case !oneShot(f) && !ok:
-			t.Errorf("-%s has no %s line in board/homemmsc.default", f, envName(f))
+		case flagEnv.IsOneShot(f) && ok:
+			t.Errorf("homemmsc.default sets %s, but -%s is a one-shot flag with no variable", flagEnv.Name(f), f)
+		case !flagEnv.IsOneShot(f) && !ok:
+			t.Errorf("-%s has no %s line in board/homemmsc.default", f, flagEnv.Name(f))
 		}
 	}
 	for v := range entries {
@@ -117,8 +119,8 @@ func TestEveryFlagHasAREADMERow(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("-%s has no row in README's settings table", f)
-		case !oneShot(f) && col != "`"+envName(f)+"`":
-			t.Errorf("README row of -%s names the variable %s, want `%s`", f, col, envName(f))
+		case !flagEnv.IsOneShot(f) && col != "`"+flagEnv.Name(f)+"`":
+			t.Errorf("README row of -%s names the variable %s, want `%s`", f, col, flagEnv.Name(f))
 		}
 	}
 	for f := range rows {
@@ -368,7 +370,7 @@ func checkInstalled(t *testing.T, root, bin string) {
 		t.Errorf("config.txt does not turn I2C on:\n%s", cfg)
 	}
 	// The phones file parses: an empty list the appliance accepts.
-	if _, err := loadPhones("@" + filepath.Join(root, "etc/homemmsc/phones")); err != nil {
+	if _, err := phones.Load("@" + filepath.Join(root, "etc/homemmsc/phones")); err != nil {
 		t.Errorf("installed phones file: %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/adapt"
@@ -17,7 +16,6 @@ import (
 	"github.com/homemmsc/homemmsc/internal/inbox"
 	"github.com/homemmsc/homemmsc/internal/mms"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
-	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/phones"
 	"github.com/homemmsc/homemmsc/internal/push"
@@ -72,12 +70,9 @@ func startDelivery(ctx context.Context, o deliverOptions, dataDir string, st *st
 		log.Error("delivery to paired phones off", "err", err)
 		return nil, func() {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(d.Follow(ctx, st))
-	wg.Go(func() { d.Run(ctx) })
+	stop := d.Start(ctx, st)
 	log.Info("delivery to paired phones on", "public_url", o.publicURL, "expiry", flagvalue.FormatDays(o.expiry), "renotify", flagvalue.Durations{P: &o.renotify}.String())
-	return d, func() { cancel(); wg.Wait() }
+	return d, stop
 }
 
 // withDelivery routes the retrieve URLs and the phones' reports of a
@@ -87,15 +82,6 @@ func withDelivery(cfg mmsc.Config, d *deliver.Deliverer) mmsc.Config {
 		cfg.Retrieve, cfg.Report = d.Handler(), d.Report
 	}
 	return cfg
-}
-
-// unpairedFunc names a message's recipients that are not paired phones,
-// for the owner's SMS; nil when delivery is off (then nobody is delivered to).
-func unpairedFunc(o deliverOptions, reg *phones.Registry) func(store.Meta) []string {
-	if o.publicURL == "" {
-		return nil
-	}
-	return func(m store.Meta) []string { return deliver.Unpaired(m, reg) }
 }
 
 // inboxSelfTest is the inbox's reachability test: deliver's self-test,
@@ -136,15 +122,5 @@ func runSelfTest(ctx context.Context, o deliverOptions, out io.Writer) int {
 		fmt.Fprintln(out, "homemmsc: -self-test asks the running service through its LAN listener: give -lan (or HOMEMMSC_LAN) as the service has it")
 		return 2
 	}
-	fmt.Fprintf(out, "homemmsc: asking the service at %s to test %q (waits up to %s)\n", lan, o.selfTest, o.selfTestWait)
-	answer, fetched, err := deliver.AskSelfTest(ctx, netaddr.Loopback(lan), o.selfTest, o.selfTestWait)
-	if err != nil {
-		fmt.Fprintln(out, "homemmsc:", err)
-		return 1
-	}
-	io.WriteString(out, answer)
-	if !fetched {
-		return 1
-	}
-	return 0
+	return deliver.RunSelfTest(ctx, lan, o.selfTest, o.selfTestWait, out)
 }

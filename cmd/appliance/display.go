@@ -2,16 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
-
-	"periph.io/x/conn/v3/gpio/gpioreg"
-	"periph.io/x/conn/v3/i2c/i2creg"
-	"periph.io/x/host/v3"
 
 	"github.com/homemmsc/homemmsc/internal/display"
 )
@@ -44,14 +38,6 @@ func parseDisplay(spec string, d displayOptions) (display.Spec, error) {
 	return display.ParseSpec(spec, d.addr, d.size, d.rotate)
 }
 
-// addrOf is a listener's address, "" without one (-lan off).
-func addrOf(l net.Listener) string {
-	if l == nil {
-		return ""
-	}
-	return l.Addr().String()
-}
-
 // displayDeps is what the display shows, passed in so tests can fake it.
 type displayDeps struct {
 	source display.SourceConfig
@@ -71,61 +57,6 @@ func startDisplay(ctx context.Context, spec string, d displayOptions, deps displ
 	if ds.Kind == "none" {
 		return func() {}
 	}
-	screen, reopen, release, err := openScreen(ds, d)
-	if err != nil {
-		log.Warn("display absent; running without it", "display", spec, "err", err)
-		deps.watch.Set(display.StateAbsent)
-		return func() {}
-	}
-	screen, reopen = deps.watch.Wrap(screen), deps.watch.WrapReopen(reopen)
-	if d.button != "" && deps.button == nil {
-		deps.button, err = gpioButton(d.button)
-		if err != nil {
-			log.Warn("display: no button", "err", err)
-		}
-	}
-	log.Info("display: started", "screen", screen.String(), "size", ds.Driver.Panel.String())
-	stopFollow := display.Follow(ctx, display.FollowConfig{
-		Screen: screen, Reopen: reopen, Source: display.NewSource(deps.source),
-		OffAfter: d.offAfter, Button: deps.button, Logger: log,
-	})
-	return func() { stopFollow(); release() }
-}
-
-// openScreen opens the panel (or PNG file) and returns how to initialise
-// it again after it stopped answering (nil for PNG) and how to release it.
-func openScreen(ds display.Spec, d displayOptions) (screen display.Screen, reopen func() (display.Screen, error), release func(), err error) {
-	if ds.Kind == "png" {
-		return display.NewPNGWriter(ds.Path, ds.Driver.Panel), nil, func() {}, nil
-	}
-	if _, err := host.Init(); err != nil {
-		return nil, nil, nil, fmt.Errorf("periph host: %w", err)
-	}
-	if d.bus == "" && len(i2creg.All()) == 0 {
-		return nil, nil, nil, errors.New("no I2C bus (on a Raspberry Pi: dtparam=i2c_arm=on in config.txt)")
-	}
-	bus, err := i2creg.Open(d.bus)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("I2C bus %q: %w", d.bus, err)
-	}
-	reopen = func() (display.Screen, error) { return display.OpenI2C(bus, ds.Driver) }
-	if screen, err = reopen(); err != nil {
-		bus.Close()
-		return nil, nil, nil, err
-	}
-	return screen, reopen, func() { bus.Close() }, nil
-}
-
-// gpioButton finds the button's pin (host.Init may run twice: it is idempotent).
-func gpioButton(name string) (func(context.Context, func()) error, error) {
-	if _, err := host.Init(); err != nil {
-		return nil, err
-	}
-	pin := gpioreg.ByName(name)
-	if pin == nil {
-		return nil, fmt.Errorf("-display-button: no GPIO named %q", name)
-	}
-	return func(ctx context.Context, press func()) error {
-		return display.WatchButton(ctx, pin, time.Now, press)
-	}, nil
+	return display.Start(ctx, display.StartConfig{Name: spec, Spec: ds, Bus: d.bus, GPIO: d.button, Button: deps.button,
+		Watch: deps.watch, Source: deps.source, OffAfter: d.offAfter, Logger: log})
 }

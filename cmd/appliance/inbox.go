@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/homemmsc/homemmsc/internal/deliver"
+	"github.com/homemmsc/homemmsc/internal/httpserve"
 	"github.com/homemmsc/homemmsc/internal/inbox"
 	"github.com/homemmsc/homemmsc/internal/netaddr"
 )
@@ -43,21 +45,10 @@ func startInbox(o options, lan net.Listener, cfg inbox.Config, log *slog.Logger)
 
 // lanRoutes are the LAN listener's routes besides /healthz and /metrics:
 // the self-test endpoint and, when there is one, the inbox.
-func lanRoutes(selftest http.Handler, ib *inbox.Handler) lanDeps {
-	d := lanDeps{selftest: selftest}
+func lanRoutes(selftest http.Handler, ib *inbox.Handler) httpserve.LANRoutes {
+	d := httpserve.LANRoutes{SelfTest: selftest, SelfTestPath: deliver.SelfTestPath}
 	if ib != nil { // a nil *inbox.Handler in the interface would not be nil
-		d.inbox = ib
+		d.Inbox = ib
 	}
 	return d
-}
-
-// setupCode is the inbox's one-time setup code for the OLED; "" without
-// an inbox or once a password is set.
-func setupCode(ib *inbox.Handler) func() string {
-	return func() string {
-		if ib == nil {
-			return ""
-		}
-		return ib.SetupCode()
-	}
 }

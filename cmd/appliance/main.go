@@ -17,7 +17,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -31,8 +30,10 @@ import (
 	"github.com/homemmsc/homemmsc/internal/logring"
 	"github.com/homemmsc/homemmsc/internal/logwriter"
 	"github.com/homemmsc/homemmsc/internal/mmsc"
+	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
 	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/phones"
+	"github.com/homemmsc/homemmsc/internal/reach"
 	"github.com/homemmsc/homemmsc/internal/store"
 	"github.com/homemmsc/homemmsc/internal/watchdog"
 )
@@ -143,7 +144,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	o.reachOpts.register(fs)
 	o.mailOpts.register(fs)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
-	if err := applyEnv(fs, getenv); err != nil {
+	if err := flagEnv.Apply(fs, getenv); err != nil {
 		return o, err
 	}
 	if err := fs.Parse(args); err != nil {
@@ -158,7 +159,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	if _, err := parseDisplay(o.display, o.displayOpts); err != nil {
 		return o, err
 	}
-	if _, err := parseOwners(o.owner); err != nil {
+	if _, err := ownersms.ParseOwners(o.owner); err != nil {
 		return o, err
 	}
 	if err := o.lanOpts.load(); err != nil {
@@ -171,7 +172,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 		return o, err
 	}
 	var err error
-	o.phones, err = loadPhones(o.phonesSpec)
+	o.phones, err = phones.Load(o.phonesSpec)
 	return o, err
 }
 
@@ -182,38 +183,12 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprintf(fs.Output(), "\nEvery flag but -%s can also be set by an environment variable\n"+
 		"%s<NAME> (upper case, '-' as '_': HOMEMMSC_MAX_SIZE=2M), as /etc/default/homemmsc\n"+
 		"(board/homemmsc.default) does for the service; a flag on the command line wins. The defaults\n"+
-		"above already include the environment's values.\n", strings.Join(oneShots, ", -"), envPrefix)
+		"above already include the environment's values.\n", strings.Join(flagEnv.OneShot, ", -"), envPrefix)
 }
 
-// envName is the environment variable of a flag: "max-size" → HOMEMMSC_MAX_SIZE.
-func envName(flagName string) string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
-// oneShot are the flags that make the process do one thing and exit:
-// they have no environment variable, or a stray line in systemd's
-// EnvironmentFile would turn the service into that one-shot command.
-func oneShot(flagName string) bool { return slices.Contains(oneShots, flagName) }
-
-var oneShots = []string{"version", "modem-test", "modem-test-text", "self-test", "self-test-wait"}
-
-// applyEnv sets each flag from its environment variable, as its default:
-// flags parsed afterwards override it. The one-shot flags have no variable.
-func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		v := getenv(envName(f.Name))
-		if oneShot(f.Name) || v == "" {
-			return
-		}
-		if err := fs.Set(f.Name, v); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
-			return
-		}
-		f.DefValue = v
-	})
-	return errors.Join(errs...)
-}
+// flagEnv is how the environment sets the flags (see the package doc); the
+// one-shot flags have no variable.
+var flagEnv = flagvalue.Env{Prefix: envPrefix, OneShot: []string{"version", "modem-test", "modem-test-text", "self-test", "self-test-wait"}}
 
 // defaultDataDir is systemd's StateDirectory= when it set one (the first,
 // if several), else ./mmsc-data.
@@ -222,11 +197,6 @@ func defaultDataDir(getenv func(string) string) string {
 		return d
 	}
 	return "mmsc-data"
-}
-
-// loadPhones reads the -phones value: inline entries, or @file.
-func loadPhones(spec string) ([]phones.Phone, error) {
-	return flagvalue.Load("phones", spec, phones.ParsePhones, phones.ReadPhones)
 }
 
 // phonesFile is where the phones paired in the inbox are kept, in -data.
@@ -285,7 +255,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 			log.Warn("homemmsc: saving the phones' last visits", "err", err)
 		}
 	}()
-	ln, lanLn, err := listen(o.listen, o.lanOpts.addr)
+	ln, lanLn, err := httpserve.Listen(o.listen, o.lanOpts.addr)
 	if err != nil {
 		return err
 	}
@@ -298,7 +268,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if rc != nil && o.deliverOpts.publicURL == "" {
 		o.deliverOpts.publicURL = rc.PublicURL() // the -dyndns name, known from the start
 	}
-	o.modemOpts.unpaired = unpairedFunc(o.deliverOpts, reg)
+	if o.deliverOpts.publicURL != "" { // else nobody is delivered to
+		o.modemOpts.unpaired = deliver.UnpairedFunc(reg)
+	}
 	box, stopBox := openOutbox(ctx, !modemOff(o.modem) || o.mailOpts.on, o.data, o.modemOpts.spacing, log)
 	mr := startModem(ctx, o.modem, o.owner, o.modemOpts, o.data, st, box, log)
 	defer mr.stop()
@@ -307,12 +279,12 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	defer stopDelivery()
 	mailStatus, stopMail := startMail(ctx, o.mailOpts, o.data, st, box, log)
 	defer stopMail()
-	stopReach := startReach(ctx, rc)
+	stopReach := rc.Start(ctx)
 	defer stopReach() // after the servers stop: removes the port mapping
-	a := newAppliance(o, st, ln, mr, box, dlv, start, reachWarnings(rc), log)
+	a := newAppliance(o, st, ln, mr, box, dlv, start, reach.Warnings(rc), log)
 	ib, stopInbox, err := startInbox(o, lanLn, inbox.Config{Store: st, Phones: reg, MMSCURL: inbox.MMSCBase(o.deliverOpts.publicURL, ln.Addr().String()),
 		SelfTest: inboxSelfTest(dlv, o.deliverOpts.selfTestWait), SelfTestOff: deliveryOff(o.deliverOpts, mr, dlv),
-		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reachStatus(rc), Mail: mailStatus}.Rows}, log)
+		Status: inbox.ApplianceStatus{ClockSynced: clock.Synced, Modem: mr.modem, Outbox: mr.outbox, Display: a.display.State, Errors: lastErrors.Last, Reach: reach.StatusFunc(rc), Mail: mailStatus}.Rows}, log)
 	if err != nil {
 		return err
 	}
@@ -320,11 +292,11 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	h := mmsc.NewHandler(withDelivery(mmsc.Config{
 		Store: st, Phones: reg, Open: o.open == "on", OpenUnpaired: o.open == "auto",
 		MaxSize: o.maxSize, Logger: log, Prefix: prefix,
-		OnResult: a.metrics.OnResult, OnRefused: a.noteMMSCRefused, Allow: o.lanOpts.allowFunc(),
+		OnResult: a.metrics.OnResult, OnRefused: a.refusals.MMSC, Allow: o.lanOpts.allowFunc(),
 	}, dlv))
 	logStartup(log, o, reg, ln.Addr().String())
 	stopDisplay := startDisplay(ctx, o.display, o.displayOpts, displayDeps{watch: a.display,
-		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: addrOf(lanLn), Modem: mr.status, SetupCode: setupCode(ib), Net: reachMark(rc)}}, log)
+		source: display.SourceConfig{Store: st, Quota: o.quota, Listen: ln.Addr().String(), Inbox: netaddr.Of(lanLn), Modem: mr.status, SetupCode: ib.SetupCode, Net: display.ReachMark(rc)}}, log)
 	defer stopDisplay()
 	go clock.Watch(ctx, clock.Synced, time.Tick(clock.Poll), log)
 	stopService := watchdog.Start(ctx, watchdog.Config{Getenv: o.getenv, Stats: st.Stats, Dir: o.data,
@@ -342,10 +314,7 @@ func logStartup(log *slog.Logger, o options, reg *phones.Registry, addr string) 
 		"lan", o.lanOpts.addr, "rate", o.lanOpts.rate, "rate_burst", o.lanOpts.burst,
 		"allow", o.lanOpts.allow.Len(), "clock_synced", clock.Synced())
 	base := "http://" + netaddr.WithHost(addr, "<this-host>") // phones outside the LAN need the router's address
-	for _, p := range reg.List() {
-		log.Info("homemmsc: MMSC URL for phone", "name", p.Name, "number", p.Number,
-			"url", base+"/mms/"+p.Token[:4]+"…(its token)")
-	}
+	reg.LogMMSCURLs(log, base)
 	if o.openEndpoint(reg) {
 		log.Info("homemmsc: open endpoint on; turn it off (-open=off) once phones are paired",
 			"url", base+"/mms?n=<your number>")

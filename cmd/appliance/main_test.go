@@ -94,16 +94,6 @@ func TestEnvironmentAndFlagPrecedence(t *testing.T) {
 	}
 }
 
-func TestEnvName(t *testing.T) {
-	for flagName, want := range map[string]string{
-		"listen": "HOMEMMSC_LISTEN", "max-size": "HOMEMMSC_MAX_SIZE", "log-level": "HOMEMMSC_LOG_LEVEL",
-	} {
-		if got := envName(flagName); got != want {
-			t.Errorf("envName(%q) = %q, want %q", flagName, got, want)
-		}
-	}
-}
-
 func TestBadValues(t *testing.T) {
 	tests := []struct {
 		args []string

@@ -7,15 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/modem"
 	"github.com/homemmsc/homemmsc/internal/modem/ownersms"
-	"github.com/homemmsc/homemmsc/internal/modem/serialport"
-	"github.com/homemmsc/homemmsc/internal/modem/sms"
 	"github.com/homemmsc/homemmsc/internal/outbox"
 	"github.com/homemmsc/homemmsc/internal/push"
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -44,32 +41,8 @@ func (m *modemOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.testText, "modem-test-text", "homemmsc: modem test", "text of the -modem-test SMS")
 }
 
-// parseOwners reads -owner: numbers separated by commas.
-func parseOwners(s string) ([]string, error) {
-	var owners []string
-	for _, o := range strings.Split(s, ",") {
-		o = strings.Join(strings.Fields(o), "")
-		if o == "" {
-			continue
-		}
-		if _, err := sms.Encode(sms.Message{To: o, Text: "x"}); err != nil {
-			return nil, fmt.Errorf("-owner %q: %w", o, err)
-		}
-		owners = append(owners, o)
-	}
-	return owners, nil
-}
-
 // modemOff tells whether -modem asks for no modem.
 func modemOff(spec string) bool { return spec == "" || spec == "none" }
-
-// deviceConfig is the device for -modem: a path or "auto".
-func deviceConfig(spec, pin string, log *slog.Logger) modem.DeviceConfig {
-	return modem.DeviceConfig{
-		Path: spec, Open: serialport.Open, Candidates: serialport.Candidates,
-		Session: modem.Config{PIN: pin}, Logger: log,
-	}
-}
 
 // modemRun is the running modem: what the display shows of it, what the
 // metrics read, the pusher that texts recipients through it (issue 7),
@@ -90,26 +63,26 @@ func startModem(ctx context.Context, spec, ownerSpec string, mo modemOptions, da
 		log.Info("modem absent (-modem none): no SMS notifications")
 		return modemRun{stop: func() {}}
 	}
-	owners, err := parseOwners(ownerSpec) // checked by parseOptions too
+	owners, err := ownersms.ParseOwners(ownerSpec) // checked by parseOptions too
 	if err != nil {
 		log.Error("modem: "+err.Error(), "owner", ownerSpec)
 	}
-	dev := modem.NewDevice(deviceConfig(spec, mo.pin, log))
+	dev := modem.NewDevice(modem.SerialConfig(spec, mo.pin, log))
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { dev.Run(ctx) })
 	mr := modemRun{modem: dev.Status, pusher: push.New(dev, push.Config{Logger: log}), ready: dev.Ready, stop: func() { cancel(); wg.Wait() }}
-	if box == nil { // the outbox failed to open (logged)
-		mr.status, mr.outbox = modemStatus(dev, nil), outboxStats(nil)
-		return mr
-	}
 	var n *ownersms.Notifier
-	if len(owners) == 0 {
+	switch {
+	case box == nil: // the outbox failed to open (logged)
+	case len(owners) == 0:
 		log.Warn("modem: no -owner number: nobody is texted when an MMS arrives; the modem still sends paired phones their MMS notifications when delivery (-public-url) is on")
-	} else if n, err = startNotifier(ctx, &wg, dev, box, owners, mo, dataDir, st, log); err != nil {
-		log.Error("modem: notifications off", "err", err)
+	default:
+		if n, err = startNotifier(ctx, &wg, dev, box, owners, mo, dataDir, st, log); err != nil {
+			log.Error("modem: notifications off", "err", err)
+		}
 	}
-	mr.status, mr.outbox = modemStatus(dev, n), outboxStats(n)
+	mr.status, mr.outbox = display.ModemOf(dev.Status, n.Len), n.StatsIfOn
 	return mr
 }
 
@@ -126,16 +99,7 @@ func openOutbox(ctx context.Context, need bool, dataDir string, spacing time.Dur
 		log.Error("outbox: cannot open: no notifications, no delivery", "err", err)
 		return nil, func() {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		box.Run(ctx)
-		if err := box.Close(); err != nil {
-			log.Warn("outbox: closing", "err", err)
-		}
-	}()
-	return box, func() { cancel(); <-done }
+	return box, box.Start(ctx)
 }
 
 // startNotifier opens the owner's notifications (their ledger lives in
@@ -155,31 +119,6 @@ func startNotifier(ctx context.Context, wg *sync.WaitGroup, dev *modem.Device, b
 	return n, nil
 }
 
-// modemStatus adapts the device and outbox to the display.
-func modemStatus(dev *modem.Device, n *ownersms.Notifier) func() *display.Modem {
-	return func() *display.Modem {
-		st := dev.Status()
-		if !st.Present {
-			return nil
-		}
-		m := &display.Modem{Registered: st.Registered, Signal: modem.Bars(st.Signal)}
-		if n != nil {
-			m.Outbox = n.Len()
-		}
-		return m
-	}
-}
-
-// outboxStats reads n; false when notifications are off (nil).
-func outboxStats(n *ownersms.Notifier) func() (ownersms.Stats, bool) {
-	return func() (ownersms.Stats, bool) {
-		if n == nil {
-			return ownersms.Stats{}, false
-		}
-		return n.Stats(), true
-	}
-}
-
 // runModemTest is -modem-test: start the modem, send one SMS, and print
 // every AT exchange to out. It returns the exit code.
 func runModemTest(ctx context.Context, spec string, mo modemOptions, out io.Writer) int {
@@ -187,13 +126,5 @@ func runModemTest(ctx context.Context, spec string, mo modemOptions, out io.Writ
 		fmt.Fprintln(out, "homemmsc: -modem-test needs -modem PATH or -modem auto")
 		return 2
 	}
-	trace := func(dir byte, line string) { fmt.Fprintf(out, "%c %q\n", dir, line) }
-	cfg := deviceConfig(spec, mo.pin, slog.New(slog.NewTextHandler(out, nil)))
-	cfg.Session.Trace = trace
-	if err := modem.SendTest(ctx, cfg, mo.testTo, mo.testText, out); err != nil {
-		fmt.Fprintln(out, "homemmsc: modem test failed:", err)
-		return 1
-	}
-	fmt.Fprintln(out, "homemmsc: modem test SMS handed to the network")
-	return 0
+	return modem.RunTest(ctx, modem.SerialConfig(spec, mo.pin, nil), mo.testTo, mo.testText, out)
 }

@@ -34,13 +34,3 @@ func TestModemTestNeedsModem(t *testing.T) {
 		t.Errorf("exit %d, want 2", code)
 	}
 }
-
-func TestParseOwners(t *testing.T) {
-	got, err := parseOwners(" +15550001111, 0612 345 678 ,,")
-	if err != nil || strings.Join(got, "|") != "+15550001111|0612345678" {
-		t.Errorf("got %q, %v", got, err)
-	}
-	if _, err := parseOwners("+1555abc"); err == nil {
-		t.Error("a number with letters was accepted")
-	}
-}

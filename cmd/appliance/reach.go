@@ -8,11 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/deliver"
-	"github.com/homemmsc/homemmsc/internal/display"
 	"github.com/homemmsc/homemmsc/internal/dyndns"
 	"github.com/homemmsc/homemmsc/internal/flagvalue"
 	"github.com/homemmsc/homemmsc/internal/phones"
@@ -101,7 +99,7 @@ func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, erro
 	if o.dns != nil {
 		cfg.DNS = &dyndns.Config{Service: *o.dns, UserAgent: "homemmsc - appliance - " + version, Logger: log}
 	}
-	if names := splitNames(o.selfTestPhones); len(names) > 0 {
+	if names := flagvalue.Names(o.selfTestPhones); len(names) > 0 {
 		cfg.SelfTest = func(ctx context.Context) (reach.Check, bool) {
 			dlv := d.delivery()
 			if dlv == nil { // delivery off: nothing to test with
@@ -112,55 +110,4 @@ func newReach(o reachOptions, d reachDeps, log *slog.Logger) (*reach.Reach, erro
 		}
 	}
 	return reach.New(cfg)
-}
-
-func splitNames(s string) []string {
-	var out []string
-	for _, n := range strings.Split(s, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// startReach runs r until ctx is done; stop waits for it to remove the
-// port mapping.
-func startReach(ctx context.Context, r *reach.Reach) (stop func()) {
-	if r == nil {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx) }()
-	return func() { cancel(); <-done }
-}
-
-// reachStatus is the reachability of r for the status page, nil when off.
-func reachStatus(r *reach.Reach) func() reach.Status {
-	if r == nil {
-		return nil
-	}
-	return r.Status
-}
-
-// reachWarnings lists what keeps phones out, for /healthz.
-func reachWarnings(r *reach.Reach) func() []string {
-	if r == nil {
-		return nil
-	}
-	return func() []string { return r.Status().Problems() }
-}
-
-// reachMark is the screen's reachability mark and banner word.
-func reachMark(r *reach.Reach) func() (display.Net, string) {
-	if r == nil {
-		return nil
-	}
-	return func() (display.Net, string) {
-		s := r.Status()
-		net := map[reach.Verdict]display.Net{reach.Off: display.NetOff, reach.Unknown: display.NetUnknown,
-			reach.Reachable: display.NetOK, reach.Unreachable: display.NetDown}[s.Verdict()]
-		return net, s.Trouble()
-	}
 }

@@ -486,6 +486,12 @@ func expiry(tv mms.TimeValue, limit time.Duration, t time.Time) time.Duration {
 	return limit
 }
 
+// UnpairedFunc is Unpaired on p, for the owner's SMS
+// (ownersms.Notifier.Feed).
+func UnpairedFunc(p Phones) func(store.Meta) []string {
+	return func(m store.Meta) []string { return Unpaired(m, p) }
+}
+
 // Unpaired returns the To, Cc and Bcc addresses of meta that are not
 // paired phones: the message is kept for the owner only for them.
 func Unpaired(meta store.Meta, p Phones) []string {

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/store"
@@ -61,4 +62,14 @@ func (d *Deliverer) forgetGone() {
 func recent(st *store.Store, now time.Time, expiry time.Duration) []store.Meta {
 	page, _ := st.Query(store.Query{Match: func(m store.Summary) bool { return !m.ClockSynced || now.Before(m.Received.Add(expiry)) }})
 	return page
+}
+
+// Start follows st (Follow) and runs the deliveries (Run) until ctx is
+// done; stop ends both and waits for them.
+func (d *Deliverer) Start(ctx context.Context, st *store.Store) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(d.Follow(ctx, st))
+	wg.Go(func() { d.Run(ctx) })
+	return func() { cancel(); wg.Wait() }
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/homemmsc/homemmsc/internal/netaddr"
 	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
@@ -155,4 +156,21 @@ func (d *Deliverer) SelfTestPhones(ctx context.Context, reg *phones.Registry, na
 		}
 	}
 	return reachable, strings.Join(texts, "; ")
+}
+
+// RunSelfTest is the -self-test command: it asks the service at lan (the
+// -lan address) to test phone, prints the answer to out and returns the
+// exit code: 0 when the phone fetched, 1 otherwise.
+func RunSelfTest(ctx context.Context, lan, phone string, wait time.Duration, out io.Writer) int {
+	fmt.Fprintf(out, "homemmsc: asking the service at %s to test %q (waits up to %s)\n", lan, phone, wait)
+	answer, fetched, err := AskSelfTest(ctx, netaddr.Loopback(lan), phone, wait)
+	if err != nil {
+		fmt.Fprintln(out, "homemmsc:", err)
+		return 1
+	}
+	io.WriteString(out, answer)
+	if !fetched {
+		return 1
+	}
+	return 0
 }

@@ -5,6 +5,8 @@
 // picture (golden-tested as PNG under testdata/); the drivers, which push a
 // picture to an SSD1306 or SH1106 over an i2c.Bus (tested against periph's
 // i2ctest.Playback); and Loop, the one goroutine that owns the Screen.
+// Start opens the panel (Open: I²C via periph, or a PNG file) with its
+// optional GPIO button and follows the store on it (Follow).
 //
 // # Screen layout
 //

@@ -2,7 +2,9 @@
 // settings, so that a flag and its HOMEMMSC_* variable read the same
 // syntax: byte sizes ("300K", "2M"), durations with days ("7d", "1d12h")
 // and lists of them, one of a few words, an http(s) base URL, and lists
-// given inline or as @file ([Load]).
+// given inline or as @file ([Load]). [Env] sets each flag's default from
+// its environment variable (HOMEMMSC_MAX_SIZE for -max-size), but for
+// the one-shot flags.
 //
 // Every Set checks its range and says what it wants; String writes a
 // value back in the form Set reads, so a flag's default shows in -help
@@ -250,4 +252,16 @@ func (v Durations) Set(s string) error {
 	}
 	*v.P = out
 	return nil
+}
+
+// Names splits a comma-separated list of names, trimming spaces and
+// dropping empty ones.
+func Names(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }

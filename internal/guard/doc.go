@@ -2,7 +2,9 @@
 // that send too much, too often or too slowly: a per-client rate limit and
 // a header-count cap (HTTP middleware), caps on open connections that
 // make room for newcomers and a tarpit (a net.Listener wrapper), and a
-// summary of refusals for the log. Under siege from hundreds of
+// summary of refusals for the log; [Limits] reads the listener's flags
+// into them, [LAN] guards the LAN listener the same way with a household's
+// caps. Under siege from hundreds of
 // addresses, a paired phone still gets through (cmd/appliance's
 // TestSiege).
 //

@@ -1,6 +1,8 @@
 // Package httpserve runs the appliance's HTTP servers: the MMSC listener that
 // phones post to and the LAN listener, with limits for slow mobile uplinks
-// and a graceful stop that lets the requests in flight finish.
+// and a graceful stop that lets the requests in flight finish. [Listen]
+// opens both; [LANHandler] routes the LAN one (/healthz, /metrics, the
+// self-test, the inbox or a short index).
 //
 // A phone on a slow GPRS/EDGE uplink may need minutes to post a message of
 // a few hundred KB, so the body timeout is generous; the header timeout is

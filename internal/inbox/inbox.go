@@ -142,7 +142,12 @@ func New(cfg Config) (*Handler, error) {
 // SetupCode is the one-time code /setup asks for while no password is
 // set, for the OLED to show; "" once a password is set or the code is
 // used up by wrong tries. A new one is made at each start.
-func (h *Handler) SetupCode() string { return h.auth.setupCode() }
+func (h *Handler) SetupCode() string {
+	if h == nil { // no inbox
+		return ""
+	}
+	return h.auth.setupCode()
+}
 
 // Close stops following the store (thumbnail clean-up) and cancels the
 // reachability tests still running.

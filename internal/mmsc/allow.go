@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/homemmsc/homemmsc/internal/flagvalue"
 	"github.com/homemmsc/homemmsc/internal/phones"
 )
 
@@ -67,4 +68,9 @@ func (a AllowList) Len() int { return len(a.numbers) }
 // Allows reports whether number is on the list.
 func (a AllowList) Allows(number string) bool {
 	return slices.ContainsFunc(a.numbers, func(m string) bool { return phones.SameNumber(m, number) })
+}
+
+// LoadAllowList reads the -allow value: inline numbers, or @file.
+func LoadAllowList(spec string) (AllowList, error) {
+	return flagvalue.Load("allow", spec, ParseAllowList, ReadAllowList)
 }

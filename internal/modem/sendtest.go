@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/homemmsc/homemmsc/internal/modem/sms"
@@ -41,4 +42,18 @@ func SendTest(ctx context.Context, cfg DeviceConfig, to, text string, out io.Wri
 		fmt.Fprintf(out, "homemmsc: part %d/%d accepted, message reference %d\n", p.Part, p.Parts, mr)
 	}
 	return nil
+}
+
+// RunTest is -modem-test: it runs SendTest on the device cfg describes,
+// printing every AT exchange and the outcome to out, and returns the
+// exit code.
+func RunTest(ctx context.Context, cfg DeviceConfig, to, text string, out io.Writer) int {
+	cfg.Logger = slog.New(slog.NewTextHandler(out, nil))
+	cfg.Session.Trace = func(dir byte, line string) { fmt.Fprintf(out, "%c %q\n", dir, line) }
+	if err := SendTest(ctx, cfg, to, text, out); err != nil {
+		fmt.Fprintln(out, "homemmsc: modem test failed:", err)
+		return 1
+	}
+	fmt.Fprintln(out, "homemmsc: modem test SMS handed to the network")
+	return 0
 }

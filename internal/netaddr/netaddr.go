@@ -58,3 +58,11 @@ func pickLAN(addrs []net.Addr) net.IP {
 	}
 	return fallback
 }
+
+// Of is a listener's address, "" without one (nil).
+func Of(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}

@@ -529,3 +529,17 @@ func safeName(s string) bool {
 }
 
 func fileName(kind, id string) string { return "item." + kind + "." + id + ".json" }
+
+// Start runs o until ctx is done, then closes it; stop ends it and waits.
+func (o *Outbox) Start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		o.Run(ctx)
+		if err := o.Close(); err != nil {
+			o.log.Warn("outbox: closing", "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
+}

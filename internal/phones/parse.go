@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/homemmsc/homemmsc/internal/flagvalue"
 )
 
 // Phone is one paired phone: the owner's name for it, its number and the
@@ -242,4 +244,9 @@ func printable(s string) bool {
 		}
 	}
 	return true
+}
+
+// Load reads the -phones value: inline entries, or @file.
+func Load(spec string) ([]Phone, error) {
+	return flagvalue.Load("phones", spec, ParsePhones, ReadPhones)
 }

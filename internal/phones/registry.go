@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -199,6 +200,16 @@ func (r *Registry) List() []Phone {
 		out = append(out, r.withFallback(p))
 	}
 	return out
+}
+
+// LogMMSCURLs logs, for each phone, the MMSC URL to set in it: base, then
+// /mms/ and its token. Tokens are shortened: the owner has them in the
+// phone list.
+func (r *Registry) LogMMSCURLs(log *slog.Logger, base string) {
+	for _, p := range r.List() {
+		log.Info("homemmsc: MMSC URL for phone", "name", p.Name, "number", p.Number,
+			"url", base+"/mms/"+p.Token[:4]+"…(its token)")
+	}
 }
 
 // Len is the number of phones.

@@ -122,6 +122,19 @@ func setDefaults(cfg *Config) {
 	}
 }
 
+// Start runs r until ctx is done, in the background; stop ends it and
+// waits for it to remove the port mapping. A nil r (everything off) does
+// nothing.
+func (r *Reach) Start(ctx context.Context) (stop func()) {
+	if r == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
 // Run runs until ctx is done; it returns once the mapping is removed.
 func (r *Reach) Run(ctx context.Context) {
 	var wg sync.WaitGroup
@@ -282,4 +295,20 @@ func (r *Reach) PublicURL() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.url
+}
+
+// StatusFunc is r.Status for the status page, nil when r is (all off).
+func StatusFunc(r *Reach) func() Status {
+	if r == nil {
+		return nil
+	}
+	return r.Status
+}
+
+// Warnings lists what keeps phones out, for /healthz; nil when r is.
+func Warnings(r *Reach) func() []string {
+	if r == nil {
+		return nil
+	}
+	return func() []string { return r.Status().Problems() }
 }

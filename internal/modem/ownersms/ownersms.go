@@ -182,8 +182,12 @@ func (n *Notifier) Recover(items []Item) error {
 	return nil
 }
 
-// Len is the number of SMS waiting, a batch counting once per owner.
+// Len is the number of SMS waiting, a batch counting once per owner; 0
+// for a nil n (notifications off).
 func (n *Notifier) Len() int {
+	if n == nil {
+		return 0
+	}
 	l := n.box.Len(Kind)
 	n.mu.Lock()
 	defer n.mu.Unlock()

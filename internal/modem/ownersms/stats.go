@@ -13,3 +13,11 @@ func (n *Notifier) Stats() Stats {
 	s := n.box.Stats(Kind)
 	return Stats{Sent: s.Sent, Failed: s.Failed, Queued: n.Len(), LastError: s.LastError}
 }
+
+// StatsIfOn is Stats and true; false for a nil n (notifications off).
+func (n *Notifier) StatsIfOn() (Stats, bool) {
+	if n == nil {
+		return Stats{}, false
+	}
+	return n.Stats(), true
+}
