@@ -58,17 +58,25 @@ type fakePusher struct {
 	mu   sync.Mutex
 	sent []sent
 	fail []error // errors for the next pushes, in order
+	// onPush, when set, runs after a push is sent and before Push
+	// returns: a phone that answers before the modem call is over.
+	onPush func(to string, pdu []byte)
 }
 
 func (f *fakePusher) Push(_ context.Context, to string, pdu []byte) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if len(f.fail) > 0 {
 		err := f.fail[0]
 		f.fail = f.fail[1:]
+		f.mu.Unlock()
 		return err
 	}
 	f.sent = append(f.sent, sent{to: to, pdu: bytes.Clone(pdu)})
+	onPush := f.onPush
+	f.mu.Unlock()
+	if onPush != nil {
+		onPush(to, pdu)
+	}
 	return nil
 }
 

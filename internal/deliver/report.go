@@ -45,8 +45,17 @@ func (d *Deliverer) Report(from string, m *mms.Message) error {
 	if from != "" && from != rc.Number {
 		return fmt.Errorf("%w: %s", ErrNotRecipient, r.ID)
 	}
-	before := rc.State
 	changed := false
+	if rc.State == Pending && rc.Queued != "" {
+		// The phone answers the push before the outbox has told us it
+		// went out (Done comes after Send returns): the push reached
+		// it. Record the notification now; Done then finds nothing
+		// queued and records nothing twice.
+		rc.Queued = ""
+		d.notified(r, rc, d.cfg.Now(), nil)
+		changed = true
+	}
+	before := rc.State
 	if m.ReportAllowed == mms.No && !rc.NoReport {
 		rc.NoReport = true // OMA-MMS-ENC §7.3.47: the recipient refuses delivery reports
 		if rc.Report == ReportDue {

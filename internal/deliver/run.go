@@ -195,6 +195,9 @@ func (d *Deliverer) notification(r *Record, tid, key string, size int64) ([]byte
 // start: sent, or given up by the outbox (a permanent error, or the
 // last of too many).
 func (d *Deliverer) notified(r *Record, rc *Recipient, start time.Time, err error) {
+	if err == nil {
+		d.stats.add(func(s *Stats) { s.Pushes++ }) // the modem sent it, whatever came since
+	}
 	if rc.State.Final() {
 		return // a report or the expiry came during the send
 	}
@@ -202,7 +205,6 @@ func (d *Deliverer) notified(r *Record, rc *Recipient, start time.Time, err erro
 	defer func() { d.stats.entered(before, rc.State) }()
 	if err == nil {
 		rc.sent(start, d.cfg.Schedule)
-		d.stats.add(func(s *Stats) { s.Pushes++ })
 		d.log.Info("deliver: notified", "id", r.ID, "to", rc.Name, "n", rc.Notifications, "next", rc.NextTry)
 		return
 	}

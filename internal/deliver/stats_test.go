@@ -55,3 +55,36 @@ func TestStats(t *testing.T) {
 		t.Error("Stats shares its maps")
 	}
 }
+
+// TestReportDuringPush: a phone can answer the push before the modem
+// call that sent it returns, so its report comes before the outbox's
+// Done. The push still counts once, the recipient still passes through
+// notified, and a deferral is not notified twice.
+func TestReportDuringPush(t *testing.T) {
+	for _, c := range []struct {
+		status byte
+		want   State
+	}{{mms.DeliveryRejected, Rejected}, {mms.DeliveryDeferred, Deferred}} {
+		e := newEnv(t)
+		var reportErr error
+		e.pusher.onPush = func(to string, pdu []byte) {
+			n, err := mms.Decode(pdu)
+			if err != nil {
+				reportErr = err
+				return
+			}
+			reportErr = e.report(to, mms.TypeNotifyRespInd, n.TransactionID, c.status)
+		}
+		id := e.put(sendReq(nil))
+		e.drain()
+		if reportErr != nil {
+			t.Fatal(reportErr)
+		}
+		rc := e.state(id, 0)
+		s := e.d.Stats()
+		if rc.State != c.want || rc.Notifications != 1 || s.Pushes != 1 || s.States[Notified] != 1 || s.States[c.want] != 1 {
+			t.Errorf("%s during the push: state %s after %d notifications, %d pushes counted, states %v",
+				c.want, rc.State, rc.Notifications, s.Pushes, s.States)
+		}
+	}
+}
