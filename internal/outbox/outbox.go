@@ -163,7 +163,7 @@ func (o *Outbox) Handle(kind string, k Kind) {
 	ctx := o.runCtx
 	o.mu.Unlock()
 	if ctx != nil && k.Ready != nil {
-		go o.watch(ctx, kind, k.Ready)
+		go o.watch(ctx, kind, k.Ready, k.Ready())
 	}
 	o.poke()
 }
@@ -299,7 +299,7 @@ func (o *Outbox) Run(ctx context.Context) {
 	o.runCtx = ctx
 	for kind, k := range o.kinds {
 		if k.Ready != nil {
-			go o.watch(ctx, kind, k.Ready)
+			go o.watch(ctx, kind, k.Ready, k.Ready()) // the channel now, before anything is tried
 		}
 	}
 	o.mu.Unlock()
@@ -312,16 +312,19 @@ func (o *Outbox) Run(ctx context.Context) {
 }
 
 // watch notes each time kind's transport comes back, until ctx is done.
-// It holds the channel before anything is tried, and Run looks at the
-// note after each attempt: a transport that comes back while a send is
-// failing for its absence is not missed.
-func (o *Outbox) watch(ctx context.Context, kind string, ready func() <-chan struct{}) {
+// It is given the first channel by its caller, taken before anything is
+// tried (a goroutine taking it itself might start only after the first
+// failing send, and wait on the next session's channel), and Run looks
+// at the note after each attempt: a transport that comes back while a
+// send is failing for its absence is not missed.
+func (o *Outbox) watch(ctx context.Context, kind string, ready func() <-chan struct{}, ch <-chan struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ready():
+		case <-ch:
 		}
+		ch = ready()
 		o.mu.Lock()
 		o.back[kind] = true
 		o.mu.Unlock()
