@@ -1,7 +1,6 @@
 package inbox
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -25,15 +24,7 @@ func (h *Handler) setLimit(w http.ResponseWriter, r *http.Request) {
 	if n == phones.DefaultMaxMessage {
 		n = 0 // follows the default if it changes
 	}
-	err = h.cfg.Phones.SetMaxMessage(r.PostFormValue("token"), n)
-	switch {
-	case err == nil:
-	case errors.Is(err, phones.ErrNotFound):
-		h.renderPhones(w, r, http.StatusNotFound, phonesView{Error: "No such phone (removed?)."})
-		return
-	default:
-		h.log.Error("inbox: setting a phone's size limit", "err", err)
-		h.renderPhones(w, r, http.StatusInternalServerError, phonesView{Error: "The setting could not be saved: " + err.Error()})
+	if !h.savedSetting(w, r, "a phone's size limit", h.cfg.Phones.SetMaxMessage(r.PostFormValue("token"), n)) {
 		return
 	}
 	h.log.Info("inbox: phone size limit set", "kb", kb)

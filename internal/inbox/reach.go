@@ -171,17 +171,25 @@ func (h *Handler) setFallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	on := r.PostFormValue("on") == "1"
-	err := h.cfg.Phones.SetFallback(r.PostFormValue("token"), on)
-	switch {
-	case err == nil:
-	case errors.Is(err, phones.ErrNotFound):
-		h.renderPhones(w, r, http.StatusNotFound, phonesView{Error: "No such phone (removed?)."})
-		return
-	default:
-		h.log.Error("inbox: setting the SMS fallback", "err", err)
-		h.renderPhones(w, r, http.StatusInternalServerError, phonesView{Error: "The setting could not be saved: " + err.Error()})
+	if !h.savedSetting(w, r, "the SMS fallback", h.cfg.Phones.SetFallback(r.PostFormValue("token"), on)) {
 		return
 	}
 	h.log.Info("inbox: SMS fallback set", "on", on)
 	h.done(w, r, "/phones", map[bool]string{true: "SMS fallback turned on.", false: "SMS fallback turned off."}[on])
+}
+
+// savedSetting reports whether a phone's setting was saved; if not, it
+// answers with the Phones page and what went wrong (what names the
+// setting in the log).
+func (h *Handler) savedSetting(w http.ResponseWriter, r *http.Request, what string, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, phones.ErrNotFound):
+		h.renderPhones(w, r, http.StatusNotFound, phonesView{Error: "No such phone (removed?)."})
+	default:
+		h.log.Error("inbox: setting "+what, "err", err)
+		h.renderPhones(w, r, http.StatusInternalServerError, phonesView{Error: "The setting could not be saved: " + err.Error()})
+	}
+	return false
 }
