@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -27,15 +26,7 @@ var idleFor = flag.Duration("idle-for", 2*time.Minute, "how long BenchmarkIdleWe
 //
 //	go test -run '^$' -bench '^BenchmarkIdleWear$' -benchtime 1x ./cmd/appliance
 func BenchmarkIdleWear(b *testing.B) {
-	dev, err := wear.New(b.TempDir(), 256<<20)
-	var unavailable *wear.UnavailableError
-	if errors.As(err, &unavailable) {
-		b.Skip(err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dev.Close()
+	dev := wear.ForTest(b, 256<<20)
 	bin := buildBinary(b)
 	sock := dropNotify(b)
 	lan := loopbackAddr(b)

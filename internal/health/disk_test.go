@@ -15,20 +15,7 @@ import (
 // loopDevice is an ext4 image on a loop device, or a skip.
 func loopDevice(tb testing.TB) *wear.Device {
 	tb.Helper()
-	d, err := wear.New(tb.TempDir(), 64<<20)
-	var un *wear.UnavailableError
-	if errors.As(err, &un) {
-		tb.Skip(err)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return d
+	return wear.ForTest(tb, 64<<20)
 }
 
 // TestCheckDiskReadOnly remounts a real ext4 read-only, and then makes it

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -41,15 +40,7 @@ func BenchmarkWear(b *testing.B) {
 	if !*wearFlag {
 		b.Skip("SD wear per message: run with -wear -benchtime 1x (make bench does)")
 	}
-	dev, err := wear.New(b.TempDir(), 1<<30)
-	var unavailable *wear.UnavailableError
-	if errors.As(err, &unavailable) {
-		b.Skip(err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dev.Close()
+	dev := wear.ForTest(b, 1<<30)
 	rows := []struct {
 		name          string
 		size, writers int
