@@ -29,11 +29,14 @@
 //
 // Open reads the log's lines in order into the index, reading each line
 // (a pread of 4 KB at a time) and jumping over its PDU: 20,000 messages
-// of 30 KB, a third of them seen, in 0.48 s with a warm page cache, 2.4
-// MB of heap after it (BenchmarkOpen, 2-core amd64 VM under load). The
-// appliance started on such a store (615 MB log) listens after 0.6-1.0 s
-// and holds 17.3-20.0 MB VmRSS 5 s later, against 12.4-12.5 MB on an
-// empty store (three runs each).
+// of 30 KB, a third of them seen, in 0.48-0.88 s with a warm page cache,
+// 1.8 MB of heap after it (BenchmarkOpen, 2-core amd64 VM under load).
+// The appliance started on such a store (615 MB log) with -lan answers
+// after 0.74 s warm and 6.0 s with the log's pages dropped from the
+// cache (readahead reads most of the log), and holds 16.0 MB VmRSS 3 s
+// later, 18.5 MB after a scrape, the inbox's first page and a posted
+// message, against 12.7 MB idle on an empty store (BenchmarkStart in
+// cmd/appliance; of those 18.5 MB, 11 MB are the binary's own pages).
 //
 // An id is "YYYYMMDD-hhmmss-NNNNNN": the UTC time the message arrived and
 // a sequence number of at least six digits. Ids hold only digits and '-',
@@ -90,13 +93,25 @@
 // no map keyed by id is needed. An entry holds what listing, searching
 // and counting need — the received time, clockSynced, seen, the PDU
 // size, the sender and the To addresses (one shared copy per distinct
-// sender and recipients, a unique.Handle: a home appliance hears from a
-// handful of phones, each writing to a handful of people) and the
+// sender and recipients: a home appliance hears from a handful of
+// phones, each writing to a handful of people) and the
 // subject — and where the message's latest metadata line and its PDU
-// are in the log: 88 bytes on 64-bit platforms, 72 on the Pi Zero's
-// 32-bit ARM, plus the subject's bytes. Query's Match sees that part (a
-// Summary), so a search passes over every message without touching the
-// card, and Stats counts from it.
+// are in the log: 64 bytes on 64-bit platforms and on the Pi Zero's
+// 32-bit ARM, with no pointer in it. The sender and recipients are a
+// number in a table of the distinct ones, the subject a number in one
+// byte slice holding every subject (a length and its bytes); the
+// slice's bytes are never rewritten, so a Summary's Subject shares
+// them, and a deleted message's subject stays until the dead bytes
+// outweigh the live ones (and 64 KB), when the index's texts are copied
+// afresh, dropping the senders no message refers to any more. So the
+// garbage collector marks the index as a few objects without scanning
+// it, and a subject costs its bytes, not an allocation; BenchmarkIndexMemory
+// measures 89 bytes of heap per message (113 with a pointer per
+// subject and sender), the slice's spare capacity included. Query's
+// Match sees that part (a Summary; Summary.ToLines gives the To
+// addresses without splitting them, for grouping), so a search passes
+// over every message without touching the card, and Stats counts from
+// it.
 //
 // Everything else — Cc and Bcc, parts, hints, delivery states — is read
 // when asked for: Get, Part, the page a Query returns, SetSeen,

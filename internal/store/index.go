@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unique"
 )
 
 // The index holds one small entry per message (see the package
@@ -14,47 +13,50 @@ import (
 // need, and where the message's latest metadata line is in the log, from
 // which everything else is read on demand.
 
-// entry is a message in the index. Its fields are ordered so that the
-// struct has no padding but at its end: 88 bytes on 64-bit platforms, 72
-// on 32-bit ones (the Pi Zero), plus the subject's bytes.
+// entry is a message in the index. It holds no pointer, so the garbage
+// collector never scans the index (a slice of entries is one object the
+// GC only marks), and its fields are ordered so that the struct has no
+// padding but at its end: 64 bytes on 64-bit platforms and on the Pi
+// Zero's 32-bit ARM. The sender, recipients and subject are in the
+// store's texts, which the entry refers to by number.
 type entry struct {
 	seq    uint64 // from the id; the index's order
 	idTime uint64 // the id's digits before the sequence as one number (YYYYMMDDhhmmss)
 	off    int64  // where the message's latest metadata line starts in the log
 	pdu    int64  // where its PDU starts in the log
-	size   int64  // PDU bytes
 	sec    int64  // Received: Unix seconds
 	nsec   int32  // and nanoseconds
 	line   uint32 // bytes of that line, '\n' included
+	size   uint32 // PDU bytes (at most MaxPDUSize)
 	// parties is shared by every message with the same sender and
 	// recipients: a home appliance hears from a handful of phones, each
 	// writing to a handful of people.
-	parties     unique.Handle[parties]
-	subject     string
-	idWidth     uint8 // digits of the sequence in the id (at least 6)
+	parties     uint32 // in texts.parties
+	subject     uint32 // in texts.subjects; 0 is ""
+	idWidth     uint8  // digits of the sequence in the id (at least 6)
 	seen        bool
 	clockSynced bool
 }
 
 // newEntry is the index entry of m, whose latest metadata line is n
-// bytes at off and whose PDU is at pdu. m.ID must be valid (decodeRecord
-// and Put see to it).
+// bytes at off and whose PDU is at pdu, without its texts (see
+// texts.add). m.ID must be valid (decodeRecord and Put see to it).
 func newEntry(m *Meta, off int64, n int, pdu int64) entry {
 	idTime, width := packID(m.ID)
 	return entry{
 		seq: m.seq, idTime: idTime, idWidth: width,
-		off: off, line: uint32(n), pdu: pdu, size: m.Size,
+		off: off, line: uint32(n), pdu: pdu, size: uint32(m.Size),
 		sec: m.Received.Unix(), nsec: int32(m.Received.Nanosecond()),
-		parties: unique.Make(parties{m.Sender, strings.Join(m.To, "\n")}), subject: m.Subject,
 		seen: m.Seen, clockSynced: m.ClockSynced,
 	}
 }
 
-// parties are a message's sender and its To addresses, one a line (the
-// metadata's addresses hold no control characters: see clean).
-type parties struct {
-	sender Sender
-	to     string
+// newMessage is newEntry with m's sender, recipients and subject added
+// to the store's texts; the caller holds s.mu (or is Open).
+func (s *Store) newMessage(m *Meta, off int64, n int, pdu int64) entry {
+	e := newEntry(m, off, n, pdu)
+	e.parties, e.subject = s.texts.add(m)
+	return e
 }
 
 // packID splits a valid id "YYYYMMDD-hhmmss-NNNNNN" into its fourteen
@@ -83,7 +85,7 @@ func (e *entry) received() time.Time { return time.Unix(e.sec, int64(e.nsec)).UT
 
 // diskBytes is what the message occupies in the log: its PDU and its
 // latest line (a compacted log holds just these).
-func (e *entry) diskBytes() int64 { return e.size + 1 + int64(e.line) }
+func (e *entry) diskBytes() int64 { return int64(e.size) + 1 + int64(e.line) }
 
 // Summary is what the store keeps in memory of each message, and what a
 // Query's Match sees: enough to list, search and count messages without
@@ -100,6 +102,11 @@ type Summary struct {
 	to string // Meta.To, one a line
 }
 
+// ToLines returns the message's To addresses one a line, as the index
+// holds them: without allocating, for a Match that groups messages by
+// who they are to (a map key beside Sender).
+func (s Summary) ToLines() string { return s.to }
+
 // To returns the message's To addresses, as Meta.To holds them.
 func (s Summary) To() []string {
 	if s.to == "" {
@@ -108,11 +115,12 @@ func (s Summary) To() []string {
 	return strings.Split(s.to, "\n")
 }
 
-func (e *entry) summary() Summary {
-	p := e.parties.Value()
+// summary is the Summary of e; the caller holds s.mu.
+func (s *Store) summary(e *entry) Summary {
+	p := &s.texts.parties[e.parties]
 	return Summary{
 		Received: e.received(), ClockSynced: e.clockSynced,
-		Sender: p.sender, to: p.to, Subject: e.subject, Seen: e.seen, Size: e.size,
+		Sender: p.sender, to: p.to, Subject: s.texts.subject(e.subject), Seen: e.seen, Size: int64(e.size),
 	}
 }
 
@@ -147,7 +155,11 @@ func (s *Store) replace(id string, e entry) bool {
 	if !ok {
 		return false
 	}
-	s.unaccount(s.entries[i])
+	// A change of metadata (seen, delivery) keeps who sent the
+	// message and its subject.
+	old := s.entries[i]
+	e.parties, e.subject = old.parties, old.subject
+	s.unaccount(old)
 	s.account(e)
 	s.entries[i] = e
 	return true
@@ -157,7 +169,11 @@ func (s *Store) replace(id string, e entry) bool {
 func (s *Store) drop(id string) {
 	if i, ok := s.find(id); ok {
 		s.unaccount(s.entries[i])
+		s.texts.release(s.entries[i].subject)
 		s.entries = slices.Delete(s.entries, i, i+1)
+		if s.texts.wasteful() {
+			s.texts = s.texts.compact(s.entries)
+		}
 	}
 }
 
@@ -236,7 +252,7 @@ func (s *Store) load(e entry) (Meta, error) {
 		return Meta{}, fmt.Errorf("store: log at %d: %w", e.off, err)
 	}
 	m := r.meta()
-	if m == nil || !e.is(m.ID, m.seq) || m.Size != e.size {
+	if m == nil || !e.is(m.ID, m.seq) || m.Size != int64(e.size) {
 		return Meta{}, fmt.Errorf("store: log at %d is not the metadata of %s", e.off, e.id())
 	}
 	return *m, nil

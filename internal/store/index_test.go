@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/homemmsc/homemmsc/internal/mms"
 )
 
 // putAll stores n test messages and returns what Put returned, oldest
@@ -185,8 +189,8 @@ func TestIndexFindsWholeID(t *testing.T) {
 // the subject's bytes); see the package documentation.
 func TestEntrySize(t *testing.T) {
 	n := unsafe.Sizeof(entry{})
-	if n > 88 {
-		t.Errorf("an index entry is %d bytes, was 88", n)
+	if n > 64 {
+		t.Errorf("an index entry is %d bytes, was 64", n)
 	}
 	t.Logf("an index entry is %d bytes", n)
 }
@@ -276,5 +280,50 @@ func TestReadRecordsOverlongLine(t *testing.T) {
 	}
 	if e := sc.live[m.ID]; e.off != int64(len(junk)) || e.line != uint32(len(line)) {
 		t.Fatalf("the record after the junk at %d, %d bytes; want %d, %d", e.off, e.line, len(junk), len(line))
+	}
+}
+
+// Deleting most messages copies the index's texts afresh: the summaries
+// of the messages left keep their subjects and senders, and the
+// subjects of the deleted ones are no longer held.
+func TestIndexTextsCompacted(t *testing.T) {
+	s := openStore(t, testConfig(t))
+	want := map[string]string{} // subject by sender, of the messages kept
+	var del []string
+	for i := range 200 {
+		in := message(fmt.Sprint(i), 10)
+		in.Msg.Subject = mms.Text(fmt.Sprintf("%03d %s", i, strings.Repeat("s", 900)))
+		in.Sender.Number = fmt.Sprint("+1555000", i)
+		m, err := s.Put(in)
+		must(t, err)
+		if i%10 == 0 {
+			want[m.Sender.Number] = m.Subject
+		} else {
+			del = append(del, m.ID)
+		}
+	}
+	full := len(s.texts.subjects)
+	for _, id := range del {
+		must(t, s.Delete(id))
+	}
+	if n, p := len(s.texts.subjects), len(s.texts.parties); n >= full/2 || p >= 100 {
+		t.Errorf("after deleting 180 of 200: %d subject bytes of %d, %d of 200 senders held; want fewer than half of each", n, full, p)
+	}
+	got := map[string]string{}
+	s.Query(Query{Match: func(sm Summary) bool { got[sm.Sender.Number] = sm.Subject; return false }})
+	if !maps.Equal(got, want) {
+		t.Errorf("summaries after compaction differ: %d of %d", len(got), len(want))
+	}
+}
+
+// The index holds no pointer for the garbage collector to scan.
+func TestEntryHasNoPointers(t *testing.T) {
+	typ := reflect.TypeFor[entry]()
+	for i := range typ.NumField() {
+		switch f := typ.Field(i); f.Type.Kind() {
+		case reflect.Bool, reflect.Int32, reflect.Int64, reflect.Uint8, reflect.Uint32, reflect.Uint64:
+		default:
+			t.Errorf("entry.%s is a %s", f.Name, f.Type)
+		}
 	}
 }

@@ -220,7 +220,7 @@ func (s *Store) remove(m *Meta) error {
 	s.mu.Lock()
 	s.drop(m.ID)
 	s.mu.Unlock()
-	if err := s.msgs.punch(e.pdu, e.size); err != nil {
+	if err := s.msgs.punch(e.pdu, int64(e.size)); err != nil {
 		s.log.Warn("store: delete: the space comes back at the next compaction", "id", m.ID, "err", err)
 	}
 	return nil

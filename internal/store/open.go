@@ -50,8 +50,10 @@ func (s *Store) recover() error {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	s.nextSeq = max(s.highestDamagedSeq(), sc.hiSeq) + 1
-	s.entries = slices.Collect(maps.Values(sc.live))
+	s.entries = slices.AppendSeq(make([]entry, 0, len(sc.live)), maps.Values(sc.live))
 	s.sortIndex()
+	// What the scan added for deleted messages goes.
+	s.texts = s.texts.compact(s.entries)
 	for _, e := range s.entries {
 		s.account(e)
 	}
@@ -150,6 +152,7 @@ func (s *Store) scanLog(f *os.File, size int64) (*logScan, error) {
 // called with each valid record, bad with each unreadable span.
 func (s *Store) readRecords(f *os.File, from, size int64, seen func(int64, record), bad func(from, to int64)) (*logScan, error) {
 	sc := &logScan{live: map[string]entry{}}
+	s.texts = newTexts()
 	buf := make([]byte, 0, 8192)
 	for off := from; off < size; {
 		rec, line, n, err := readRecord(f, off, size, buf)
@@ -174,15 +177,20 @@ func (s *Store) readRecords(f *os.File, from, size int64, seen func(int64, recor
 func (sc *logScan) apply(s *Store, r record, off, line int64) {
 	switch {
 	case r.Msg != nil:
-		sc.live[r.Msg.ID] = newEntry(r.Msg, off, int(line), off+line)
+		sc.live[r.Msg.ID] = s.newMessage(r.Msg, off, int(line), off+line)
 		sc.hiSeq = max(sc.hiSeq, r.Msg.seq)
 	case r.Put != nil:
 		cur, ok := sc.live[r.Put.ID]
-		if !ok || cur.size != r.Put.Size {
+		if !ok || int64(cur.size) != r.Put.Size {
 			s.log.Warn("store: metadata for a message the log does not hold; ignored", "id", r.Put.ID, "offset", off)
 			return
 		}
-		sc.live[r.Put.ID] = newEntry(r.Put, off, int(line), cur.pdu)
+		e := newEntry(r.Put, off, int(line), cur.pdu)
+		e.parties, e.subject = cur.parties, cur.subject
+		if s.texts.subject(cur.subject) != r.Put.Subject || s.texts.parties[cur.parties] != (parties{r.Put.Sender, strings.Join(r.Put.To, "\n")}) {
+			e.parties, e.subject = s.texts.add(r.Put)
+		}
+		sc.live[r.Put.ID] = e
 	case r.Del != "":
 		delete(sc.live, r.Del)
 		sc.deleted++
@@ -359,7 +367,7 @@ func (s *Store) writeCompacted(old *os.File, f file) (int64, error) {
 		s.unaccount(*e)
 		e.off, e.line, e.pdu = size, uint32(len(line)), size+int64(len(line))
 		s.account(*e)
-		size += int64(len(line)) + e.size + 1
+		size += int64(len(line)) + int64(e.size) + 1
 	}
 	// The mark goes last, with W saying that all before it is synced
 	// (the one fdatasync of the new file covers it): Open checks none of

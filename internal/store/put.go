@@ -38,7 +38,7 @@ func (s *Store) Put(in Incoming) (Meta, error) {
 	s.mu.Lock()
 	s.reserved -= need
 	if err == nil {
-		s.insert(newEntry(&meta, off, len(line), off+int64(len(line))))
+		s.insert(s.newMessage(&meta, off, len(line), off+int64(len(line))))
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -52,7 +52,7 @@ func (s *Store) match(q Query) (page []entry, total int) {
 	defer s.mu.RUnlock()
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		e := &s.entries[i]
-		if q.Match != nil && !q.Match(e.summary()) {
+		if q.Match != nil && !q.Match(s.summary(e)) {
 			continue
 		}
 		if total >= q.Offset && (q.Limit <= 0 || len(page) < q.Limit) {

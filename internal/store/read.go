@@ -29,7 +29,7 @@ func (s *Store) OpenPDU(id string) (*PDU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open PDU %s: %w", id, err)
 	}
-	return &PDU{SectionReader: io.NewSectionReader(f, e.pdu, e.size), f: f}, nil
+	return &PDU{SectionReader: io.NewSectionReader(f, e.pdu, int64(e.size)), f: f}, nil
 }
 
 // Part returns the content of part index (0-based, as in Meta.Parts) of a

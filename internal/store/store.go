@@ -227,6 +227,7 @@ type Store struct {
 	mu        sync.RWMutex // guards the fields below
 	closed    bool
 	entries   []entry // the index: one per message, by sequence, oldest first
+	texts     *texts  // the index's senders, recipients and subjects
 	nextSeq   uint64
 	bytes     int64 // log bytes of committed entries (PDUs and their latest lines)
 	reserved  int64 // bytes reserved by Puts in flight
