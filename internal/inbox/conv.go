@@ -116,9 +116,21 @@ type conversationsView struct {
 func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
 	k := h.newKeyer()
 	byKey := map[string]*conversation{}
+	// A household has few distinct senders and recipients: key each
+	// once, not each of thousands of messages (To splits, of joins).
+	type parties struct {
+		sender store.Sender
+		to     string
+	}
+	keys := map[parties]string{}
 	var v conversationsView
 	page, _ := h.cfg.Store.Query(store.Query{Limit: maxConversations, Match: func(s store.Summary) bool {
-		key, _ := k.of(s.Sender, s.To())
+		p := parties{s.Sender, s.ToLines()}
+		key, ok := keys[p]
+		if !ok {
+			key, _ = k.of(s.Sender, s.To())
+			keys[p] = key
+		}
 		c := byKey[key]
 		first := c == nil
 		if first {
