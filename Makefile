@@ -70,8 +70,10 @@ fuzz:
 ##        bytes on an ext4 image on a loop device, root only): per message
 ##        against the log and file designs (BenchmarkWear), a day idle with
 ##        the watchdog on (BenchmarkIdleWear, 2 minutes), each way of
-##        checking the disk (BenchmarkDiskChecks); then the codec and store
-##        benchmarks. The matrix runs first: the store benchmarks delete
+##        checking the disk (BenchmarkDiskChecks); the binary's start and
+##        RSS on an empty store and on 20,000 messages of 30 KB, warm and
+##        cold (BenchmarkStart: open-s, idle-MB, rss-MB, hwm-MB); then the
+##        codec and store benchmarks. The matrix runs first: the store benchmarks delete
 ##        thousands of files, and on ext4 without a journal creating files
 ##        in the next 30 s scans past the freed inodes, which would slow
 ##        whichever rows came next.
@@ -80,6 +82,7 @@ bench:
 	$(GO) test -run '^$$' -bench '^BenchmarkWear$$' -benchtime 1x ./internal/store -wear
 	$(GO) test -run '^$$' -bench '^BenchmarkIdleWear$$' -benchtime 1x ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkDiskChecks$$' -benchtime 200x ./internal/health
+	$(GO) test -run '^$$' -bench '^BenchmarkStart$$' -benchtime 1x ./cmd/appliance
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox ./internal/smsxml ./internal/adapt
 	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
