@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/homemmsc/homemmsc/internal/floor"
 	"github.com/homemmsc/homemmsc/internal/wear"
 )
 
@@ -24,9 +25,10 @@ var wearFlag = flag.Bool("wear", false, "run BenchmarkWear (a loop device, as ro
 //
 //   - log: one append-only file; write the PDU, one fdatasync per
 //     message, concurrent writers share one fdatasync. The cheapest
-//     correct way to make a message durable on one file system.
+//     correct way to make a message durable on one file system
+//     (floor.Log, which cmd/mmsload -compare also runs under HTTP).
 //   - file: one new file per message; write, fdatasync, fsync of the
-//     directory (shared by concurrent writers).
+//     directory (shared by concurrent writers; floor.Files).
 //
 // Rows: 30 KB from one writer, 30 KB from 8 at once, 300 KB from one.
 // Metrics: dev-B/msg (device bytes), x-posted (device bytes over PDU
@@ -83,52 +85,26 @@ var wearDesigns = []struct {
 	{"store", openStoreDesign},
 }
 
+// openLogDesign and openFileDesign are internal/floor's designs, the
+// same code cmd/mmsload -compare measures over HTTP.
 func openLogDesign(dir string) (func(Incoming) error, func() error, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	l, err := floor.OpenLog(filepath.Join(dir, "log"))
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := (osFS{}).SyncDir(dir); err != nil {
-		return nil, nil, err
-	}
-	var mu sync.Mutex
-	g := newGroupSync(osFile{f}.Sync)
-	put := func(in Incoming) error {
-		mu.Lock()
-		_, err := f.Write(in.PDU)
-		mu.Unlock()
-		if err != nil {
-			return err
-		}
-		return g.wait()
-	}
-	return put, f.Close, nil
+	put := func(in Incoming) error { _, err := l.Append(in.PDU); return err }
+	return put, l.Close, nil
 }
 
 func openFileDesign(dir string) (func(Incoming) error, func() error, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	d, err := floor.OpenFiles(dir)
+	if err != nil {
 		return nil, nil, err
 	}
-	var mu sync.Mutex
-	n := 0
-	g := newGroupSync(func() error { return (osFS{}).SyncDir(dir) })
-	put := func(in Incoming) error {
-		mu.Lock()
-		n++
-		name := filepath.Join(dir, fmt.Sprintf("%06d.mms", n))
-		mu.Unlock()
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-		if err != nil {
-			return err
-		}
-		if err := finish(osFS{}, osFile{f}, name, in.PDU); err != nil {
-			return err
-		}
-		return g.wait()
-	}
+	put := func(in Incoming) error { return d.Put(in.PDU) }
 	return put, func() error { return nil }, nil
 }
 
