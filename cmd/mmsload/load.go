@@ -12,9 +12,13 @@ import (
 	"time"
 )
 
+// A sendFunc stores the message with the given Transaction-Id and
+// returns "" when it was answered OK, or why not.
+type sendFunc func(ctx context.Context, tid string) string
+
 // A loadSpec says what one row of load is.
 type loadSpec struct {
-	URL      string        // where to POST
+	URL      string        // where to POST (when Sender is nil)
 	Clients  int           // concurrent clients, each on its own keep-alive connection
 	Warmup   time.Duration // load before the measured window: stored and checked, not timed
 	Duration time.Duration // the measured window
@@ -27,6 +31,9 @@ type loadSpec struct {
 	// Window, when set, is called at the start and the end of the
 	// measured window (CPU snapshots).
 	Window func(end bool)
+	// Sender, when set, makes each client's sendFunc, in place of a
+	// POST to URL: the log design stores without HTTP.
+	Sender func() sendFunc
 }
 
 // loadResult is what the clients saw.
@@ -78,15 +85,12 @@ func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
 	if spec.Clients < 1 || spec.PDU == nil {
 		return loadResult{}, fmt.Errorf("load: need at least one client and a pdu")
 	}
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: spec.Clients,
-		MaxConnsPerHost:     spec.Clients,
-		DisableCompression:  true,
+	sender := spec.Sender
+	if sender == nil {
+		var done func()
+		sender, done = httpSender(spec)
+		defer done()
 	}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
-
 	var phase atomic.Int32
 	var tickets atomic.Int64
 	var start time.Time
@@ -97,7 +101,8 @@ func runLoad(ctx context.Context, spec loadSpec) (loadResult, error) {
 	var wg sync.WaitGroup
 	for i := range logs {
 		logs[i].errors = map[string]int{}
-		wg.Go(func() { client(ctx, hc, spec, &phase, &tickets, &logs[i]) })
+		send := sender()
+		wg.Go(func() { client(ctx, send, spec, &phase, &tickets, &logs[i]) })
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
@@ -132,7 +137,22 @@ func openWindow(spec loadSpec, phase *atomic.Int32) time.Time {
 	return time.Now()
 }
 
-func client(ctx context.Context, hc *http.Client, spec loadSpec, phase *atomic.Int32, tickets *atomic.Int64, log *clientLog) {
+// httpSender makes the clients' sendFuncs: each POSTs to spec.URL over
+// a shared transport, one keep-alive connection per client. done closes
+// the idle connections.
+func httpSender(spec loadSpec) (sender func() sendFunc, done func()) {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: spec.Clients,
+		MaxConnsPerHost:     spec.Clients,
+		DisableCompression:  true,
+	}
+	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	send := func(ctx context.Context, tid string) string { return post(ctx, hc, spec, tid) }
+	return func() sendFunc { return send }, tr.CloseIdleConnections
+}
+
+func client(ctx context.Context, send sendFunc, spec loadSpec, phase *atomic.Int32, tickets *atomic.Int64, log *clientLog) {
 	for ctx.Err() == nil {
 		ph := phase.Load()
 		if ph == phaseDone {
@@ -144,7 +164,7 @@ func client(ctx context.Context, hc *http.Client, spec loadSpec, phase *atomic.I
 		}
 		tid := spec.PDU.tid(uint64(seq))
 		t0 := time.Now()
-		reason := post(ctx, hc, spec, tid)
+		reason := send(ctx, tid)
 		d := time.Since(t0)
 		log.sent++
 		if reason == "" {

@@ -105,10 +105,30 @@ func goTool() string {
 	return "/usr/local/go/bin/go"
 }
 
-// startAppliance runs our binary with a fresh data directory (fsync on:
-// the store always syncs) and the open endpoint on.
-func startAppliance(ctx context.Context, bin string) (*server, error) {
-	work, err := os.MkdirTemp("", "mmsload-appliance-")
+// startAppliance runs our binary with a fresh data directory under base
+// ("" for the system's temporary directory; fsync on: the store always
+// syncs) and the open endpoint on.
+func startAppliance(ctx context.Context, bin, base string) (*server, error) {
+	return startBinary(ctx, base, "homemmsc", "/mms?n=%2B15551230000", func(addr, data string) *exec.Cmd {
+		// The load comes from one address: the per-client guards, made
+		// for the internet, would refuse most of it.
+		return exec.Command(bin, "-listen", addr, "-data", data, "-open=on", "-log-level", "warn", "-rate=0", "-conns-per-client=0")
+	})
+}
+
+// startFloorHTTP runs the HTTP floor (this binary in its floor-http
+// mode) with a fresh data directory under base.
+func startFloorHTTP(ctx context.Context, self, base string) (*server, error) {
+	return startBinary(ctx, base, "http-floor", "/mms", func(addr, data string) *exec.Cmd {
+		return exec.Command(self, modeFloorHTTP, "-listen", addr, "-data", data)
+	})
+}
+
+// startBinary starts the command that command makes for a free
+// loopback address and a data directory in a new directory under base,
+// waits until it listens, and reads its idle size.
+func startBinary(ctx context.Context, base, name, path string, command func(addr, data string) *exec.Cmd) (*server, error) {
+	work, err := os.MkdirTemp(base, "mmsload-"+name+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +140,12 @@ func startAppliance(ctx context.Context, bin string) (*server, error) {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	data := filepath.Join(work, "data")
-	logf, err := os.Create(filepath.Join(work, "appliance.log"))
+	logf, err := os.Create(filepath.Join(work, name+".log"))
 	if err != nil {
 		cleanup()
 		return nil, err
 	}
-	// The load comes from one address: the per-client guards, made for
-	// the internet, would refuse most of it.
-	cmd := exec.Command(bin, "-listen", addr, "-data", data, "-open=on", "-log-level", "warn", "-rate=0", "-conns-per-client=0")
+	cmd := command(addr, data)
 	cmd.Env = cleanEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -139,16 +157,16 @@ func startAppliance(ctx context.Context, bin string) (*server, error) {
 	var waitErr error
 	go func() { waitErr = cmd.Wait(); logf.Close(); close(exited) }()
 	s := &server{
-		Name: "homemmsc", URL: "http://" + addr + "/mms?n=%2B15551230000",
+		Name: name, URL: "http://" + addr + path,
 		Procs: procSet{root: cmd.Process.Pid}, DataDir: data, Strict: true,
 		cleanup: cleanup,
 	}
 	s.stop = func() error { return stopProcess(cmd.Process, exited, &waitErr) }
 	if err := waitListening(ctx, addr, exited); err != nil {
 		s.stop()
-		log, _ := os.ReadFile(filepath.Join(work, "appliance.log"))
+		log, _ := os.ReadFile(filepath.Join(work, name+".log"))
 		cleanup()
-		return nil, fmt.Errorf("appliance: %v\n%s", err, log)
+		return nil, fmt.Errorf("%s: %v\n%s", name, err, log)
 	}
 	time.Sleep(time.Second) // let it settle before reading its idle size
 	s.IdleKB, _ = statusKB(cmd.Process.Pid, "VmRSS")
@@ -202,10 +220,11 @@ func seedAvailable(seedDir string) string {
 	return ""
 }
 
-// startSeed copies the seed page to a writable temporary directory (the
-// shared one is read-only in CI) and starts it with its own start.sh.
-func startSeed(ctx context.Context, seedDir string) (*server, error) {
-	work, err := os.MkdirTemp("", "mmsload-seed-")
+// startSeed copies the seed page to a new writable directory under base
+// (the shared one is read-only in CI; base "" is the system's temporary
+// directory) and starts it with its own start.sh.
+func startSeed(ctx context.Context, seedDir, base string) (*server, error) {
+	work, err := os.MkdirTemp(base, "mmsload-seed-")
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/homemmsc/homemmsc/internal/floor"
 	"github.com/homemmsc/homemmsc/internal/store"
 )
 
@@ -61,8 +63,12 @@ func verifyDir(dir string, t *pduTemplate, okIDs []string) (storeCheck, error) {
 }
 
 // eachStored calls fn with the PDU of every message of the appliance's
-// store in dir, if there is one.
+// store in dir, or of the floors' log, if there is one.
 func eachStored(dir string, fn func(io.Reader)) error {
+	if f, err := os.Open(filepath.Join(dir, floorLogName)); err == nil {
+		defer f.Close()
+		return floor.ReadLog(f, func(rec []byte) error { fn(bytes.NewReader(rec)); return nil })
+	}
 	if _, err := os.Stat(filepath.Join(dir, "messages.log")); err != nil {
 		return nil
 	}
