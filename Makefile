@@ -65,18 +65,24 @@ race:
 fuzz:
 	$(GO) test -timeout 0 -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME_LONG) ./internal/mms
 
-## bench: the HTTP load matrix against the appliance and, when Apache +
-##        mod_php are installed, the seed PHP page; then the SD wear (device
-##        bytes on an ext4 image on a loop device, root only): per message
-##        against the log and file designs (BenchmarkWear), a day idle with
-##        the watchdog on (BenchmarkIdleWear, 2 minutes), each way of
-##        checking the disk (BenchmarkDiskChecks); the binary's start and
-##        RSS on an empty store and on 20,000 messages of 30 KB, warm and
-##        cold (BenchmarkStart: open-s, idle-MB, rss-MB, hwm-MB); then the
-##        codec and store benchmarks. The matrix runs first: the store benchmarks delete
-##        thousands of files, and on ext4 without a journal creating files
-##        in the next 30 s scans past the freed inodes, which would slow
-##        whichever rows came next.
+## bench: every figure of issues 2 and 14 in one run. First the HTTP load
+##        matrix (cmd/mmsload -compare, about 11 minutes): the appliance,
+##        the seed PHP page when Apache + mod_php are installed, and the
+##        floors of issue 14 (internal/floor's log design, and the same log
+##        behind a bare net/http server), 3 alternating rounds a row, all on
+##        one ext4+journal image on a loop device (root; else the working
+##        disk, said in one line), with CPU, msg/s and device bytes per
+##        message judged against the log design and the seed. Then the SD
+##        wear at the store level (BenchmarkWear: store vs the log and file
+##        designs), a day idle with the watchdog on (BenchmarkIdleWear, 2
+##        minutes), each way of checking the disk (BenchmarkDiskChecks); the
+##        binary's start and RSS on an empty store and on 20,000 messages of
+##        30 KB, warm and cold (BenchmarkStart: open-s, idle-MB, rss-MB,
+##        hwm-MB); then the codec and store benchmarks. The matrix runs
+##        first: the store benchmarks delete thousands of files, and where
+##        the matrix falls back to the working disk (ext4 without a
+##        journal), creating files in the next 30 s scans past the freed
+##        inodes.
 bench:
 	$(GO) run ./cmd/mmsload -compare
 	$(GO) test -run '^$$' -bench '^BenchmarkWear$$' -benchtime 1x ./internal/store -wear

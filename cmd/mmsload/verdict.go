@@ -138,7 +138,8 @@ func targetCells(m matrix, i int) []cell {
 }
 
 // infoCells are row i's ratios shown without a target: what HTTP costs
-// over the log, and whether even the floor beats the seed.
+// over the log (flagged when the HTTP floor alone misses the CPU or the
+// one-client rate target), and whether even the log beats the seed.
 func infoCells(m matrix, i int) []string {
 	ours := m.ours[i]
 	lg, _ := at(m.log, i)
@@ -147,7 +148,14 @@ func infoCells(m matrix, i int) []string {
 	if cpuPerMsg(lg) > 0 && cpuPerMsg(fl) > cpuVsLogMax*cpuPerMsg(lg) {
 		floorVsLog += fmt.Sprintf(" (> %.2g: HTTP alone misses the CPU target)", cpuVsLogMax)
 	}
-	cells := []string{rowLabel(ours), infoRatio(cpuPerMsg(ours), cpuPerMsg(fl)), floorVsLog}
+	floorRate := "-"
+	if ours.Clients == 1 {
+		floorRate = infoRatio(rate(fl), rate(lg))
+		if rate(lg) > 0 && rate(fl) < rateVsLogMin*rate(lg) {
+			floorRate += fmt.Sprintf(" (< %.2g: HTTP alone misses the rate target)", rateVsLogMin)
+		}
+	}
+	cells := []string{rowLabel(ours), infoRatio(cpuPerMsg(ours), cpuPerMsg(fl)), floorVsLog, floorRate}
 	seed, ok := at(m.seed, i)
 	if !ok {
 		return append(cells, "-", "-", "-", "-")
@@ -178,7 +186,7 @@ func printVerdict(out io.Writer, m matrix) bool {
 	tw.Flush()
 	fmt.Fprintln(out, "\nShown, no target:")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "row\tCPU/msg vs http-floor\thttp-floor CPU vs log\tlog msg/s vs seed\thttp-floor msg/s vs seed\tCPU/msg vs seed\tpeak RSS vs seed PSS\t")
+	fmt.Fprintln(tw, "row\tCPU/msg vs http-floor\thttp-floor CPU vs log\thttp-floor msg/s vs log\tlog msg/s vs seed\thttp-floor msg/s vs seed\tCPU/msg vs seed\tpeak RSS vs seed PSS\t")
 	for i := range m.ours {
 		fmt.Fprintln(tw, strings.Join(infoCells(m, i), "\t")+"\t")
 	}

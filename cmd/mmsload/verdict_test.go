@@ -94,7 +94,7 @@ func TestInfoCells(t *testing.T) {
 		seed:  []row{fakeRow(nameSeed, 30, 1, 800, 6*ms, 50)},
 	}
 	got := strings.Join(infoCells(m, 0), "|")
-	want := "30 KB × 1|1.50×|2.00×|1.25× (< 1.5: no design that syncs passes)|1.00×|0.50×|n/a"
+	want := "30 KB × 1|1.50×|2.00×|0.80× (< 0.9: HTTP alone misses the rate target)|1.25× (< 1.5: no design that syncs passes)|1.00×|0.50×|n/a"
 	if got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
 	}
