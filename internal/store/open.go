@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -45,6 +46,9 @@ func (s *Store) recover() error {
 	if err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
+	// The scan reads each record's line and the newline after its PDU,
+	// stepping over the PDU: readahead would read the PDUs too.
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_RANDOM)
 	sc, err := s.scanLog(f, info.Size())
 	if err != nil {
 		return fmt.Errorf("store: open: %w", err)
