@@ -90,7 +90,7 @@ bench:
 	$(GO) test -run '^$$' -bench '^BenchmarkDiskChecks$$' -benchtime 200x ./internal/health
 	$(GO) test -run '^$$' -bench '^BenchmarkStart$$' -benchtime 1x ./cmd/appliance
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mms ./internal/store ./internal/guard ./internal/metrics ./internal/inbox ./internal/smsxml ./internal/adapt
-	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./cmd/appliance
+	$(GO) test -run '^$$' -bench '^BenchmarkScrape$$' -benchmem ./internal/appmetrics
 	$(GO) test -run '^$$' -bench '^BenchmarkPost' -benchmem ./internal/mmsc
 
 ## soak: the long fault runs (make test runs short versions of each): 200

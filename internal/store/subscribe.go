@@ -33,13 +33,14 @@ type Subscription struct {
 	kinds []EventKind   // nil: every kind
 	ready chan struct{} // holds a token while Next may have an event
 
-	mu      sync.Mutex
-	queue   []Event // oldest first
-	max     int
-	missed  []seqRange // Stored events dropped from a full queue, ascending
-	resync  bool       // a Changed or Deleted event was dropped
-	dropped uint64
-	closed  bool
+	mu       sync.Mutex
+	queue    []Event // oldest first
+	max      int
+	missed   []seqRange // Stored events dropped from a full queue, ascending
+	catching bool       // Next is reading missed arrivals back (see push)
+	resync   bool       // a Changed or Deleted event was dropped
+	dropped  uint64
+	closed   bool
 }
 
 // seqRange is the sequences from..to, both included.
@@ -105,9 +106,14 @@ func (sub *Subscription) push(ev Event) {
 		return
 	}
 	sub.mu.Lock()
+	// Once an arrival was dropped, later events are dropped too until the
+	// dropped ones have been read back, even if the queue has room
+	// again: queued, a newer event would reach the consumer before the
+	// older arrivals read back from the store.
+	behind := len(sub.missed) > 0 || sub.catching
 	switch {
 	case sub.closed:
-	case len(sub.queue) < sub.max:
+	case len(sub.queue) < sub.max && !behind:
 		sub.queue = append(sub.queue, ev)
 	default:
 		sub.dropped++
@@ -159,7 +165,7 @@ func (sub *Subscription) Next() (Event, bool) {
 			return Event{Kind: Resync}, true
 		}
 		rs := sub.missed
-		sub.missed = nil
+		sub.missed, sub.catching = nil, true
 		sub.mu.Unlock()
 		sub.catchUp(rs) // reads the log without holding sub.mu, so push never waits on a disk
 	}
@@ -181,6 +187,7 @@ func (sub *Subscription) catchUp(rs []seqRange) {
 	}
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
+	sub.catching = false
 	for _, r := range rest {
 		sub.missed = addRange(sub.missed, r)
 	}

@@ -151,3 +151,43 @@ func TestAddRange(t *testing.T) {
 		t.Errorf("after adding 4 again: %v", rs)
 	}
 }
+
+// TestSubscriptionOrderAfterDrop: an arrival that comes once the queue
+// has room again, while older arrivals are still waiting to be read back
+// from the store, is handed over after them, not before. (A consumer
+// that took one event from a full queue and then fell behind saw
+// 0, 1, 4, 2, 3.)
+func TestSubscriptionOrderAfterDrop(t *testing.T) {
+	s := openStore(t, Config{Dir: t.TempDir(), MinFree: -1})
+	sub := s.Subscribe("slow", 2, Stored)
+	defer sub.Close()
+	var ids, got []string
+	put := func() {
+		m, err := s.Put(message(fmt.Sprint(len(ids)), 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	next := func() {
+		ev, ok := sub.Next()
+		if !ok {
+			t.Fatalf("no event after %q", got)
+		}
+		got = append(got, ev.Meta.ID)
+	}
+	for range 4 { // 0 and 1 queued, 2 and 3 dropped
+		put()
+	}
+	next()
+	put() // room in the queue again, but 2 and 3 are older
+	for range 4 {
+		next()
+	}
+	if ev, ok := sub.Next(); ok {
+		t.Errorf("extra event %+v", ev)
+	}
+	if !slices.Equal(got, ids) {
+		t.Errorf("handed over %q, want %q", got, ids)
+	}
+}
