@@ -43,25 +43,54 @@ import (
 // The store is written once per run through internal/store, from 16
 // goroutines whose Puts share the log's syncs, into the test's temporary
 // directory; so its log is in the page cache when the binary opens it
-// (warm: a restart of the service). The "cold" rows drop the log's
-// pages from the cache first (posix_fadvise DONTNEED on that file only),
-// as after a reboot; the binary itself stays cached.
+// (warm: a restart of the service). The fill ends with a clean Close,
+// which writes the store's index checkpoint, so the binary reads that
+// and the few records after it (the benchmark stops the binary with
+// SIGKILL: each run's posted message stays after the checkpoint). The
+// "cold" rows drop the log's and the checkpoint's pages from the cache
+// first (posix_fadvise DONTNEED on those files only), as after a
+// reboot; the binary itself stays cached. The "nockpt" row deletes the
+// checkpoint first: a store whose last stop was a power cut before any
+// clean Close, which Open reads record by record.
 //
 //	go test -run '^$' -bench '^BenchmarkStart$' -benchtime 1x ./cmd/appliance
 func BenchmarkStart(b *testing.B) {
 	bin := buildBoardBinary(b)
-	b.Run("empty", func(b *testing.B) { benchStart(b, bin, b.TempDir(), false) })
+	b.Run("empty", func(b *testing.B) { benchStart(b, bin, b.TempDir(), startEmpty) })
 	full := b.TempDir()
 	fillStore(b, full, 20_000, 30<<10)
-	b.Run("20000x30KB", func(b *testing.B) { benchStart(b, bin, full, false) })
-	b.Run("20000x30KB-cold", func(b *testing.B) { benchStart(b, bin, full, true) })
+	b.Run("20000x30KB", func(b *testing.B) { benchStart(b, bin, full, startWarm) })
+	b.Run("20000x30KB-cold", func(b *testing.B) { benchStart(b, bin, full, startCold) })
+	b.Run("20000x30KB-cold-nockpt", func(b *testing.B) { benchStart(b, bin, full, startColdNoCheckpoint) })
 }
 
-func benchStart(b *testing.B, bin, data string, cold bool) {
+// How benchStart finds the store.
+const (
+	startEmpty            = iota // a new store
+	startWarm                    // log and checkpoint in the page cache
+	startCold                    // neither in the page cache
+	startColdNoCheckpoint        // no checkpoint, the log not in the page cache
+)
+
+func benchStart(b *testing.B, bin, data string, how int) {
+	log, ckpt := filepath.Join(data, "messages.log"), filepath.Join(data, "index.ckpt")
 	var open, idle, rss, hwm float64
 	for range b.N {
-		if cold {
-			dropCache(b, filepath.Join(data, "messages.log"))
+		switch how {
+		case startWarm, startCold:
+			if _, err := os.Stat(ckpt); err != nil {
+				b.Fatalf("no index checkpoint after the fill's Close: %v", err)
+			}
+		case startColdNoCheckpoint:
+			if err := os.Remove(ckpt); err != nil && !os.IsNotExist(err) {
+				b.Fatal(err)
+			}
+		}
+		if how == startCold {
+			dropCache(b, ckpt)
+		}
+		if how == startCold || how == startColdNoCheckpoint {
+			dropCache(b, log)
 		}
 		o, i, r, h := startOnce(b, bin, data)
 		open, idle, rss, hwm = open+o, idle+i, rss+r, hwm+h

@@ -112,7 +112,7 @@ func checkAfterCrash(t *testing.T, dir string, acked map[string]string) {
 			t.Fatalf("%s: PDU sha256 %s, %d bytes (metadata %d), acknowledged %s", id, sha(b), len(b), m.Size, sum)
 		}
 	}
-	if names := dirNames(t, dir); !slices.Equal(names, []string{"lock", logName}) {
+	if names := storeNames(t, dir); !slices.Equal(names, []string{"lock", logName}) {
 		t.Fatalf("store dir after restart: %v (temporary files or damage left)", names)
 	}
 	t.Logf("%d acknowledged, %d stored after restart", len(acked), len(list(s)))

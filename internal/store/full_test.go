@@ -117,7 +117,7 @@ func testWriteFault(t *testing.T, errno unix.Errno, op string, after int) {
 	if full := errno != unix.EIO; errors.Is(err, ErrFull) != full {
 		t.Fatalf("Put = %v: ErrFull should be %v", err, full)
 	}
-	if names := dirNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
+	if names := storeNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
 		t.Fatalf("files after failed Put: %v", names)
 	}
 	if op == "write" {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -74,6 +75,25 @@ func message(tag string, imgSize int) Incoming {
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// storeNames is dirNames of a store's directory without the index
+// checkpoint, which Close leaves and which may be there or not.
+func storeNames(t *testing.T, dir string) []string {
+	t.Helper()
+	return slices.DeleteFunc(dirNames(t, dir), func(n string) bool { return n == ckptName })
+}
+
+// crashClose closes s and removes the index checkpoint Close wrote: the
+// directory as a crash after the last sync leaves it, for tests that
+// then edit the log to stand for what a power cut can leave, which a
+// clean Close (it syncs all before the checkpoint) cannot.
+func crashClose(t *testing.T, s *Store) {
+	t.Helper()
+	must(t, s.Close())
+	if err := os.Remove(s.ckptPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+}
 
 // dirNames lists the names in dir, sorted.
 func dirNames(t *testing.T, dir string) []string {

@@ -261,7 +261,7 @@ func readLog(t *testing.T, raw []byte) (*logScan, [][2]int64) {
 	defer f.Close()
 	var bad [][2]int64
 	s := &Store{log: slog.New(slog.DiscardHandler)}
-	sc, err := s.readRecords(f, 0, int64(len(raw)), nil, func(from, to int64) { bad = append(bad, [2]int64{from, to}) })
+	sc, err := s.readRecords(f, nil, int64(len(raw)), nil, func(from, to int64) { bad = append(bad, [2]int64{from, to}) })
 	must(t, err)
 	return sc, bad
 }

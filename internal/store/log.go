@@ -111,13 +111,14 @@ type msgLog struct {
 	sync *groupSync
 
 	mu      sync.Mutex
-	size    int64 // bytes of whole records in the file
-	durable int64 // bytes the last successful sync covered
-	frozen  bool  // a sync failed: durable no longer advances (see flush)
-	broken  error // a failed append could not be cut off: refuse more
+	size    int64   // bytes of whole records in the file
+	last    logLine // the line of the last record (for a checkpoint)
+	durable int64   // bytes the last successful sync covered
+	frozen  bool    // a sync failed: durable no longer advances (see flush)
+	broken  error   // a failed append could not be cut off: refuse more
 }
 
-func openLog(fsys fileSystem, path string, size int64) (*msgLog, error) {
+func openLog(fsys fileSystem, path string, size int64, last logLine) (*msgLog, error) {
 	f, err := fsys.OpenAppend(path)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func openLog(fsys fileSystem, path string, size int64) (*msgLog, error) {
 		f.Close()
 		return nil, err
 	}
-	l := &msgLog{f: f, r: r, size: size, durable: size}
+	l := &msgLog{f: f, r: r, size: size, durable: size, last: last}
 	l.sync = newGroupSync(l.flush)
 	return l, nil
 }
@@ -184,6 +185,7 @@ func (l *msgLog) append(parts ...[]byte) (int64, error) {
 		}
 		l.size += int64(len(p))
 	}
+	l.last = logLine{off, uint32(len(parts[0]))}
 	return off, nil
 }
 

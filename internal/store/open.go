@@ -49,9 +49,14 @@ func (s *Store) recover() error {
 	// The scan reads each record's line and the newline after its PDU,
 	// stepping over the PDU: readahead would read the PDUs too.
 	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_RANDOM)
-	sc, err := s.scanLog(f, info.Size())
+	ck := s.loadCheckpoint(f, info)
+	sc, err := s.scanLog(f, ck, info.Size())
 	if err != nil {
 		return fmt.Errorf("store: open: %w", err)
+	}
+	s.ckptAt, s.junk = -1, sc.end-sc.total
+	if ck != nil {
+		s.ckptAt = ck.at
 	}
 	s.nextSeq = max(s.highestDamagedSeq(), sc.hiSeq) + 1
 	s.entries = slices.AppendSeq(make([]entry, 0, len(sc.live)), maps.Values(sc.live))
@@ -67,12 +72,14 @@ func (s *Store) recover() error {
 			return fmt.Errorf("store: open: %w", err)
 		}
 	}
+	last := sc.last
 	if s.mustCompact(sc) {
-		if size, err = s.compact(f); err != nil {
+		if size, last, err = s.compact(f); err != nil {
 			return fmt.Errorf("store: open: compact the log: %w", err)
 		}
+		s.ckptAt, s.junk = -1, 0
 	}
-	if s.msgs, err = openLog(s.fs, s.logPath(), size); err != nil {
+	if s.msgs, err = openLog(s.fs, s.logPath(), size, last); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	if info.Size() == 0 {
@@ -81,7 +88,8 @@ func (s *Store) recover() error {
 			return fmt.Errorf("store: open: %w", err)
 		}
 	}
-	s.log.Info("store: opened", "dir", s.dir, "messages", len(s.entries), "bytes", s.bytes, "log_bytes", size, "nextSeq", s.nextSeq)
+	s.log.Info("store: opened", "dir", s.dir, "messages", len(s.entries), "bytes", s.bytes, "log_bytes", size,
+		"read_from", sc.from, "nextSeq", s.nextSeq)
 	return nil
 }
 
@@ -93,14 +101,17 @@ type logScan struct {
 	end     int64            // where the trusted records end; the rest is cut off
 	damaged bool             // records were skipped as damage: compact them away
 	total   int64            // bytes of the records kept
+	from    int64            // where the reading started: 0, or a checkpoint's point
+	last    logLine          // the line of the last record kept
 }
 
 // scanLog reads the records of the log in order into the index (see the
 // package documentation, "After a crash"). A record that cannot be read
 // is looked past (resync); whether it is the torn end of a write no
 // sync covered, or damage, is decided once the whole log is read, by
-// the highest W of the records after it.
-func (s *Store) scanLog(f *os.File, size int64) (*logScan, error) {
+// the highest W of the records after it. With a checkpoint ck, the
+// reading starts at its point, which was synced, with its index.
+func (s *Store) scanLog(f *os.File, ck *checkpoint, size int64) (*logScan, error) {
 	type span struct{ from, to int64 }
 	var bad []span
 	type msgAt struct {
@@ -109,7 +120,10 @@ func (s *Store) scanLog(f *os.File, size int64) (*logScan, error) {
 	}
 	var unsure []msgAt // new messages' records that no W covers yet
 	covered, last := int64(0), int64(-1)
-	sc, err := s.readRecords(f, 0, size, func(off int64, rec record) {
+	if ck != nil {
+		covered = ck.at
+	}
+	sc, err := s.readRecords(f, ck, size, func(off int64, rec record) {
 		last = off
 		if rec.Msg != nil {
 			unsure = append(unsure, msgAt{off, rec.Msg.ID})
@@ -144,7 +158,7 @@ func (s *Store) scanLog(f *os.File, size int64) (*logScan, error) {
 		}
 	}
 	if cut < size {
-		if sc, err = s.readRecords(f, 0, cut, nil, nil); err != nil { // again, without what is cut
+		if sc, err = s.readRecords(f, ck, cut, nil, nil); err != nil { // again, without what is cut
 			return nil, err
 		}
 		s.reportCut(f, cut, size, last > cut)
@@ -152,13 +166,14 @@ func (s *Store) scanLog(f *os.File, size int64) (*logScan, error) {
 	return sc, nil
 }
 
-// readRecords applies the records of [from, size) of the log: seen is
-// called with each valid record, bad with each unreadable span.
-func (s *Store) readRecords(f *os.File, from, size int64, seen func(int64, record), bad func(from, to int64)) (*logScan, error) {
-	sc := &logScan{live: map[string]entry{}}
-	s.texts = newTexts()
+// readRecords applies the records of the log before size, from its
+// start or from the checkpoint ck's point on ck's index: seen is called
+// with each valid record, bad with each unreadable span.
+func (s *Store) readRecords(f *os.File, ck *checkpoint, size int64, seen func(int64, record), bad func(from, to int64)) (*logScan, error) {
+	sc := ck.scanBase(s)
+	sc.from = sc.end
 	buf := make([]byte, 0, 8192)
-	for off := from; off < size; {
+	for off := sc.end; off < size; {
 		rec, line, n, err := readRecord(f, off, size, buf)
 		if err != nil {
 			next := resync(f, off+1, size, buf)
@@ -169,7 +184,7 @@ func (s *Store) readRecords(f *os.File, from, size int64, seen func(int64, recor
 			continue
 		}
 		sc.apply(s, rec, off, line)
-		sc.end, sc.total = off+n, sc.total+n
+		sc.end, sc.total, sc.last = off+n, sc.total+n, logLine{off, uint32(line)}
 		if seen != nil {
 			seen(off, rec)
 		}
@@ -319,14 +334,18 @@ func (s *Store) mustCompact(sc *logScan) bool {
 // compact writes the log afresh: each indexed message as one record
 // with its latest metadata, then the sequence mark, and replaces the old
 // log atomically; it points the index at the new offsets and returns
-// the new size.
-func (s *Store) compact(old *os.File) (int64, error) {
+// the new size and its last line. The index checkpoint, which names
+// offsets of the old log, is removed first.
+func (s *Store) compact(old *os.File) (int64, logLine, error) {
+	if err := s.removeCheckpoint(); err != nil {
+		return 0, logLine{}, err
+	}
 	f, err := s.fs.CreateTemp(s.dir, tempPrefix+logName+"-*")
 	if err != nil {
-		return 0, err
+		return 0, logLine{}, err
 	}
 	tmp := f.Name()
-	size, err := s.writeCompacted(old, f)
+	size, last, err := s.writeCompacted(old, f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -337,37 +356,39 @@ func (s *Store) compact(old *os.File) (int64, error) {
 		err = s.fs.Rename(tmp, s.logPath())
 	}
 	if err != nil {
-		return 0, removeAfter(s.fs, tmp, err)
+		return 0, logLine{}, removeAfter(s.fs, tmp, err)
 	}
 	if err := s.fs.SyncDir(s.dir); err != nil {
-		return 0, err
+		return 0, logLine{}, err
 	}
 	s.log.Info("store: log compacted", "messages", len(s.entries), "bytes", size)
-	return size, nil
+	return size, last, nil
 }
 
-func (s *Store) writeCompacted(old *os.File, f file) (int64, error) {
+func (s *Store) writeCompacted(old *os.File, f file) (int64, logLine, error) {
 	w := bufio.NewWriterSize(f, 256<<10)
 	var size int64
+	var last logLine
 	for i := range s.entries {
 		e := &s.entries[i]
 		m, err := s.loadFrom(old, *e)
 		if err != nil {
-			return 0, err
+			return 0, last, err
 		}
 		pdu := make([]byte, e.size)
 		if _, err := old.ReadAt(pdu, e.pdu); err != nil {
-			return 0, err
+			return 0, last, err
 		}
 		line, err := msgRecord(&m, pdu, 0)
 		if err != nil {
-			return 0, err
+			return 0, last, err
 		}
 		w.Write(line)
 		w.Write(pdu)
 		if err := w.WriteByte('\n'); err != nil {
-			return 0, err
+			return 0, last, err
 		}
+		last = logLine{size, uint32(len(line))}
 		s.unaccount(*e)
 		e.off, e.line, e.pdu = size, uint32(len(line)), size+int64(len(line))
 		s.account(*e)
@@ -379,9 +400,10 @@ func (s *Store) writeCompacted(old *os.File, f file) (int64, error) {
 	if hi := s.nextSeq - 1; hi > 0 {
 		line, _ := encodeRecord(record{Seq: hi, W: size})
 		w.Write(line)
+		last = logLine{size, uint32(len(line))}
 		size += int64(len(line))
 	}
-	return size, w.Flush()
+	return size, last, w.Flush()
 }
 
 // loadFrom reads e's metadata from the log Open found.

@@ -32,8 +32,9 @@ type cutFS struct {
 	mu        sync.Mutex
 	rng       *rand.Rand
 	dirs      map[string]*cutDir
-	syncs     int // Sync and SyncDir calls so far
-	cutAfter  int // cut right after this many syncs have returned; 0: only when cut is called
+	syncs     int    // Sync and SyncDir calls so far
+	cutAfter  int    // cut right after this many syncs have returned; 0: only when cut is called
+	cutRename string // cut right after a rename onto this name (before the directory's sync)
 	dead      bool
 	survivors map[string][]byte // set by cut: path -> what the card holds
 	died      chan struct{}     // closed by cut
@@ -148,6 +149,9 @@ func (f *cutFS) Rename(oldpath, newpath string) error {
 	ino := od.cur[filepath.Base(oldpath)]
 	od.set(filepath.Base(oldpath), nil)
 	nd.set(filepath.Base(newpath), ino)
+	if f.cutRename != "" && f.cutRename == filepath.Base(newpath) {
+		f.cutLocked()
+	}
 	return nil
 }
 
@@ -251,17 +255,25 @@ func (f *cutFS) tear(ino *cutInode) []byte {
 	return out
 }
 
-// restore replaces root on disk with what survived the cut.
+// restore replaces root on disk with what survived the cut. A file
+// that survives under a name that is on disk is rewritten in place, so
+// that it keeps its inode number (the index checkpoint names the log's).
 func (f *cutFS) restore() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.dead {
 		return eio("restore", f.root)
 	}
-	if err := os.RemoveAll(f.root); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(f.root, 0o750); err != nil {
+	err := filepath.WalkDir(f.root, func(path string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		if _, ok := f.survivors[path]; !ok {
+			return os.Remove(path)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	for path, b := range f.survivors {

@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -64,7 +66,9 @@ func TestPowerCut(t *testing.T) {
 	for round := range rounds {
 		f, err := newCutFS(dir, seed+uint64(round))
 		must(t, err)
+		closing := round%3 == 2 && round%5 != 0
 		switch {
+		case closing: // the writers stop, Close writes the checkpoint, the power goes
 		case round%5 == 0 && round > 0:
 			// The round before deleted nearly everything: Open compacts
 			// the log, and the power goes in the middle of it.
@@ -72,7 +76,11 @@ func TestPowerCut(t *testing.T) {
 		case round%2 == 1:
 			f.cutAfter = 1 + rng.IntN(60)
 		}
-		n := powerCutRound(t, f, round, time.Duration(rng.IntN(20_000))*time.Microsecond, acked, sent, deleted)
+		closeCut := -1
+		if closing {
+			closeCut = (round/3 + 3) % 5 // round 2: a checkpoint that survives
+		}
+		n := powerCutRound(t, f, round, time.Duration(rng.IntN(20_000))*time.Microsecond, closeCut, acked, sent, deleted)
 		total += n
 		must(t, f.restore())
 	}
@@ -83,18 +91,37 @@ func TestPowerCut(t *testing.T) {
 	if total == 0 {
 		t.Fatal("no Put was acknowledged in any round")
 	}
-	t.Logf("%d power cuts, %d messages acknowledged, %d listed at the end; Open compacted the log %d times, cut a torn end %d times",
-		rounds, total, len(list(s)), cutLogs.count("store: log compacted"), cutLogs.count("store: cut the end of the log"))
+	used := cutCkptUsed.Load()
+	t.Logf("%d power cuts, %d messages acknowledged, %d listed at the end; Open compacted the log %d times, cut a torn end %d times, read the index checkpoint %d times",
+		rounds, total, len(list(s)), cutLogs.count("store: log compacted"), cutLogs.count("store: cut the end of the log"), used)
+	if rounds >= 50 && used == 0 {
+		t.Fatal("no Open read an index checkpoint")
+	}
 }
 
-// powerCutRound opens the store over f, checks it, stores from 8
+// cutCkptUsed counts the Opens of TestPowerCut that read the index
+// checkpoint.
+var cutCkptUsed atomic.Int64
+
+// powerCutRound opens the store over f, checks it (and, when it read the
+// index checkpoint, that its index is what a full read of the log
+// gives), stores from 8
 // goroutines, one of which also marks messages seen and deletes them
 // (every fifth round, all do, and what earlier rounds stored is deleted
 // first, so that the next round's Open compacts the log, cut short by
 // the power), until the power is cut (after wait, unless f cuts at a sync) and
-// returns how many Puts were acknowledged.
-func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked, sent map[string]string, deleted map[string]bool) int {
+// returns how many Puts were acknowledged. With closeCut 0-4 the writers
+// stop after wait and Close is called, and the power goes during its
+// checkpoint: after its sync of the log (0), after the sync of the
+// checkpoint's temporary file (1), right after its rename (2), after
+// the sync of the directory (3), or after Close returned (4).
+func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, closeCut int, acked, sent map[string]string, deleted map[string]bool) int {
 	t.Helper()
+	var want *indexView
+	if _, err := os.Stat(filepath.Join(f.root, ckptName)); err == nil && f.cutAfter == 0 {
+		v := fullScan(t, f.root)
+		want = &v
+	}
 	s, err := Open(Config{Dir: f.root, MinFree: -1, fs: f, Logger: cutLog})
 	if err != nil {
 		select {
@@ -102,6 +129,12 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked,
 			return 0
 		default:
 			t.Fatalf("round %d: Open: %v", round, err)
+		}
+	}
+	if s.ckptAt >= 0 {
+		cutCkptUsed.Add(1)
+		if want != nil {
+			sameIndex(t, viewOf(t, s), *want)
 		}
 	}
 	checkAfterCut(t, s, f.root, acked, sent, deleted, round)
@@ -125,10 +158,15 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked,
 		}
 	}
 	f.mu.Lock()
-	timed := f.cutAfter == 0
+	timed := f.cutAfter == 0 && closeCut < 0
 	f.mu.Unlock()
 	if timed {
 		timer := time.AfterFunc(wait, f.cut)
+		defer timer.Stop()
+	}
+	stop := make(chan struct{})
+	if closeCut >= 0 {
+		timer := time.AfterFunc(wait, func() { close(stop) })
 		defer timer.Stop()
 	}
 	var wg sync.WaitGroup
@@ -154,13 +192,28 @@ func powerCutRound(t *testing.T, f *cutFS, round int, wait time.Duration, acked,
 				select {
 				case <-f.Died():
 					return
+				case <-stop:
+					return
 				default:
 				}
 			}
 		})
 	}
 	wg.Wait()
-	s.Close() // fails: the power is off
+	if closeCut >= 0 {
+		f.mu.Lock()
+		switch closeCut {
+		case 0, 1:
+			f.cutAfter = f.syncs + 1 + closeCut
+		case 2:
+			f.cutRename = ckptName
+		case 3:
+			f.cutAfter = f.syncs + 3
+		}
+		f.mu.Unlock()
+	}
+	s.Close() // fails when the power is off
+	f.cut()
 	return n
 }
 

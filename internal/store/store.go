@@ -229,6 +229,8 @@ type Store struct {
 	entries   []entry // the index: one per message, by sequence, oldest first
 	texts     *texts  // the index's senders, recipients and subjects
 	nextSeq   uint64
+	ckptAt    int64 // the log's size that the checkpoint Open read covers; -1: none
+	junk      int64 // unreadable bytes Open kept in the log (no room to compact them away)
 	bytes     int64 // log bytes of committed entries (PDUs and their latest lines)
 	reserved  int64 // bytes reserved by Puts in flight
 	unseen    int
@@ -300,7 +302,8 @@ func (s *Store) takeLock() error {
 	return nil
 }
 
-// Close waits for writes in progress, then releases the directory lock.
+// Close waits for writes in progress, writes the index checkpoint (see
+// the package documentation), then releases the directory lock.
 // Later calls that write return ErrClosed, and so do reads of a
 // message's metadata, which is in the log (Get reports it not found);
 // Stats keeps working on the index.
@@ -313,6 +316,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.inflight.Wait()
+	s.writeCheckpoint()
 	err := s.msgs.close()
 	if lerr := s.lock.Close(); err == nil { // closing the descriptor drops the flock
 		err = lerr

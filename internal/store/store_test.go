@@ -65,7 +65,7 @@ func TestPutRecordsMetadataAndPDU(t *testing.T) {
 	if !bytes.Equal(b, in.PDU) {
 		t.Fatal("stored PDU differs from the one received")
 	}
-	if names := dirNames(t, s.dir); !slices.Equal(names, []string{"lock", logName}) {
+	if names := storeNames(t, s.dir); !slices.Equal(names, []string{"lock", logName}) {
 		t.Fatalf("store dir holds %v", names)
 	}
 }
@@ -222,14 +222,14 @@ func TestOpenCutsTornEnd(t *testing.T) {
 			cfg := testConfig(t)
 			s := openStore(t, cfg)
 			keep, _ := s.Put(message("keep", 100))
-			s.Close()
+			crashClose(t, s)
 			good, err := os.ReadFile(s.logPath())
 			must(t, err)
 			// The record of the next message, as a Put would write it.
 			s = openStore(t, cfg)
 			next, err := s.Put(message("next", 100))
 			must(t, err)
-			s.Close()
+			crashClose(t, s)
 			full, err := os.ReadFile(s.logPath())
 			must(t, err)
 			must(t, os.WriteFile(s.logPath(), good, 0o600))
@@ -243,7 +243,7 @@ func TestOpenCutsTornEnd(t *testing.T) {
 			if b, _ := os.ReadFile(s.logPath()); !bytes.Equal(b, good) {
 				t.Fatalf("log after recovery: %d bytes, want the %d before the tear", len(b), len(good))
 			}
-			if names := dirNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
+			if names := storeNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
 				t.Fatalf("store dir after recovery: %v", names)
 			}
 			n, err := s.Put(message("after", 10))
@@ -272,7 +272,7 @@ func TestOpenSetsDamageAside(t *testing.T) {
 	a, _ := s.Put(message("a", 100))
 	b, _ := s.Put(message("b", 100))
 	c, _ := s.Put(message("c", 100))
-	s.Close()
+	crashClose(t, s)
 	raw, err := os.ReadFile(s.logPath())
 	must(t, err)
 	i := bytes.Index(raw, []byte(`{"msg":{"id":"`+b.ID))
@@ -357,7 +357,7 @@ func TestOpenImportsJournalLayout(t *testing.T) {
 	if got := dirNames(t, filepath.Join(cfg.Dir, "damaged")); !slices.Equal(got, []string{metas[3].ID + ".mms", orphan + ".mms"}) {
 		t.Fatalf("damaged/ holds %v, want the orphan and d", got)
 	}
-	if names := dirNames(t, cfg.Dir); !slices.Equal(names, []string{"damaged", "lock", logName}) {
+	if names := storeNames(t, cfg.Dir); !slices.Equal(names, []string{"damaged", "lock", logName}) {
 		t.Fatalf("store dir after import: %v", names)
 	}
 	n, err := s.Put(message("next", 10))
@@ -391,7 +391,7 @@ func TestOpenImportsLegacyMetadata(t *testing.T) {
 	if !ok || !got.Seen || readAll(t, s, got.ID) != sha(pdus[0]) {
 		t.Fatalf("legacy message after Open: %v %+v", ok, got)
 	}
-	if names := dirNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
+	if names := storeNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
 		t.Fatalf("store dir after import: %v", names)
 	}
 	if n, _ := s.Put(message("b", 10)); n.seq != 8 {
@@ -423,7 +423,7 @@ func TestOpenAfterImportCrash(t *testing.T) {
 	if b, _ := os.ReadFile(s.logPath()); !bytes.Equal(b, log) {
 		t.Fatal("the log changed: imported twice")
 	}
-	if names := dirNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
+	if names := storeNames(t, cfg.Dir); !slices.Equal(names, []string{"lock", logName}) {
 		t.Fatalf("store dir: %v", names)
 	}
 }

@@ -35,7 +35,7 @@ func TestOpenChecksOnlyUncovered(t *testing.T) {
 	cfg := testConfig(t)
 	s := openStore(t, cfg)
 	put := putAll(t, s, 3)
-	s.Close()
+	crashClose(t, s)
 	e0, e2 := pduOffset(t, cfg.Dir, put[0]), pduOffset(t, cfg.Dir, put[2])
 	ws := logW(t, cfg.Dir)
 	for _, m := range put[1:] {
