@@ -178,7 +178,7 @@ func (c *checkpoint) check() error {
 // scanBase is where readRecords starts: the log's start, or the
 // checkpoint's point with its index.
 func (c *checkpoint) scanBase(s *Store) *logScan {
-	sc := &logScan{live: map[string]entry{}}
+	sc := &logScan{live: map[idKey]entry{}}
 	s.texts = newTexts()
 	if c == nil {
 		return sc
@@ -188,7 +188,7 @@ func (c *checkpoint) scanBase(s *Store) *logScan {
 		s.texts.party(p)
 	}
 	for _, e := range c.entries {
-		sc.live[e.id()] = e
+		sc.live[e.key()] = e
 	}
 	sc.hiSeq, sc.end, sc.total, sc.last = c.hiSeq, c.at, c.total, c.last
 	return sc

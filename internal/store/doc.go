@@ -31,17 +31,22 @@
 // Open reads the log's lines in order into the index, reading each line
 // (a pread of 4 KB at a time) and jumping over its PDU: 20,000 messages
 // of 30 KB, a third of them seen, in 0.48-0.88 s with a warm page cache,
-// 1.8 MB of heap after it (BenchmarkOpen/log, 2-core amd64 VM under
+// 2.0 MB of heap after it (BenchmarkOpen/log, 2-core amd64 VM under
 // load). After a clean Close it reads the index checkpoint instead and
-// only the records after it ("The index checkpoint"): 0.04 s
-// (BenchmarkOpen/checkpoint), the same heap. The appliance started on
-// such a store (615 MB log) with -lan answers after 0.18 s warm, 0.21 s
-// with the log's and the checkpoint's pages dropped from the cache (as
-// after a reboot), and 5.3 s cold without a checkpoint (a power cut
-// before any clean stop: a random read per record), and holds 16.0 MB VmRSS 3 s
-// later, 18.5 MB after a scrape, the inbox's first page and a posted
-// message, against 12.7 MB idle on an empty store (BenchmarkStart in
-// cmd/appliance; of those 18.5 MB, 11 MB are the binary's own pages).
+// only the records after it ("The index checkpoint"): 0.03 s and 234
+// allocations (BenchmarkOpen/checkpoint), the same heap. The scan keys
+// the messages it has read by their packed id, not a string each. The
+// index and its subjects get an eighth of spare room at Open, so the
+// first Puts do not copy them (a copy leaves the old 2 MB as garbage
+// until the next collection). The appliance started on such a store
+// (615 MB log) with -lan answers after 0.15 s warm, 0.16 s with the
+// log's and the checkpoint's pages dropped from the cache (as after a
+// reboot), and 4.5-5.3 s cold without a checkpoint (a power cut before
+// any clean stop: a random read per record); it holds 15.6 MB VmRSS 3 s
+// later and 16.3 MB after a scrape, the inbox's first page and a posted
+// message, against 13.2 MB idle on an empty store (BenchmarkStart in
+// cmd/appliance, MB there being 1000 KiB; of those 16.3 MB, about 11 are
+// the binary's own pages).
 //
 // An id is "YYYYMMDD-hhmmss-NNNNNN": the UTC time the message arrived and
 // a sequence number of at least six digits. Ids hold only digits and '-',

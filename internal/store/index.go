@@ -71,6 +71,31 @@ func packID(id string) (idTime uint64, width uint8) {
 	return idTime, uint8(len(id) - idTimeLen - 1)
 }
 
+// idKey is an id as the index holds it (see packID): what Open's scan
+// keys the messages it has read by, with no string for each.
+type idKey struct {
+	idTime, seq uint64
+	width       uint8
+}
+
+func (e *entry) key() idKey { return idKey{e.idTime, e.seq, e.idWidth} }
+
+// keyOf returns the key of id, or false if id is not valid.
+func keyOf(id string) (idKey, bool) {
+	seq, err := parseID(id)
+	if err != nil {
+		return idKey{}, false
+	}
+	t, w := packID(id)
+	return idKey{t, seq, w}, true
+}
+
+// mustKey is keyOf for an id known to be valid (a record's Msg.ID).
+func mustKey(id string) idKey {
+	k, _ := keyOf(id)
+	return k
+}
+
 func (e *entry) id() string {
 	return fmt.Sprintf("%08d-%06d-%0*d", e.idTime/1e6, e.idTime%1e6, int(e.idWidth), e.seq)
 }

@@ -243,7 +243,7 @@ func TestReadRecordsOffsets(t *testing.T) {
 		t.Errorf("%d messages, end %d (want %d), bad spans %v", len(sc.live), sc.end, whole, bad)
 	}
 	for i, w := range want {
-		e := sc.live[makeID(t0, uint64(i+1))]
+		e := sc.live[mustKey(makeID(t0, uint64(i+1)))]
 		if e.off != w.off || e.line != w.line || e.pdu != w.pdu {
 			t.Errorf("record %d at %d, line %d bytes, PDU at %d; want %d, %d, %d", i, e.off, e.line, e.pdu, w.off, w.line, w.pdu)
 		}
@@ -278,7 +278,7 @@ func TestReadRecordsOverlongLine(t *testing.T) {
 	if len(sc.live) != 1 || !slices.Equal(bad, [][2]int64{{0, int64(len(junk))}}) {
 		t.Fatalf("%d messages, bad spans %v; want 1 and [0 %d]", len(sc.live), bad, len(junk))
 	}
-	if e := sc.live[m.ID]; e.off != int64(len(junk)) || e.line != uint32(len(line)) {
+	if e := sc.live[mustKey(m.ID)]; e.off != int64(len(junk)) || e.line != uint32(len(line)) {
 		t.Fatalf("the record after the junk at %d, %d bytes; want %d, %d", e.off, e.line, len(junk), len(line))
 	}
 }

@@ -98,7 +98,7 @@ func (t *texts) compact(entries []entry) *texts {
 	for i := range entries {
 		size += t.bytes(entries[i].subject)
 	}
-	c.subjects = make([]byte, 1, size)
+	c.subjects = make([]byte, 1, withRoom(size)) // see Open
 	for i := range entries {
 		e := &entries[i]
 		e.parties = c.party(t.parties[e.parties])
@@ -106,3 +106,8 @@ func (t *texts) compact(entries []entry) *texts {
 	}
 	return c
 }
+
+// withRoom is a capacity for n elements and an eighth more: the first
+// Puts after Open (or after compacting the texts) then add to the index
+// and its texts without copying them.
+func withRoom(n int) int { return n + n/8 + 64 }
