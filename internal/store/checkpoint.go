@@ -271,7 +271,9 @@ func (s *Store) writeCheckpoint() {
 	}
 	if err != nil {
 		s.log.Warn("store: no index checkpoint written: the next start reads the whole log", "err", err)
+		return
 	}
+	s.ckptFile = int64(binary.LittleEndian.Uint64(b[16:])) // its point (see encodeCheckpoint)
 }
 
 // checkpointNow is the checkpoint of the index and the log as they are,
@@ -284,7 +286,7 @@ func (s *Store) checkpointNow() ([]byte, error) {
 	l.mu.Lock()
 	at, whole, last := l.size, l.durable == l.size && !l.frozen && l.broken == nil, l.last
 	l.mu.Unlock()
-	if !whole || at == 0 || at == s.ckptAt {
+	if !whole || at == 0 || at == s.ckptFile {
 		return nil, nil
 	}
 	info, err := l.r.Stat()

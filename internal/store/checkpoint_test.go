@@ -314,3 +314,36 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatal("no magic")
 	}
 }
+
+// TestCheckpointAtOpen: a start that read many records from the log
+// (the last stop was a crash) writes a checkpoint itself, so that the
+// next start after another crash reads only what came after it; a start
+// that read few does not, and a Close with nothing new keeps the one
+// Open wrote.
+func TestCheckpointAtOpen(t *testing.T) {
+	defer func(n int) { ckptAfterRecords = n }(ckptAfterRecords)
+	ckptAfterRecords = 50
+	cfg := testConfig(t)
+	s := openStore(t, cfg)
+	fillVaried(t, s, "a", 10) // about 20 records
+	kill(t, s)
+	s = openChecked(t, cfg, false)
+	if _, err := os.Stat(s.ckptPath()); err == nil {
+		t.Fatal("a checkpoint after a start that read 20 records")
+	}
+	fillVaried(t, s, "b", 40)
+	kill(t, s)
+	s = openChecked(t, cfg, false)
+	written, err := os.ReadFile(s.ckptPath())
+	if err != nil {
+		t.Fatalf("no checkpoint after a start that read the whole log: %v", err)
+	}
+	must(t, s.Close())
+	if after, err := os.ReadFile(s.ckptPath()); err != nil || !bytes.Equal(after, written) {
+		t.Fatalf("Close rewrote the checkpoint Open wrote, with nothing new (%v)", err)
+	}
+	s = openStore(t, cfg)
+	fillVaried(t, s, "c", 5)
+	kill(t, s)
+	openChecked(t, cfg, true) // the checkpoint of the second start, and the log after it
+}

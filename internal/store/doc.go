@@ -8,7 +8,7 @@
 //
 //	lock            flock(2) held while a Store is open: one process per directory
 //	messages.log    every message and every change, appended one record after another (below)
-//	index.ckpt      the index as of a clean Close ("The index checkpoint"); may be deleted at any time
+//	index.ckpt      the index as of a clean Close or a slow Open ("The index checkpoint"); may be deleted at any time
 //	.tmp-*          a rewrite in progress (compaction, import); removed by Open
 //	damaged/        what Open could not trust; kept for the owner, never indexed
 //
@@ -145,7 +145,13 @@
 // sequential read and then only the records after the point X it
 // covers. Nothing is written on the hot path: one file of 64 bytes per
 // message and its subject at each clean shutdown, and none when the log
-// has not grown since the checkpoint Open read.
+// has not grown since the checkpoint last written. A home appliance is
+// often stopped by pulling its plug, though, so a store may go months
+// without a clean Close: Open itself writes a checkpoint (after a
+// fdatasync of the log) when it had to read 512 records or more from
+// the log, so that the next start, even after another power cut, reads
+// only what came after this one. That costs one such file per slow
+// start.
 //
 // The checkpoint is only an accelerator: it holds nothing the log does
 // not, and deleting it at any time costs the next Open a full read of

@@ -230,6 +230,7 @@ type Store struct {
 	texts     *texts  // the index's senders, recipients and subjects
 	nextSeq   uint64
 	ckptAt    int64 // the log's size that the checkpoint Open read covers; -1: none
+	ckptFile  int64 // the log's size that the checkpoint file covers now; -1: none
 	junk      int64 // unreadable bytes Open kept in the log (no room to compact them away)
 	bytes     int64 // log bytes of committed entries (PDUs and their latest lines)
 	reserved  int64 // bytes reserved by Puts in flight
